@@ -1,0 +1,172 @@
+"""Settings: one pydantic model per section, from a YAML file and the environment.
+
+Precedence (highest first): ``EMBER_<SECTION>__<KEY>`` environment
+variables, the YAML file given by ``--config-file`` (or ``EMBER_CONFIG_FILE``),
+then the defaults below. Unknown keys and wrong types are rejected when the
+settings load, with a message naming the key, so a typo never silently
+falls back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from shared.exceptions import ConfigError
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class LoggingSettings(Section):
+    debug: bool = Field(False, description="Log at DEBUG level, including every RPC dispatch.")
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class RpcSettings(Section):
+    transport_url: str = Field(
+        "amqp://guest:guest@127.0.0.1:5672/",
+        description="Broker URL; the vhost at its end separates deployments sharing one RabbitMQ.",
+    )
+    control_exchange: str = Field("ember", description="Topic exchange every request goes to.")
+    rpc_response_timeout: float = Field(60.0, gt=0, description="Default seconds a call waits.")
+    amqp_durable_queues: bool = Field(False, description="Declare topic queues durable (as oslo).")
+    amqp_auto_delete: bool = Field(False, description="Auto-delete topic queues and exchange.")
+    rabbit_quorum_queue: bool = Field(False, description="Declare topic queues as quorum queues.")
+    transient_queues_ttl: int = Field(1800, ge=0, description="x-expires (s) of reply/fanout queues.")
+    max_message_size: int = Field(16 * 1024 * 1024, gt=0, description="Largest request accepted (bytes).")
+    heartbeat: int = Field(60, ge=0, description="AMQP heartbeat seconds.")
+    send_tracebacks: bool = Field(False, description="Include server tracebacks in failure replies.")
+
+
+class DatabaseSettings(Section):
+    url: str = Field(
+        "sqlite+aiosqlite:///./data/ember.sqlite",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///file or postgresql+asyncpg://...",
+    )
+    backend: str = Field("sqlalchemy", description="db api backend name.")
+    pool_size: int = Field(10, ge=1)
+    busy_timeout_ms: int = Field(30000, ge=0, description="SQLite busy timeout.")
+    echo: bool = False
+
+
+class StoreSettings(Section):
+    auth_encryption_key: str | None = Field(
+        None, description="Fernet key (urlsafe base64, 32 bytes) encrypting credentials at rest."
+    )
+    concurrency: int = Field(64, ge=1, description="Requests the store handles at once.")
+    auto_migrate: bool = Field(True, description="Upgrade the schema at start.")
+
+
+class EngineSettings(Section):
+    engine_id: str | None = Field(None, description="This engine's id (default: a fresh uuid).")
+    concurrency: int = Field(64, ge=1, description="RPC requests the engine handles at once.")
+    max_template_size: int = Field(524288, ge=1)
+    max_resources_per_stack: int = Field(1000, ge=1)
+    max_nested_stack_depth: int = Field(5, ge=0)
+    max_concurrent_resources: int = Field(64, ge=1, description="Resources acted on at once per stack.")
+    lock_liveness_timeout: float = Field(2.0, gt=0, description="Seconds a lock holder has to answer.")
+    graceful_stop_timeout: float = Field(30.0, ge=0)
+    store_timeout: float = Field(30.0, gt=0, description="Seconds a store call may take.")
+
+
+class ApiToken(Section):
+    user_id: str
+    project_id: str
+    roles: list[str] = Field(default_factory=list)
+
+
+class ApiSettings(Section):
+    bind_host: str = "127.0.0.1"
+    bind_port: int = Field(8004, ge=0, le=65535)
+    auth_strategy: Literal["noauth", "token"] = "noauth"
+    tokens: dict[str, ApiToken] = Field(default_factory=dict, description="token -> identity (token auth).")
+    max_body_size: int = Field(1048576, ge=1)
+    engine_timeout: float = Field(60.0, gt=0, description="Seconds the gateway waits for the engine.")
+    public_url: str | None = Field(None, description="Base URL used in links (default: from the request).")
+
+
+class Settings(BaseSettings):
+    """All of Ember's settings; each service reads the sections it needs."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="EMBER_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    mode: Literal["development", "production"] = Field(
+        "development", description="production refuses to start without secrets such as the store key."
+    )
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    rpc: RpcSettings = Field(default_factory=RpcSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    engine: EngineSettings = Field(default_factory=EngineSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's values arrive as init kwargs; the environment wins over them.
+        return (env_settings, init_settings)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(reason=f"cannot read config file {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(reason=f"config file {path} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(reason=f"config file {path} must hold a mapping of sections")
+    return data
+
+
+def load_settings(config_file: str | Path | None = None) -> Settings:
+    """Load settings; raises ConfigError naming the offending key."""
+    config_file = config_file or os.environ.get("EMBER_CONFIG_FILE")
+    values = _read_yaml(Path(config_file)) if config_file else {}
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"])
+            problems.append(f"{key}: {err['msg']}")
+        source = f" (from {config_file} or EMBER_* environment)" if config_file else ""
+        raise ConfigError(reason=f"invalid settings{source}: " + "; ".join(problems)) from None
+
+
+def settings_reference() -> list[tuple[str, str, str, str]]:
+    """(key, environment variable, default, description) for every setting; feeds the README."""
+    rows: list[tuple[str, str, str, str]] = []
+    for name, field in Settings.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, Section):
+            for key, sub in annotation.model_fields.items():
+                default = sub.get_default(call_default_factory=True)
+                rows.append(
+                    (
+                        f"{name}.{key}",
+                        f"EMBER_{name.upper()}__{key.upper()}",
+                        repr(default),
+                        sub.description or "",
+                    )
+                )
+        else:
+            rows.append((name, f"EMBER_{name.upper()}", repr(field.default), field.description or ""))
+    return rows

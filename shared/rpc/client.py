@@ -1,0 +1,215 @@
+"""RPCClient: call (await a reply, with a deadline) and cast (fire and forget).
+
+Pending calls are futures keyed by message id in a per-transport
+``ReplyWaiter``, removed when they complete or time out, so a timed-out call
+leaves nothing behind and a late reply is simply dropped. Requests are
+published ``mandatory`` with publisher confirms: when no queue is bound to
+the routing key the broker returns the message and the call (or cast) fails
+at once with NoRoute instead of waiting out its timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+import weakref
+from typing import Any
+
+from shared.context import RequestContext
+from shared.exceptions import MalformedMessage, MessagingError, MessagingTimeout, NoRoute, deserialize_failure
+from shared.rpc.envelope import decode_reply, encode_request
+from shared.rpc.serializer import Serializer
+from shared.rpc.target import Target
+from shared.rpc.transport import CONNECTION_ERRORS, Consumer, Delivery, Transport, Unroutable
+
+LOG = logging.getLogger(__name__)
+
+
+class ReplyWaiter:
+    """The reply queue of one transport and the calls waiting on it."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self.reply_q: str | None = None
+        self._consumer: Consumer | None = None
+        self._pending: dict[str, asyncio.Future[Any]] = {}
+        self._lock = asyncio.Lock()
+
+    async def ensure_started(self) -> str:
+        if self.reply_q is None:
+            async with self._lock:
+                if self.reply_q is None:
+                    self.reply_q, self._consumer = await self.transport.consume_replies(self._on_reply)
+        return self.reply_q
+
+    def expect(self, msg_id: str) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[msg_id] = future
+        return future
+
+    def forget(self, msg_id: str) -> None:
+        future = self._pending.pop(msg_id, None)
+        if future is not None and not future.done():
+            future.cancel()
+
+    @property
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    async def _on_reply(self, delivery: Delivery) -> None:
+        try:
+            reply = decode_reply(delivery.body)
+        except MalformedMessage as exc:
+            LOG.warning("dropping a malformed reply: %s", exc)
+            return
+        future = self._pending.get(reply.msg_id)
+        if future is None or future.done():
+            LOG.debug("dropping reply %s: no call is waiting for it (timed out?)", reply.msg_id)
+            return
+        if reply.failure is not None:
+            future.set_exception(deserialize_failure(reply.failure))
+        elif reply.ending:
+            future.set_result(reply.result)
+
+    async def close(self) -> None:
+        for future in list(self._pending.values()):
+            if not future.done():
+                future.set_exception(MessagingError(reason="the RPC client was closed"))
+        if self._consumer is not None:
+            await self._consumer.close()
+            self._consumer = None
+
+
+_waiters: weakref.WeakKeyDictionary[Transport, ReplyWaiter] = weakref.WeakKeyDictionary()
+
+
+def _waiter_for(transport: Transport) -> ReplyWaiter:
+    waiter = _waiters.get(transport)
+    if waiter is None:
+        waiter = _waiters[transport] = ReplyWaiter(transport)
+    return waiter
+
+
+class RPCClient:
+    """Sends requests to ``target``; ``prepare`` returns a copy aimed elsewhere."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        target: Target,
+        timeout: float | None = None,
+        serializer: Serializer | None = None,
+    ) -> None:
+        self.transport = transport
+        self.target = target
+        self.timeout = timeout if timeout is not None else transport.settings.rpc_response_timeout
+        self.serializer = serializer or Serializer()
+        self._waiter = _waiter_for(transport)
+
+    def prepare(
+        self,
+        topic: str | None = None,
+        server: str | None = None,
+        version: str | None = None,
+        timeout: float | None = None,
+        namespace: str | None = None,
+        fanout: bool | None = None,
+    ) -> RPCClient:
+        target = self.target.with_(
+            topic=topic, server=server, version=version, namespace=namespace, fanout=fanout
+        )
+        return RPCClient(
+            self.transport, target, timeout if timeout is not None else self.timeout, self.serializer
+        )
+
+    def _body(
+        self,
+        ctxt: RequestContext,
+        method: str,
+        kwargs: dict[str, Any],
+        msg_id: str | None,
+        reply_q: str | None,
+    ) -> bytes:
+        args = {k: self.serializer.serialize_entity(ctxt, v) for k, v in kwargs.items()}
+        return encode_request(
+            method,
+            args,
+            self.serializer.serialize_context(ctxt),
+            namespace=self.target.namespace,
+            version=self.target.version,
+            msg_id=msg_id,
+            reply_q=reply_q,
+        )
+
+    async def cast(self, ctxt: RequestContext, method: str, **kwargs: Any) -> None:
+        """Send without waiting for a result; fanout targets reach every server of the topic."""
+        body = self._body(ctxt, method, kwargs, None, None)
+        if self.target.fanout:
+            await self._publish(
+                body,
+                self.target.topic or "",
+                exchange=f"{self.target.topic}_fanout",
+                deadline=time.monotonic() + self.timeout,
+            )
+        else:
+            await self._publish(body, self.target.routing_key, deadline=time.monotonic() + self.timeout)
+
+    async def call(self, ctxt: RequestContext, method: str, **kwargs: Any) -> Any:
+        """Send and await the result; raises the remote EmberError, NoRoute or MessagingTimeout."""
+        timeout = self.timeout
+        deadline = time.monotonic() + timeout
+        reply_q = await self._waiter.ensure_started()
+        msg_id = uuid.uuid4().hex
+        body = self._body(ctxt, method, kwargs, msg_id, reply_q)
+        future = self._waiter.expect(msg_id)
+        try:
+            await self._publish(
+                body,
+                self.target.routing_key,
+                deadline=deadline,
+                message_id=msg_id,
+                reply_to=reply_q,
+                expiration=timeout,
+            )
+            remaining = max(deadline - time.monotonic(), 0.0)
+            return await asyncio.wait_for(asyncio.shield(future), remaining)
+        except TimeoutError:
+            raise MessagingTimeout(method=method, topic=self.target.routing_key, timeout=timeout) from None
+        finally:
+            self._waiter.forget(msg_id)
+
+    async def _publish(
+        self,
+        body: bytes,
+        routing_key: str,
+        *,
+        deadline: float,
+        exchange: str | None = None,
+        message_id: str | None = None,
+        reply_to: str | None = None,
+        expiration: float | None = None,
+    ) -> None:
+        """Publish, riding out a reconnect until the deadline."""
+        while True:
+            try:
+                await self.transport.publish(
+                    body,
+                    routing_key,
+                    exchange=exchange,
+                    message_id=message_id,
+                    reply_to=reply_to,
+                    expiration=expiration,
+                )
+                return
+            except Unroutable:
+                topic = self.target.topic
+                raise NoRoute(topic=topic, routing_key=routing_key) from None
+            except CONNECTION_ERRORS as exc:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError from exc
+                LOG.info("publish to %s failed (%s); waiting for the broker", routing_key, exc)
+                await self.transport.wait_connected(min(remaining, 1.0))
+                await asyncio.sleep(min(0.2, max(remaining, 0)))

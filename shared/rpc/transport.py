@@ -1,0 +1,361 @@
+"""The broker connection and topology; the only module that imports aio_pika.
+
+Topology follows oslo.messaging's rabbit driver so that oslo clients and
+servers interoperate with ours (see docs/wire-format.md):
+
+- requests go to the topic exchange ``control_exchange`` with routing key
+  ``<topic>`` or ``<topic>.<server>``; servers consume queues of the same
+  names (durability and auto-delete as ``amqp_durable_queues`` /
+  ``amqp_auto_delete``; quorum queues optional);
+- fanout casts go to the ``<topic>_fanout`` exchange, one
+  ``<topic>_fanout_<hex>`` queue per server;
+- replies go through the default exchange to the caller's ``reply_<hex>``
+  queue (non-durable, ``x-expires``), which survives a reconnect.
+
+The connection is robust: after a broker restart or a dropped connection it
+reconnects, re-declares what it declared and resumes consuming.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+import aiormq
+from aio_pika.abc import (
+    AbstractIncomingMessage,
+    AbstractRobustChannel,
+    AbstractRobustConnection,
+    AbstractRobustExchange,
+    AbstractRobustQueue,
+)
+from yarl import URL
+
+from shared.config import RpcSettings
+from shared.exceptions import MessagingError
+
+LOG = logging.getLogger(__name__)
+
+# Seconds a routing key that took a confirmed publish is trusted to stay routable.
+ROUTABLE_TTL = 5.0
+
+# Raised by aio-pika/aiormq while the connection or channel is down.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    aiormq.exceptions.AMQPConnectionError,
+    aiormq.exceptions.ChannelInvalidStateError,
+    aio_pika.exceptions.ChannelClosed,
+    ConnectionError,
+    RuntimeError,
+)
+
+_REPLY_Q_RE = re.compile(rb'_reply_q\\?"\s*:\s*\\?"(reply_[0-9a-fA-F]{1,64})')
+_MSG_ID_RE = re.compile(rb'_msg_id\\?"\s*:\s*\\?"([0-9a-zA-Z_\-]{1,64})')
+
+
+@dataclass(slots=True)
+class Delivery:
+    """A message as the RPC layer sees it: bytes plus the few properties it uses."""
+
+    body: bytes
+    message_id: str | None
+    reply_to: str | None
+    routing_key: str | None
+    _raw: AbstractIncomingMessage | None = field(default=None, repr=False)
+
+    async def ack(self) -> None:
+        if self._raw is not None and not self._raw.processed:
+            try:
+                await self._raw.ack()
+            except CONNECTION_ERRORS:
+                # The broker dropped the channel: it will not redeliver an
+                # acked-on-receipt message anyway (at most once).
+                LOG.debug("ack failed: channel is gone")
+
+    def sniff_reply_address(self) -> tuple[str | None, str | None]:
+        """(msg_id, reply_q) of a call, without parsing the body when possible.
+
+        Used for messages too large or too broken to decode, so that the caller
+        still gets a failure reply instead of a timeout.
+        """
+        if self.message_id and self.reply_to:
+            return self.message_id, self.reply_to
+        head = self.body[: 1 << 20]
+        reply_q = _REPLY_Q_RE.search(head)
+        msg_id = _MSG_ID_RE.search(head)
+        if reply_q and msg_id:
+            return msg_id.group(1).decode(), reply_q.group(1).decode()
+        return None, None
+
+
+DeliveryHandler = Callable[[Delivery], Awaitable[None]]
+
+
+class Unroutable(Exception):
+    """The broker returned a mandatory message: no queue is bound to its routing key."""
+
+    def __init__(self, routing_key: str) -> None:
+        super().__init__(routing_key)
+        self.routing_key = routing_key
+
+
+class Consumer:
+    """A running consumption; ``cancel`` stops new deliveries."""
+
+    def __init__(self, channel: AbstractRobustChannel, queues: list[AbstractRobustQueue]) -> None:
+        self._channel = channel
+        self._queues = queues
+        self._tags: list[tuple[AbstractRobustQueue, str]] = []
+
+    async def _start(self, handler: DeliveryHandler, no_ack: bool) -> None:
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            await handler(
+                Delivery(
+                    body=message.body,
+                    message_id=message.message_id,
+                    reply_to=message.reply_to,
+                    routing_key=message.routing_key,
+                    _raw=None if no_ack else message,
+                )
+            )
+
+        for queue in self._queues:
+            tag = await queue.consume(on_message, no_ack=no_ack)
+            self._tags.append((queue, tag))
+
+    async def cancel(self) -> None:
+        for queue, tag in self._tags:
+            try:
+                await queue.cancel(tag)
+            except CONNECTION_ERRORS:
+                LOG.debug("cancel of %s failed: channel is gone", queue.name)
+        self._tags.clear()
+
+    async def close(self) -> None:
+        await self.cancel()
+        try:
+            await self._channel.close()
+        except CONNECTION_ERRORS:
+            pass
+
+
+class Transport:
+    """One robust AMQP connection shared by the RPC servers and clients of a process."""
+
+    def __init__(self, settings: RpcSettings | str | None = None) -> None:
+        if settings is None:
+            settings = RpcSettings()
+        elif isinstance(settings, str):
+            settings = RpcSettings(transport_url=settings)
+        self.settings = settings
+        self.exchange_name = settings.control_exchange
+        self._connection: AbstractRobustConnection | None = None
+        self._channels: dict[bool, AbstractRobustChannel] = {}  # confirmed? -> channel
+        self._exchanges: dict[tuple[bool, str], AbstractRobustExchange] = {}
+        # routing key -> monotonic time until which it is known to be routable
+        self._routable_until: dict[tuple[str | None, str], float] = {}
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def connect(cls, settings: RpcSettings | str | None = None) -> Transport:
+        transport = cls(settings)
+        await transport.start()
+        return transport
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def _url(self) -> URL:
+        url = URL(self.settings.transport_url)
+        query = dict(url.query)
+        query.setdefault("reconnect_interval", "1")
+        query.setdefault("heartbeat", str(self.settings.heartbeat))
+        query.setdefault("name", "ember")
+        return url.with_query(query)
+
+    async def start(self) -> None:
+        if self._connection is not None:
+            return
+        try:
+            self._connection = await aio_pika.connect_robust(self._url(), timeout=10)
+        except (TimeoutError, OSError, aiormq.exceptions.AMQPError) as exc:
+            raise MessagingError(
+                reason=f"cannot reach the broker at {self.safe_url}: {exc or type(exc).__name__}"
+            ) from None
+        # Two publishing channels. The broker's "no route" reaches a publisher
+        # only for confirmed publishes (aiormq reports returns only then), and
+        # confirms cost a broker round of work per message; so a routing key is
+        # published with confirms until one goes through, then, for
+        # ROUTABLE_TTL seconds, on the unconfirmed channel.
+        for confirmed in (False, True):
+            channel = await self._connection.channel(  # type: ignore[assignment]
+                publisher_confirms=confirmed, on_return_raises=confirmed
+            )
+            self._channels[confirmed] = channel  # type: ignore[assignment]
+            self._exchanges[(confirmed, self.exchange_name)] = await channel.declare_exchange(  # type: ignore[assignment]
+                self.exchange_name,
+                aio_pika.ExchangeType.TOPIC,
+                durable=self._durable,
+                auto_delete=self.settings.amqp_auto_delete,
+            )
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            await connection.close()
+
+    async def __aenter__(self) -> Transport:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def safe_url(self) -> str:
+        return str(
+            URL(self.settings.transport_url).with_password(
+                "***" if "@" in self.settings.transport_url else None
+            )
+        )
+
+    @property
+    def is_connected(self) -> bool:
+        return self._connection is not None and self._connection.connected.is_set()
+
+    async def wait_connected(self, timeout: float) -> bool:
+        if self._connection is None:
+            return False
+        try:
+            await asyncio.wait_for(self._connection.connected.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
+
+    @property
+    def _durable(self) -> bool:
+        return self.settings.amqp_durable_queues or self.settings.rabbit_quorum_queue
+
+    def _topic_queue_args(self) -> dict[str, Any]:
+        return {"x-queue-type": "quorum"} if self.settings.rabbit_quorum_queue else {}
+
+    def _transient_queue_args(self) -> dict[str, Any]:
+        ttl = self.settings.transient_queues_ttl
+        return {"x-expires": ttl * 1000} if ttl > 0 else {}
+
+    def _require_connection(self) -> AbstractRobustConnection:
+        if self._connection is None:
+            raise MessagingError(reason="transport is not connected")
+        return self._connection
+
+    # -- consuming ---------------------------------------------------------------
+
+    async def consume_server(
+        self, topic: str, server: str | None, handler: DeliveryHandler, prefetch: int, fanout: bool = True
+    ) -> Consumer:
+        """Declare and consume ``<topic>``, ``<topic>.<server>`` and the fanout queue (acked by the handler)."""
+        connection = self._require_connection()
+        channel: AbstractRobustChannel = await connection.channel(publisher_confirms=False)  # type: ignore[assignment]
+        await channel.set_qos(prefetch_count=prefetch)
+        exchange = await channel.declare_exchange(
+            self.exchange_name,
+            aio_pika.ExchangeType.TOPIC,
+            durable=self._durable,
+            auto_delete=self.settings.amqp_auto_delete,
+        )
+        queues: list[AbstractRobustQueue] = []
+        names = [topic] + ([f"{topic}.{server}"] if server else [])
+        for name in names:
+            queue: AbstractRobustQueue = await channel.declare_queue(  # type: ignore[assignment]
+                name,
+                durable=self._durable,
+                auto_delete=self.settings.amqp_auto_delete,
+                arguments=self._topic_queue_args(),
+            )
+            await queue.bind(exchange, routing_key=name)
+            queues.append(queue)
+        if fanout:
+            fanout_exchange = await channel.declare_exchange(
+                f"{topic}_fanout", aio_pika.ExchangeType.FANOUT, durable=False, auto_delete=True
+            )
+            fanout_queue: AbstractRobustQueue = await channel.declare_queue(  # type: ignore[assignment]
+                f"{topic}_fanout_{uuid.uuid4().hex}",
+                durable=False,
+                auto_delete=False,
+                arguments=self._transient_queue_args(),
+            )
+            await fanout_queue.bind(fanout_exchange, routing_key=topic)
+            queues.append(fanout_queue)
+        consumer = Consumer(channel, queues)
+        await consumer._start(handler, no_ack=False)
+        return consumer
+
+    async def consume_replies(self, handler: DeliveryHandler) -> tuple[str, Consumer]:
+        """Declare this process's ``reply_<hex>`` queue and consume it (no acks: replies are transient)."""
+        connection = self._require_connection()
+        channel: AbstractRobustChannel = await connection.channel(publisher_confirms=False)  # type: ignore[assignment]
+        name = f"reply_{uuid.uuid4().hex}"
+        queue: AbstractRobustQueue = await channel.declare_queue(  # type: ignore[assignment]
+            name, durable=False, auto_delete=False, arguments=self._transient_queue_args()
+        )
+        consumer = Consumer(channel, [queue])
+        await consumer._start(handler, no_ack=True)
+        return name, consumer
+
+    # -- publishing --------------------------------------------------------------
+
+    async def publish(
+        self,
+        body: bytes,
+        routing_key: str,
+        *,
+        exchange: str | None = None,
+        expiration: float | None = None,
+        message_id: str | None = None,
+        reply_to: str | None = None,
+        mandatory: bool = True,
+    ) -> None:
+        """Publish to the control exchange (default), a fanout exchange, or '' for replies."""
+        message = aio_pika.Message(
+            body,
+            content_type="application/json",
+            content_encoding="utf-8",
+            expiration=expiration,
+            message_id=message_id,
+            reply_to=reply_to,
+        )
+        key = (exchange, routing_key)
+        confirmed = mandatory and self._routable_until.get(key, 0.0) < time.monotonic()
+        target = await self._exchange(exchange, confirmed)
+        try:
+            await target.publish(message, routing_key=routing_key, mandatory=mandatory)
+        except aiormq.exceptions.PublishError:
+            self._routable_until.pop(key, None)
+            raise Unroutable(routing_key) from None
+        if confirmed:
+            self._routable_until[key] = time.monotonic() + ROUTABLE_TTL
+
+    async def _exchange(self, name: str | None, confirmed: bool) -> AbstractRobustExchange:
+        channel = self._channels.get(confirmed)
+        if channel is None:
+            raise MessagingError(reason="transport is not connected")
+        if name is None:
+            return self._exchanges[(confirmed, self.exchange_name)]
+        if name == "":
+            return channel.default_exchange  # type: ignore[return-value]
+        exchange = self._exchanges.get((confirmed, name))
+        if exchange is None:
+            async with self._lock:
+                exchange = self._exchanges.get((confirmed, name))
+                if exchange is None:
+                    exchange = await channel.declare_exchange(  # type: ignore[assignment]
+                        name, aio_pika.ExchangeType.FANOUT, durable=False, auto_delete=True
+                    )
+                    assert exchange is not None
+                    self._exchanges[(confirmed, name)] = exchange
+        return exchange
