@@ -35,6 +35,8 @@ class RpcSettings(Section):
         description="Broker URL; the vhost at its end separates deployments sharing one RabbitMQ.",
     )
     control_exchange: str = Field("ember", description="Topic exchange every request goes to.")
+    engine_topic: str = Field("engine", description="Topic the engines serve.")
+    store_topic: str = Field("store", description="Topic the stores serve.")
     rpc_response_timeout: float = Field(60.0, gt=0, description="Default seconds a call waits.")
     amqp_durable_queues: bool = Field(False, description="Declare topic queues durable (as oslo).")
     amqp_auto_delete: bool = Field(False, description="Auto-delete topic queues and exchange.")

@@ -70,9 +70,17 @@ class RequestContext:
         def text(*keys: str) -> str | None:
             for key in keys:
                 value = values.get(key)
-                if value is not None and value != "":
+                # Numbers are coerced; containers and booleans are dropped, not stringified.
+                if isinstance(value, (str, int, float)) and not isinstance(value, bool) and value != "":
                     return str(value)
             return None
+
+        # Heat's dicts carry "tenant_id" (the id) beside "tenant" (the project
+        # *name*) and "user_id" beside "user" (the user *name*); oslo.context's
+        # "tenant" and "user" are ids. So "tenant"/"user" count as ids only when
+        # the unambiguous key is absent.
+        heat_style = "tenant_id" in values
+        user_keys = ("user_id",) if "user_id" in values else ("user",)
 
         roles = values.get("roles") or []
         if isinstance(roles, str):
@@ -80,10 +88,10 @@ class RequestContext:
         elif not isinstance(roles, (list, tuple)):
             roles = []
         return cls(
-            user_id=text("user_id", "user", "user_identity"),
-            project_id=text("project_id", "tenant", "project", "tenant_id"),
+            user_id=text(*user_keys),
+            project_id=text("project_id", "tenant_id", "project", *(() if heat_style else ("tenant",))),
             user_name=text("user_name", "username"),
-            project_name=text("project_name", "tenant_name"),
+            project_name=text("project_name", "tenant_name", *(("tenant",) if heat_style else ())),
             roles=[str(r) for r in roles],
             auth_token=text("auth_token"),
             is_admin=values.get("is_admin") is True,

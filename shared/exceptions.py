@@ -308,7 +308,7 @@ def deserialize_failure(data: str | dict[str, Any]) -> EmberError:
         failure = json.loads(data) if isinstance(data, str) else dict(data)
         if not isinstance(failure, dict):
             raise ValueError("failure is not an object")
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return RemoteError("UnknownError", str(data))
     name = str(failure.get("class", ""))
     module = str(failure.get("module", ""))
@@ -337,3 +337,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple, set)):
         return [_plain(v) for v in value]
     return str(value)
+
+
+# --- gateway ------------------------------------------------------------------
+
+
+class NotImplementedYet(EmberError):
+    """An API route Heat has that Ember does not serve yet (update, preview)."""
+
+    http_status = 501
+    msg_fmt = "{feature} is not implemented yet."
+    heat_type = "HTTPNotImplemented"

@@ -56,7 +56,8 @@ def _wrap(inner: dict[str, Any]) -> bytes:
 def _unwrap(body: bytes) -> dict[str, Any]:
     try:
         outer = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # RecursionError: nesting deeper than the interpreter's stack allows.
         raise MalformedMessage(reason=f"body is not JSON ({exc})") from None
     if not isinstance(outer, dict):
         raise MalformedMessage(reason="body is not a JSON object")
@@ -69,7 +70,7 @@ def _unwrap(body: bytes) -> dict[str, Any]:
         raise MalformedMessage(reason='"oslo.message" must be a JSON string')
     try:
         inner = json.loads(inner_text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise MalformedMessage(reason=f'"oslo.message" is not JSON ({exc})') from None
     if not isinstance(inner, dict):
         raise MalformedMessage(reason='"oslo.message" is not a JSON object')

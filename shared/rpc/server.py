@@ -21,7 +21,7 @@ from shared.rpc.dispatcher import RpcDispatcher
 from shared.rpc.envelope import RpcRequest, decode_request, encode_reply
 from shared.rpc.serializer import Serializer
 from shared.rpc.target import Target
-from shared.rpc.transport import CONNECTION_ERRORS, Consumer, Delivery, Transport
+from shared.rpc.transport import CONNECTION_ERRORS, Consumer, Delivery, Transport, Unroutable
 
 LOG = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ class RPCServer:
         self._slots = asyncio.Semaphore(concurrency)
         self._consumer: Consumer | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
+        self.handled = 0  # requests taken off the queue (for benchmarks and health)
         self._max_size = transport.settings.max_message_size
         self._send_tracebacks = transport.settings.send_tracebacks
 
@@ -90,6 +91,7 @@ class RPCServer:
             self._in_flight.add(task)
         try:
             await delivery.ack()
+            self.handled += 1
             await self._handle(delivery)
         except asyncio.CancelledError:
             raise
@@ -175,3 +177,7 @@ class RPCServer:
             await self.transport.publish(body, reply_q, exchange="", message_id=msg_id)
         except CONNECTION_ERRORS as exc:
             LOG.warning("could not send the reply to %s: %s", reply_q, exc)
+        except Unroutable:
+            # The caller's reply queue is gone (it exited, or its queue expired):
+            # a routine event, not an error of this server.
+            LOG.warning("dropping the reply to %s: the reply queue no longer exists", reply_q)

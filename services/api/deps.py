@@ -1,0 +1,117 @@
+"""Per-request dependencies: the gateway's state, the caller's context, a stack's identity.
+
+Routes declare what they need (``Ctx``, ``Engine``, ``Base``) and stay free
+of plumbing. Stack-scoped routes resolve ``{stack_name}/{stack_id}`` here,
+including Heat's lookup form where the id slot holds a sub-path word
+(``/stacks/web/resources`` -> 302 to ``/stacks/web/<id>/resources``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse
+
+from services.api.auth import authenticate
+from services.api.views import identity_url
+from shared.clients.engine import EngineClient, identity
+from shared.config import Settings
+from shared.context import RequestContext
+from shared.rpc import Transport
+
+# Words that may follow a stack *name* in Heat's lookup routes.
+LOOKUP_WORDS = frozenset({"resources", "events", "template", "outputs", "environment", "files", "actions"})
+
+
+@dataclass
+class GatewayState:
+    """Everything the gateway holds: configuration and the bus (no stack state, ever)."""
+
+    settings: Settings
+    transport: Transport | None
+    engine: EngineClient | None
+    engine_topic: str
+
+
+class LookupRedirect(Exception):
+    """Raised by a dependency to answer 302; the app turns it into a RedirectResponse."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+def redirect_response(location: str) -> RedirectResponse:
+    return RedirectResponse(location, status_code=302)
+
+
+def get_state(request: Request) -> GatewayState:
+    # Plain function, called directly; the Depends() ones below are async so that
+    # FastAPI does not hand them to its thread pool (a thread hop per request).
+    state: GatewayState = request.app.state.gateway
+    return state
+
+
+async def get_engine(request: Request) -> EngineClient:
+    engine = get_state(request).engine
+    if engine is None:  # only before the lifespan connected the bus
+        raise RuntimeError("the gateway is not connected to the bus")
+    return engine
+
+
+async def get_base(request: Request) -> str:
+    """The absolute base URL links and Location headers start with (public_url wins)."""
+    public = get_state(request).settings.api.public_url
+    if public:
+        return public.rstrip("/")
+    return str(request.base_url).rstrip("/")
+
+
+async def get_context(request: Request, tenant_id: str) -> RequestContext:
+    return authenticate(get_state(request).settings.api, request, tenant_id)
+
+
+Ctx = Annotated[RequestContext, Depends(get_context)]
+Engine = Annotated[EngineClient, Depends(get_engine)]
+Base = Annotated[str, Depends(get_base)]
+
+
+async def lookup_location(
+    engine: EngineClient, ctx: RequestContext, base: str, request: Request, stack_name: str, tail: str = ""
+) -> str:
+    """Name or id -> the absolute canonical URL of the stack, plus ``tail`` and the query string."""
+    ident = await engine.identify_stack(ctx, stack_name)
+    location = identity_url(base, ident) + quote(tail, safe="/")
+    if request.url.query:
+        location += "?" + request.url.query
+    return location
+
+
+def tail_after(request: Request, stack_name: str) -> str:
+    """The part of the request path after ``/stacks/{stack_name}`` (for lookup redirects)."""
+    path = request.url.path
+    marker = "/stacks/"
+    start = path.find(marker)
+    if start < 0:
+        return ""
+    rest = path[start + len(marker) :]
+    _name, sep, tail = rest.partition("/")
+    return sep + tail if sep else ""
+
+
+async def get_stack_identity(
+    request: Request, tenant_id: str, stack_name: str, stack_id: str, ctx: Ctx, engine: Engine, base: Base
+) -> dict[str, Any]:
+    """The identity named by the path, or a LookupRedirect when the id slot is a sub-path word."""
+    if stack_id in LOOKUP_WORDS:
+        location = await lookup_location(
+            engine, ctx, base, request, stack_name, tail_after(request, stack_name)
+        )
+        raise LookupRedirect(location)
+    return dict(identity(tenant_id, stack_name, stack_id))
+
+
+StackIdentity = Annotated[dict[str, Any], Depends(get_stack_identity)]

@@ -1,0 +1,132 @@
+"""Request bodies: their declared shape (for validation and /openapi.json) and their unpacking.
+
+A template or environment may arrive as a JSON object or as a YAML/JSON
+string (heatclient sends objects, curl users often send the file's text);
+either way the engine receives a mapping. Parsing large documents runs in a
+worker thread so the event loop keeps serving other requests meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.exceptions import BadRequest, TemplateTooLarge
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_THREAD_THRESHOLD = 64 * 1024
+# How much larger than its text a document may grow once YAML aliases are expanded.
+_EXPANSION_FACTOR = 4
+
+
+class TemplateBody(BaseModel):
+    """Fields shared by stack create and template validate."""
+
+    model_config = ConfigDict(extra="allow")
+
+    template: dict[str, Any] | str | None = Field(
+        None, description="HOT template (object, or YAML/JSON text)."
+    )
+    template_url: str | None = Field(None, description="Not supported: send the template itself.")
+    parameters: dict[str, Any] | None = Field(
+        None, description="Parameter values (override the environment)."
+    )
+    environment: dict[str, Any] | str | None = Field(None, description="Environment (object or YAML text).")
+    environment_files: list[str] | None = Field(None, description="Names in `files` holding environments.")
+    files: dict[str, str] | None = Field(None, description="Contents of files the template refers to.")
+
+
+class StackCreateBody(TemplateBody):
+    stack_name: str | None = Field(None, description="Name of the new stack (unique in the project).")
+    timeout_mins: int | None = Field(None, ge=0, description="Minutes the create may take.")
+    disable_rollback: bool | None = Field(None, description="Keep a failed stack instead of rolling back.")
+    tags: list[str] | str | None = Field(None, description="Tags, as a list or a comma-separated string.")
+
+
+def _load(text: str, what: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise BadRequest(f"The {what} is not valid YAML or JSON{where}.") from None
+    except RecursionError:
+        raise BadRequest(f"The {what} is nested too deeply.") from None
+
+
+def check_expansion(data: Any, what: str, budget: int) -> None:
+    """Refuse a document whose YAML aliases expand it far beyond its text (a "billion laughs").
+
+    Aliases make shared references that cost nothing to parse but are written out
+    in full when the document goes on the bus, so the expanded size is what counts:
+    each node visited costs one unit and each string its length.
+    """
+    spent = 0
+    stack: list[Any] = [data]
+    while stack:
+        node = stack.pop()
+        spent += 1
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str):
+            spent += len(node)
+        if spent > budget:
+            raise TemplateTooLarge(size=f"more than {budget} after expanding aliases", limit=budget)
+
+
+async def parse_document(value: dict[str, Any] | str | None, what: str, limit: int) -> dict[str, Any] | None:
+    """An object as is, a string parsed as YAML (JSON included); raises BadRequest / TemplateTooLarge."""
+    if value is None or isinstance(value, dict):
+        return value
+    size = len(value.encode("utf-8"))
+    if size > limit:
+        raise TemplateTooLarge(size=size, limit=limit)
+    if not value.strip():
+        return None
+    data = await asyncio.to_thread(_load, value, what) if size > _THREAD_THRESHOLD else _load(value, what)
+    check_expansion(data, what, _EXPANSION_FACTOR * limit)
+    if not isinstance(data, dict):
+        raise BadRequest(f"The {what} must be a mapping (a YAML/JSON object).")
+    return data
+
+
+async def unpack_template(body: TemplateBody, max_template_size: int) -> dict[str, Any]:
+    """The template as a mapping; no template (or only a URL) -> BadRequest, as Heat."""
+    if body.template is None and body.template_url:
+        raise BadRequest(
+            "template_url is not supported: send the template itself in 'template' "
+            "(ember and heatclient read local files for you)."
+        )
+    template = await parse_document(body.template, "template", max_template_size)
+    if not template:
+        raise BadRequest("No template specified.")
+    return template
+
+
+async def unpack_environment(body: TemplateBody, max_size: int) -> dict[str, Any]:
+    """The environment with ``parameters`` merged in (explicit parameters win), as Heat does."""
+    env = dict(await parse_document(body.environment, "environment", max_size) or {})
+    params = env.get("parameters") or {}
+    if not isinstance(params, dict):
+        raise BadRequest("The environment's parameters must be a mapping.")
+    env["parameters"] = {**params, **(body.parameters or {})}
+    return env
+
+
+def stack_args(body: StackCreateBody) -> dict[str, Any]:
+    """Heat's ``args``: the options that are not template, environment or files."""
+    args: dict[str, Any] = {}
+    if body.timeout_mins is not None:
+        args["timeout_mins"] = body.timeout_mins
+    if body.disable_rollback is not None:
+        args["disable_rollback"] = body.disable_rollback
+    if body.tags is not None:
+        tags = body.tags.split(",") if isinstance(body.tags, str) else body.tags
+        args["tags"] = [t.strip() for t in tags if t.strip()]
+    return args

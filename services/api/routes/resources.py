@@ -1,0 +1,67 @@
+"""Resource routes: list a stack's resources, show one, its metadata."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from services.api import views
+from services.api.deps import Base, Ctx, Engine, StackIdentity
+
+router = APIRouter(prefix="/v1/{tenant_id}/stacks/{stack_name}/{stack_id}", tags=["resources"])
+
+# Query parameters that become engine filters (Heat's allow-list for resources).
+RESOURCE_FILTERS = ("type", "status", "name", "action", "id", "physical_resource_id")
+
+
+def query_filters(request: Request, names: tuple[str, ...]) -> dict[str, Any]:
+    """Repeated query parameters become lists, single ones stay strings, as Heat's filters."""
+    filters: dict[str, Any] = {}
+    for name in names:
+        values = request.query_params.getlist(name)
+        if values:
+            filters[name] = values[0] if len(values) == 1 else values
+    return filters
+
+
+@router.get("/resources", summary="List the stack's resources")
+async def list_resources(
+    request: Request,
+    stack: StackIdentity,
+    ctx: Ctx,
+    engine: Engine,
+    base: Base,
+    nested_depth: Annotated[int, Query(ge=0, le=100)] = 0,
+    with_detail: bool = False,
+    type: Annotated[list[str] | None, Query()] = None,
+    status: Annotated[list[str] | None, Query()] = None,
+    name: Annotated[list[str] | None, Query()] = None,
+    action: Annotated[list[str] | None, Query()] = None,
+) -> dict[str, Any]:
+    filters = query_filters(request, RESOURCE_FILTERS) or None
+    resources = await engine.list_stack_resources(
+        ctx, stack, nested_depth=nested_depth, with_detail=with_detail, filters=filters
+    )
+    return {"resources": [views.format_resource(base, r) for r in resources]}
+
+
+@router.get("/resources/{resource_name}", summary="Show one resource")
+async def show_resource(
+    resource_name: str,
+    stack: StackIdentity,
+    ctx: Ctx,
+    engine: Engine,
+    base: Base,
+    with_attr: Annotated[list[str] | None, Query()] = None,
+) -> dict[str, Any]:
+    resource = await engine.describe_stack_resource(ctx, stack, resource_name, with_attr=with_attr)
+    return {"resource": views.format_resource(base, resource)}
+
+
+@router.get("/resources/{resource_name}/metadata", summary="A resource's metadata")
+async def resource_metadata(
+    resource_name: str, stack: StackIdentity, ctx: Ctx, engine: Engine
+) -> dict[str, Any]:
+    resource = await engine.describe_stack_resource(ctx, stack, resource_name)
+    return {"metadata": resource.get("metadata") or {}}

@@ -1,0 +1,188 @@
+"""Stack routes: create, list, lookup redirects, show, delete, template, outputs.
+
+Each route authenticates (``Ctx``), makes one or two EngineClient calls and
+shapes the reply with ``views``; nothing here knows how stacks are stored.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from services.api import views
+from services.api.deps import (
+    LOOKUP_WORDS,
+    Base,
+    Ctx,
+    Engine,
+    StackIdentity,
+    get_state,
+    lookup_location,
+    redirect_response,
+    tail_after,
+)
+from services.api.payload import StackCreateBody, stack_args, unpack_environment, unpack_template
+from shared.exceptions import BadRequest, Forbidden, NotImplementedYet
+
+router = APIRouter(prefix="/v1/{tenant_id}", tags=["stacks"])
+
+# Query parameters of the list that become engine filters (Heat's allow-list).
+STACK_FILTERS = ("id", "status", "name", "action", "tenant", "username", "owner_id")
+FOUND: dict[int | str, dict[str, Any]] = {
+    302: {"description": "Found: Location is the stack's canonical URL"}
+}
+
+
+def _filters(request: Request, names: tuple[str, ...]) -> dict[str, Any] | None:
+    """Repeated query parameters become lists, single ones stay strings, as Heat's filters."""
+    filters: dict[str, Any] = {}
+    for name in names:
+        values = request.query_params.getlist(name)
+        if values:
+            filters[name] = values[0] if len(values) == 1 else values
+    return filters or None
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    out = [t.strip() for v in values for t in v.split(",") if t.strip()]
+    return out or None
+
+
+@router.post("/stacks", status_code=201, summary="Create a stack")
+async def create_stack(
+    body: StackCreateBody, ctx: Ctx, engine: Engine, base: Base, request: Request
+) -> JSONResponse:
+    if not body.stack_name:
+        raise BadRequest("No stack name specified.")
+    settings = get_state(request).settings
+    template = await unpack_template(body, settings.engine.max_template_size)
+    env = await unpack_environment(body, settings.engine.max_template_size)
+    ident = await engine.create_stack(
+        ctx,
+        body.stack_name,
+        template,
+        params=env,
+        files=body.files or {},
+        args=stack_args(body),
+        environment_files=body.environment_files,
+    )
+    content = views.created_stack(base, ident)
+    return JSONResponse(content, status_code=201, headers={"Location": content["stack"]["links"][0]["href"]})
+
+
+@router.get("/stacks", summary="List stacks")
+async def list_stacks(
+    request: Request,
+    ctx: Ctx,
+    engine: Engine,
+    base: Base,
+    limit: Annotated[int | None, Query(ge=0)] = None,
+    marker: str | None = None,
+    sort_keys: Annotated[list[str] | None, Query()] = None,
+    sort_dir: Annotated[str | None, Query(pattern="^(asc|desc)$")] = None,
+    show_deleted: bool = False,
+    show_nested: bool = False,
+    show_hidden: bool = False,
+    with_count: bool = False,
+    global_tenant: bool = False,
+    tags: Annotated[list[str] | None, Query()] = None,
+    tags_any: Annotated[list[str] | None, Query()] = None,
+    not_tags: Annotated[list[str] | None, Query()] = None,
+    not_tags_any: Annotated[list[str] | None, Query()] = None,
+    id: Annotated[list[str] | None, Query()] = None,
+    status: Annotated[list[str] | None, Query()] = None,
+    name: Annotated[list[str] | None, Query()] = None,
+    action: Annotated[list[str] | None, Query()] = None,
+) -> dict[str, Any]:
+    if global_tenant:
+        if not ctx.is_admin:
+            raise Forbidden("Listing the stacks of every project (global_tenant) needs the admin role.")
+    elif ctx.is_admin:
+        # An admin sees only the path's project unless global_tenant asks for all.
+        ctx.is_admin = False
+    filters = _filters(request, STACK_FILTERS)
+    selection: dict[str, Any] = {
+        "filters": filters,
+        "show_deleted": show_deleted,
+        "show_nested": show_nested,
+        "show_hidden": show_hidden,
+        "tags": _split(tags),
+        "tags_any": _split(tags_any),
+        "not_tags": _split(not_tags),
+        "not_tags_any": _split(not_tags_any),
+    }
+    stacks = await engine.list_stacks(
+        ctx, limit=limit, marker=marker, sort_keys=_split(sort_keys), sort_dir=sort_dir, **selection
+    )
+    count = await engine.count_stacks(ctx, **selection) if with_count else None
+    url = f"{base}{request.url.path}"
+    return views.stack_collection(
+        base, url, request.query_params.multi_items(), stacks, limit, count, include_project=global_tenant
+    )
+
+
+@router.post("/stacks/preview", summary="Preview a stack (not implemented yet)", status_code=501)
+async def preview_stack(ctx: Ctx) -> None:
+    raise NotImplementedYet(feature="Stack preview")
+
+
+@router.get("/stacks/{stack_name}", status_code=302, responses=FOUND, summary="Find a stack by name or id")
+@router.delete("/stacks/{stack_name}", status_code=302, responses=FOUND, summary="Find a stack to delete")
+async def lookup_stack(stack_name: str, request: Request, ctx: Ctx, engine: Engine, base: Base) -> Response:
+    return redirect_response(await lookup_location(engine, ctx, base, request, stack_name))
+
+
+@router.get("/stacks/{stack_name}/{stack_id}", summary="Show a stack")
+async def show_stack(
+    stack: StackIdentity, ctx: Ctx, engine: Engine, base: Base, resolve_outputs: bool = True
+) -> dict[str, Any]:
+    shown = await engine.show_stack(ctx, stack, resolve_outputs=resolve_outputs)
+    return {"stack": views.format_stack(base, shown[0])}
+
+
+@router.delete("/stacks/{stack_name}/{stack_id}", status_code=204, summary="Delete a stack")
+async def delete_stack(stack: StackIdentity, ctx: Ctx, engine: Engine) -> Response:
+    await engine.delete_stack(ctx, stack)
+    return Response(status_code=204)
+
+
+@router.put("/stacks/{stack_name}/{stack_id}", status_code=501, summary="Update (not implemented yet)")
+@router.patch("/stacks/{stack_name}/{stack_id}", status_code=501, summary="Update (not implemented yet)")
+async def update_stack(stack: StackIdentity, ctx: Ctx) -> None:
+    raise NotImplementedYet(feature="Stack update")
+
+
+@router.get("/stacks/{stack_name}/{stack_id}/template", summary="The stack's template")
+async def get_template(stack: StackIdentity, ctx: Ctx, engine: Engine) -> dict[str, Any]:
+    return await engine.get_template(ctx, stack)
+
+
+@router.get("/stacks/{stack_name}/{stack_id}/outputs", summary="List the stack's outputs")
+async def list_outputs(stack: StackIdentity, ctx: Ctx, engine: Engine) -> dict[str, Any]:
+    return {"outputs": await engine.list_outputs(ctx, stack)}
+
+
+@router.get("/stacks/{stack_name}/{stack_id}/outputs/{output_key}", summary="Show one output")
+async def show_output(output_key: str, stack: StackIdentity, ctx: Ctx, engine: Engine) -> dict[str, Any]:
+    return {"output": await engine.show_output(ctx, stack, output_key)}
+
+
+# Registered last (see app.py): /stacks/{name}/{word}/... for words no other route took.
+fallback = APIRouter(prefix="/v1/{tenant_id}", tags=["stacks"])
+
+
+@fallback.get(
+    "/stacks/{stack_name}/{word}/{rest:path}", status_code=302, responses=FOUND, include_in_schema=False
+)
+async def lookup_subpath(
+    stack_name: str, word: str, rest: str, request: Request, ctx: Ctx, engine: Engine, base: Base
+) -> Response:
+    if word not in LOOKUP_WORDS:
+        raise HTTPException(404, "The resource could not be found.")
+    tail = tail_after(request, stack_name)
+    return redirect_response(await lookup_location(engine, ctx, base, request, stack_name, tail))

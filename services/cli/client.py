@@ -1,0 +1,172 @@
+"""A small synchronous client of the gateway's Heat v1 API (what the ``ember`` CLI uses).
+
+It follows Heat's conventions the way heatclient does: a stack named by its
+name alone is first resolved to ``name/id`` through the lookup redirect (so a
+DELETE is never turned into a GET by redirect handling), and an error
+response becomes a ``GatewayError`` carrying Heat's ``error.type`` and
+``error.message``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+DEFAULT_URL = "http://127.0.0.1:8004"
+DEFAULT_PROJECT = "demo"
+
+
+class GatewayError(Exception):
+    """An error answer (or no answer) from the gateway."""
+
+    def __init__(self, message: str, status: int | None = None, error_type: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.error_type = error_type
+
+    def __str__(self) -> str:
+        kind = f"{self.error_type} " if self.error_type else ""
+        code = f"(HTTP {self.status}) " if self.status else ""
+        return f"{kind}{code}{self.message}".strip()
+
+
+def _q(value: str) -> str:
+    return quote(value, safe="")
+
+
+class GatewayClient:
+    def __init__(
+        self,
+        url: str = DEFAULT_URL,
+        token: str | None = None,
+        project: str = DEFAULT_PROJECT,
+        timeout: float = 60.0,
+    ) -> None:
+        headers = {"Accept": "application/json", "User-Agent": "ember-cli"}
+        if token:
+            headers["X-Auth-Token"] = token
+        self.base = f"{url.rstrip('/')}/v1/{_q(project)}"
+        self._http = httpx.Client(headers=headers, timeout=timeout, follow_redirects=False)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> GatewayClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- plumbing ------------------------------------------------------------
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        url = path if path.startswith("http") else self.base + path
+        try:
+            resp = self._http.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise GatewayError(f"cannot reach the gateway at {self.base}: {exc}") from None
+        if resp.status_code >= 400:
+            raise _error(resp)
+        return resp
+
+    def get_json(self, path: str, params: Any = None, follow: bool = True) -> Any:
+        resp = self.request("GET", path, params=params)
+        if follow and resp.status_code in (301, 302, 303, 307) and "location" in resp.headers:
+            resp = self.request("GET", resp.headers["location"])
+        return resp.json()
+
+    def resolve(self, stack: str) -> str:
+        """``name``, ``id`` or ``name/id`` -> ``name/id`` (as heatclient's _resolve_stack_id)."""
+        if "/" in stack:
+            return stack
+        resp = self.request("GET", f"/stacks/{_q(stack)}")
+        location = resp.headers.get("location")
+        if resp.status_code != 302 or not location or "/stacks/" not in location:
+            raise GatewayError(f"the gateway did not redirect the lookup of {stack}")
+        full: str = location.split("/stacks/", 1)[1].split("?", 1)[0]
+        return full
+
+    # --- stacks ----------------------------------------------------------------
+
+    def create_stack(self, body: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("POST", "/stacks", json=body).json()["stack"]
+        return result
+
+    def list_stacks(self, **params: Any) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.get_json("/stacks", params=_clean(params))["stacks"]
+        return result
+
+    def show_stack(self, stack: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.get_json(f"/stacks/{self.resolve(stack)}")["stack"]
+        return result
+
+    def delete_stack(self, stack: str) -> str:
+        full = self.resolve(stack)
+        self.request("DELETE", f"/stacks/{full}")
+        return full
+
+    def template(self, stack: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.get_json(f"/stacks/{self.resolve(stack)}/template")
+        return result
+
+    def list_outputs(self, stack: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.get_json(f"/stacks/{self.resolve(stack)}/outputs")["outputs"]
+        return result
+
+    def show_output(self, stack: str, key: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.get_json(f"/stacks/{self.resolve(stack)}/outputs/{_q(key)}")["output"]
+        return result
+
+    # --- resources, events ----------------------------------------------------------
+
+    def list_resources(self, stack: str, **params: Any) -> list[dict[str, Any]]:
+        path = f"/stacks/{self.resolve(stack)}/resources"
+        result: list[dict[str, Any]] = self.get_json(path, params=_clean(params))["resources"]
+        return result
+
+    def show_resource(self, stack: str, resource: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.get_json(f"/stacks/{self.resolve(stack)}/resources/{_q(resource)}")[
+            "resource"
+        ]
+        return result
+
+    def list_events(self, stack: str, resource: str | None = None, **params: Any) -> list[dict[str, Any]]:
+        full = self.resolve(stack)
+        path = f"/stacks/{full}/resources/{_q(resource)}/events" if resource else f"/stacks/{full}/events"
+        result: list[dict[str, Any]] = self.get_json(path, params=_clean(params))["events"]
+        return result
+
+    # --- templates, types ----------------------------------------------------------
+
+    def validate(self, body: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("POST", "/validate", json=body).json()
+        return result
+
+    def list_resource_types(self, **params: Any) -> list[Any]:
+        result: list[Any] = self.get_json("/resource_types", params=_clean(params))["resource_types"]
+        return result
+
+    def resource_type(self, type_name: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.get_json(f"/resource_types/{_q(type_name)}")
+        return result
+
+    def resource_type_template(self, type_name: str, template_type: str) -> dict[str, Any]:
+        params = {"template_type": template_type}
+        result: dict[str, Any] = self.get_json(f"/resource_types/{_q(type_name)}/template", params=params)
+        return result
+
+
+def _clean(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if v is not None and v != [] and v is not False}
+
+
+def _error(resp: httpx.Response) -> GatewayError:
+    try:
+        body = resp.json()
+        error = body.get("error") or {}
+        return GatewayError(str(error.get("message") or body), resp.status_code, error.get("type"))
+    except (ValueError, AttributeError):
+        return GatewayError(resp.text.strip() or resp.reason_phrase, resp.status_code)

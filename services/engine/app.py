@@ -1,0 +1,117 @@
+"""The engine service's lifecycle: connect, reset what dead engines left, serve; drain on stop.
+
+Start: bus, store client, plugin registry, RPC server on ``engine`` and
+``engine.<engine_id>`` (competing consumers; the second queue is for calls to
+this engine alone: liveness and stop), then fail the stacks that dead
+engines left IN_PROGRESS. Stop: stop taking requests and let in-flight ones
+reply, let running stack actions finish up to the grace period and fail
+the rest, then close the bus connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from services.engine.resources import default_registry
+from services.engine.runtime import Runtime
+from services.engine.service import API_VERSION, EngineService
+from services.engine.tasks import ActionRunner, StackLock
+from shared.clients.engine import EngineClient
+from shared.clients.store import StoreClient
+from shared.config import Settings
+from shared.context import RequestContext
+from shared.exceptions import EmberError
+from shared.rpc import RPCClient, RPCServer, Target, Transport
+
+LOG = logging.getLogger(__name__)
+
+
+class EngineApp:
+    def __init__(
+        self,
+        settings: Settings,
+        transport: Transport | None = None,
+        topic: str | None = None,
+        store_topic: str | None = None,
+        engine_id: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.topic = topic or settings.rpc.engine_topic
+        self.store_topic = store_topic or settings.rpc.store_topic
+        self.engine_id = engine_id or settings.engine.engine_id or str(uuid.uuid4())
+        self.transport = transport
+        self._owns_transport = transport is None
+        self.server: RPCServer | None = None
+        self.runtime: Runtime | None = None
+        self.service: EngineService | None = None
+
+    async def is_alive(self, engine_id: str) -> bool:
+        """Whether the engine holding a lock answers on its own queue in time."""
+        assert self.transport is not None
+        client = EngineClient(self.transport, topic=self.topic)
+        try:
+            return await client.listening(
+                RequestContext.admin(),
+                engine_id=engine_id,
+                timeout=self.settings.engine.lock_liveness_timeout,
+            )
+        except EmberError:
+            return False
+
+    async def stop_remote(self, ctxt: RequestContext, engine_id: str, stack_id: str, reason: str) -> None:
+        """Ask the engine running a stack's action to cancel it, and wait for it to finish."""
+        assert self.transport is not None
+        client = RPCClient(
+            self.transport, Target(topic=self.topic, server=engine_id, version=API_VERSION), timeout=60
+        )
+        try:
+            await client.call(ctxt, "stop_stack", stack_id=stack_id, reason=reason)
+        except EmberError as exc:
+            LOG.warning("engine %s did not stop stack %s: %s", engine_id, stack_id, exc)
+
+    async def start(self) -> None:
+        if self.transport is None:
+            self.transport = await Transport.connect(self.settings.rpc)
+        store = StoreClient(
+            self.transport, timeout=self.settings.engine.store_timeout, topic=self.store_topic
+        )
+        actions = ActionRunner(StackLock(store, self.engine_id, self.is_alive))
+        self.runtime = Runtime(
+            store=store,
+            registry=default_registry(),
+            settings=self.settings.engine,
+            engine_id=self.engine_id,
+            actions=actions,
+        )
+        self.service = EngineService(self.runtime, self.is_alive, self.stop_remote)
+        self.server = RPCServer(
+            self.transport,
+            Target(topic=self.topic, server=self.engine_id),
+            [self.service],
+            concurrency=self.settings.engine.concurrency,
+        )
+        await self.server.start()
+        try:
+            await self.service.reset_stale_stacks()
+        except EmberError as exc:
+            LOG.error("could not check for stacks left by dead engines: %s", exc)
+        LOG.info("engine %s serving topic %s", self.engine_id, self.topic)
+
+    async def stop(self) -> None:
+        grace = self.settings.engine.graceful_stop_timeout
+        if self.server is not None:
+            await self.server.stop(grace)
+            self.server = None
+        if self.runtime is not None:
+            await self.runtime.actions.stop(grace)
+        if self._owns_transport and self.transport is not None:
+            await self.transport.close()
+            self.transport = None
+
+    async def __aenter__(self) -> EngineApp:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()

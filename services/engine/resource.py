@@ -1,0 +1,194 @@
+"""A stack's resource as the engine runs it: its stored row, its plugin, its transitions.
+
+Every transition is one store round trip that updates the row and writes
+the event in one transaction (``resource_transition``). The plugin instance
+is rebuilt from the row when this engine did not create it, so any engine
+can resolve attributes of, or delete, what another engine created.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from services.engine.hot.definition import ResourceDefinition
+from services.engine.hot.resolver import select_path
+from services.engine.resources import Resource
+from services.engine.states import COMPLETE, CREATE, DELETE, FAILED, IN_PROGRESS, INIT
+from shared.exceptions import EmberError, ResourceFailure
+from shared.schemas.store import ResourceRecord
+
+if TYPE_CHECKING:
+    from services.engine.stack import Stack
+
+LOG = logging.getLogger(__name__)
+
+# Poll intervals for check_*_complete: quick first checks, then back off.
+_FIRST_POLL = 0.005
+_MAX_POLL = 1.0
+
+
+class StackResource:
+    def __init__(
+        self,
+        stack: Stack,
+        definition: ResourceDefinition,
+        plugin_class: type[Resource],
+        record: ResourceRecord | None = None,
+    ) -> None:
+        self.stack = stack
+        self.definition = definition
+        self.plugin_class = plugin_class
+        self.record = record
+        self._plugin: Resource | None = None
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @property
+    def type(self) -> str:
+        return self.definition.type
+
+    @property
+    def action(self) -> str:
+        return self.record.action if self.record else INIT
+
+    @property
+    def status(self) -> str:
+        return self.record.status if self.record else COMPLETE
+
+    @property
+    def created(self) -> bool:
+        """Whether there may be something to delete (any action beyond INIT)."""
+        return self.action != INIT and not (self.action == DELETE and self.status == COMPLETE)
+
+    # --- plugin -------------------------------------------------------------
+
+    def plugin(self) -> Resource | None:
+        """The live plugin, rebuilt from the stored row if needed; None when never created."""
+        if self._plugin is not None:
+            return self._plugin
+        if self.record is None or self.action == INIT:
+            return None
+        try:
+            self._plugin = self.plugin_class(
+                self.name,
+                self.record.properties_data,
+                self.stack.host,
+                definition=self.definition.raw,
+                resource_id=self.record.physical_resource_id,
+                data=self.record.data,
+            )
+        except EmberError as exc:
+            LOG.warning("cannot rebuild resource %s: %s", self.name, exc)
+            return None
+        return self._plugin
+
+    def reference_id(self) -> str:
+        plugin = self.plugin()
+        return plugin.get_reference_id() if plugin is not None else self.name
+
+    def attribute(self, name: str | None, path: Sequence[Any] = ()) -> Any:
+        """An attribute (None: all of them, as ``get_attr: [name]`` asks) walked along ``path``."""
+        plugin = self.plugin()
+        if plugin is None:
+            self.plugin_class.validate_attribute(self.name, name or "show")
+            return None
+        if name is None:
+            return select_path(plugin.all_attributes(), path, f"get_attr {self.name}")
+        return plugin.get_attribute(name, *path)
+
+    # --- transitions ----------------------------------------------------------
+
+    async def transition(self, action: str, status: str, reason: str, **values: Any) -> None:
+        assert self.record is not None, "resource rows are created before any action"
+        values.update(action=action, status=status, status_reason=reason[:4000])
+        event = {
+            "resource_name": self.name,
+            "resource_type": self.type,
+            "resource_action": action,
+            "resource_status": status,
+            "resource_status_reason": reason[:4000],
+            "physical_resource_id": values.get("physical_resource_id", self.record.physical_resource_id),
+        }
+        result = await self.stack.store.resource_transition(self.stack.ctxt, self.record.id, values, event)
+        self.record = result.resource
+
+    def _failure_reason(self, exc: BaseException) -> str:
+        if isinstance(exc, ResourceFailure):
+            return str(exc)
+        return f"{type(exc).__name__}: resources.{self.name}: {exc}"
+
+    async def _poll(self, check: Any, token: Any) -> None:
+        delay = _FIRST_POLL
+        while not await check(token):
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _MAX_POLL)
+
+    async def create(self) -> None:
+        """Create; raises ResourceFailure (reason as Heat words it) when it fails."""
+        await self.transition(CREATE, IN_PROGRESS, "state changed")
+        try:
+            await self.stack.prepare_dependencies(self)
+            properties = self.definition.resolved_properties(self.stack.resolver)
+            plugin = self.plugin_class(self.name, properties, self.stack.host, definition=self.definition.raw)
+            self._plugin = plugin
+            token = await plugin.handle_create()
+            await self._poll(plugin.check_create_complete, token)
+        except asyncio.CancelledError:
+            await self._mark_failed(CREATE, self.stack.cancel_reason or "CREATE aborted")
+            raise
+        except Exception as exc:
+            if not isinstance(exc, EmberError):
+                LOG.exception("resource %s failed to create", self.name)
+            reason = self._failure_reason(exc)
+            await self._mark_failed(CREATE, reason)
+            raise ResourceFailure(reason) from exc
+        await self.transition(
+            CREATE,
+            COMPLETE,
+            "state changed",
+            physical_resource_id=plugin.resource_id,
+            properties_data=_jsonable(plugin.properties),
+            data=plugin.data,
+        )
+
+    async def delete(self, action: str = DELETE) -> None:
+        """Delete what exists (idempotent); raises ResourceFailure when it fails."""
+        plugin = self.plugin()
+        await self.transition(DELETE, IN_PROGRESS, "state changed")
+        try:
+            if plugin is not None and self.definition.deletion_policy != "Retain":
+                token = await plugin.handle_delete()
+                await self._poll(plugin.check_delete_complete, token)
+        except asyncio.CancelledError:
+            await self._mark_failed(DELETE, self.stack.cancel_reason or "DELETE aborted")
+            raise
+        except Exception as exc:
+            if not isinstance(exc, EmberError):
+                LOG.exception("resource %s failed to delete", self.name)
+            reason = self._failure_reason(exc)
+            await self._mark_failed(DELETE, reason)
+            raise ResourceFailure(reason) from exc
+        await self.transition(DELETE, COMPLETE, "state changed")
+        self._plugin = None
+
+    async def _mark_failed(self, action: str, reason: str) -> None:
+        try:
+            await self.transition(action, FAILED, reason)
+        except EmberError as exc:
+            LOG.error("could not record %s of %s as FAILED: %s", action, self.name, exc)
+
+
+def _jsonable(value: Any) -> Any:
+    """Properties as stored: plain JSON (sentinels and odd types become text)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return str(value)

@@ -1,0 +1,289 @@
+"""The resource plugin base class and what the engine lends a resource.
+
+A plugin is a ``Resource`` subclass that declares its schemas and implements
+Heat's two-step lifecycle: ``handle_<action>()`` starts the work and returns
+a token; ``check_<action>_complete(token)`` is polled until it returns True.
+Splitting start and poll keeps each step short so the engine can run many
+resources on one event loop, enforce timeouts and cancel between polls.
+
+A plugin keeps everything it needs to act on its resource later in
+``resource_id`` and the JSON-able ``data`` dict, which the engine stores in
+the resource row. An instance is therefore rebuilt from
+``(name, properties, host, resource_id, data)`` by any engine, e.g. to delete
+what another engine created.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol, Self, runtime_checkable
+
+from shared.exceptions import InvalidTemplateAttribute, ResourceFailure
+
+from .attributes import SHOW, SHOW_ATTRIBUTE, Attribute, select_path
+from .properties import Property, validate_properties
+from .support import SupportStatus
+
+_SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
+_SUFFIX_LEN = 12
+
+
+@runtime_checkable
+class ResourceHost(Protocol):
+    """What the engine gives a resource: its stack's identity and nested stacks.
+
+    The nested-stack calls are used by ResourceGroup and provider templates.
+    ``create_nested_stack`` starts creating a child stack (owner: this
+    stack, inheriting the parent's environment and ``files`` merged with the
+    given ones) and returns its id at once; progress is read with
+    ``nested_stack_status`` as ``(action, status, reason)``.
+    ``delete_nested_stack`` starts the deletion; once the child is gone,
+    ``nested_stack_status`` returns ``("DELETE", "COMPLETE", ...)`` or raises
+    a ``NotFound`` (e.g. ``StackNotFound``). ``nested_stack_outputs`` returns
+    ``{output_key: output_value}``, with None for an output that failed.
+    """
+
+    @property
+    def stack_name(self) -> str: ...
+
+    @property
+    def stack_id(self) -> str: ...
+
+    @property
+    def project_id(self) -> str: ...
+
+    async def create_nested_stack(
+        self, resource_name: str, template: dict[str, Any], params: dict[str, Any], files: dict[str, str]
+    ) -> str: ...
+
+    async def delete_nested_stack(self, child_id: str) -> None: ...
+
+    async def nested_stack_outputs(self, child_id: str) -> dict[str, Any]: ...
+
+    async def nested_stack_status(self, child_id: str) -> tuple[str, str, str]: ...
+
+
+class DefinitionLike(Protocol):
+    """What ``Resource.from_definition`` reads of a resource definition."""
+
+    @property
+    def name(self) -> str: ...
+
+
+class Resource:
+    """Base of every resource plugin. Subclasses set the class attributes below."""
+
+    #: The registered type name, e.g. ``OS::Heat::None`` (set by the subclass).
+    type_name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    properties_schema: ClassVar[Mapping[str, Property]] = {}
+    attributes_schema: ClassVar[Mapping[str, Attribute]] = {}
+    support_status: ClassVar[SupportStatus] = SupportStatus()
+    #: OS::Heat::None takes any properties (to stand in for any type) and ignores them.
+    accepts_any_properties: ClassVar[bool] = False
+    physical_resource_name_limit: ClassVar[int] = 255
+
+    def __init__(
+        self,
+        name: str,
+        properties: Mapping[str, Any] | None,
+        host: ResourceHost,
+        *,
+        definition: Any = None,
+        resource_id: str | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Bind a plugin to one resource; ``properties`` are the resolved values.
+
+        ``definition`` is the template layer's ResourceDefinition, kept for
+        plugins that need more than their properties (none of the built-ins).
+        Raises ``StackValidationFailed`` when the properties break the schema.
+        """
+        self.name = name
+        self.host = host
+        self.definition: Any = definition
+        self.properties: dict[str, Any] = self.validate_properties(name, properties)
+        self.resource_id: str | None = resource_id
+        self.data: dict[str, Any] = dict(data or {})
+
+    # --- validation --------------------------------------------------------
+
+    @classmethod
+    def from_definition(
+        cls,
+        definition: DefinitionLike,
+        properties: Mapping[str, Any] | None,
+        host: ResourceHost,
+        *,
+        resource_id: str | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> Self:
+        """The plugin for ``definition`` (anything with a ``name``), e.g. hot.ResourceDefinition."""
+        return cls(
+            definition.name, properties, host, definition=definition, resource_id=resource_id, data=data
+        )
+
+    @classmethod
+    def validate_properties(cls, name: str, properties: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Check properties against the schema; unresolved values pass.
+
+        Returns the coerced values with defaults. Raises
+        ``StackValidationFailed`` whose message names
+        ``resources.<name>.properties...``.
+        """
+        path = f"resources.{name}.properties"
+        values = validate_properties(
+            cls.properties_schema, properties, path, allow_unknown=cls.accepts_any_properties
+        )
+        cls.check_properties(values, path)
+        return values
+
+    @classmethod
+    def check_properties(cls, properties: dict[str, Any], path: str) -> None:
+        """Rules across several properties (override).
+
+        Called after the schema checks; during validation some values may
+        still be ``Unresolved`` (see ``contains_unresolved``), and a rule
+        that needs them must then let them pass.
+        """
+
+    @classmethod
+    def has_attribute(cls, name: str) -> bool:
+        """Whether ``get_attr`` may ask for ``name``; groups accept dynamic names."""
+        return name == SHOW or name in cls.attributes_schema
+
+    @classmethod
+    def validate_attribute(cls, resource_name: str, name: str) -> None:
+        """Raise ``InvalidTemplateAttribute`` when ``name`` is not an attribute of this type."""
+        if not cls.has_attribute(name):
+            raise InvalidTemplateAttribute(resource=resource_name, key=name)
+
+    @classmethod
+    def full_attributes_schema(cls) -> dict[str, Attribute]:
+        """The declared attributes plus ``show``, which every type has."""
+        return {**cls.attributes_schema, SHOW: SHOW_ATTRIBUTE}
+
+    # --- identity ----------------------------------------------------------
+
+    def physical_resource_name(self) -> str:
+        """``<stack>-<resource>-<12 random chars>``, stable for this resource.
+
+        The random part is drawn once and kept in ``data`` so a rebuilt
+        instance names the same thing. Names longer than the limit lose
+        characters from the stack and resource parts, never the random part,
+        which is what keeps them unique.
+        """
+        suffix = self.data.get("physical_name_suffix")
+        if not isinstance(suffix, str):
+            suffix = "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(_SUFFIX_LEN))
+            self.data["physical_name_suffix"] = suffix
+        return shorten_name(self.host.stack_name, self.name, suffix, self.physical_resource_name_limit)
+
+    def get_reference_id(self) -> str:
+        """What ``get_resource`` returns: the physical id once created, else the name."""
+        return self.resource_id if self.resource_id is not None else self.name
+
+    def get_attribute(self, name: str, *path: Any) -> Any:
+        """The value of an attribute, walked along ``path`` (missing steps give None).
+
+        ``show`` returns every declared attribute as a dict. Raises
+        ``InvalidTemplateAttribute`` for an attribute the type does not have.
+        """
+        self.validate_attribute(self.name, name)
+        if name == SHOW:
+            value: Any = self.show()
+        else:
+            value = self.resolve_attribute(name)
+        return select_path(value, path)
+
+    def resolve_attribute(self, name: str) -> Any:
+        """Override: the value of one declared attribute (None when unknown yet)."""
+        return None
+
+    def all_attributes(self) -> dict[str, Any]:
+        """What ``get_attr: [name]`` (no attribute) returns: every declared attribute but ``show``."""
+        return {key: self.resolve_attribute(key) for key in self.attributes_schema}
+
+    def show(self) -> dict[str, Any]:
+        """The ``show`` attribute: all declared attributes (Heat gives the cloud object's view)."""
+        return self.all_attributes()
+
+    async def prepare_attributes(self) -> None:
+        """Awaited by the engine before it reads attributes of this resource.
+
+        Plugins whose attributes live elsewhere (nested stacks) refresh them
+        here, so that ``get_attribute`` can stay synchronous for the template
+        functions.
+        """
+
+    def failure(self, reason: str, exc_type: str = "Error") -> ResourceFailure:
+        """A ResourceFailure that reads like Heat's ``Error: resources.<name>: <reason>``."""
+        return ResourceFailure(exc_type=exc_type, reason=f"resources.{self.name}: {reason}")
+
+    # --- lifecycle (override what the type needs) ---------------------------
+
+    async def handle_create(self) -> Any:
+        """Start creating; return a JSON-able token for ``check_create_complete``."""
+        return None
+
+    async def check_create_complete(self, token: Any) -> bool:
+        """Poll creation; raise ``ResourceFailure`` when it failed."""
+        return True
+
+    async def handle_delete(self) -> Any:
+        """Start deleting; must succeed when the thing is already gone."""
+        return None
+
+    async def check_delete_complete(self, token: Any) -> bool:
+        return True
+
+    def needs_replacement(self, new_properties: Mapping[str, Any]) -> bool:
+        """True when an update from the current properties requires replacement.
+
+        By default a change to any property that is not ``update_allowed``.
+        """
+        for key, prop in self.properties_schema.items():
+            if not prop.update_allowed and new_properties.get(key) != self.properties.get(key):
+                return True
+        return False
+
+    async def handle_update(self, new_properties: dict[str, Any], prop_diff: dict[str, Any]) -> Any:
+        """Start an in-place update; the default takes the new values as they are."""
+        self.properties = new_properties
+        return None
+
+    async def check_update_complete(self, token: Any) -> bool:
+        return True
+
+    async def handle_suspend(self) -> Any:
+        return None
+
+    async def check_suspend_complete(self, token: Any) -> bool:
+        return True
+
+    async def handle_resume(self) -> Any:
+        return None
+
+    async def check_resume_complete(self, token: Any) -> bool:
+        return True
+
+    def to_stored(self) -> dict[str, Any]:
+        """What the engine persists: ``resource_id`` and ``data``."""
+        return {"resource_id": self.resource_id, "data": dict(self.data)}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.type_name} {self.name!r} id={self.resource_id!r}>"
+
+
+def shorten_name(stack_name: str, resource_name: str, suffix: str, limit: int) -> str:
+    """Join the three parts with ``-``, trimming the two names to fit ``limit``."""
+    full = f"{stack_name}-{resource_name}-{suffix}"
+    if len(full) <= limit:
+        return full
+    budget = max(limit - len(suffix) - 2, 0)
+    # Give the resource name at least half of what remains; it tells resources apart.
+    res_len = min(len(resource_name), max(budget - len(stack_name), budget // 2))
+    stack_len = max(budget - res_len, 0)
+    return f"{stack_name[:stack_len]}-{resource_name[:res_len]}-{suffix}"[-limit:]

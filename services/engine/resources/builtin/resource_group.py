@@ -1,0 +1,205 @@
+"""OS::Heat::ResourceGroup: ``count`` copies of one resource definition, as a nested stack.
+
+Members are named ``"0"``, ``"1"``, ... in the child stack; names listed in
+``removal_policies`` are skipped, and the group takes the next free indexes
+instead, so that removing a bad member keeps the count. Null member
+properties are dropped so that the member type's defaults apply. ``%index%`` (or
+``index_var``) in member properties is replaced by the member's name.
+
+For the parent to read members' attributes the child template outputs, per
+member, its reference (``ref.<n>``) and its ``show`` attribute
+(``show.<n>``); every group attribute is computed from those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from shared.exceptions import InvalidTemplateAttribute, NotFound, StackValidationFailed
+
+from ..attributes import LIST, MAP, Attribute, select_path
+from ..constraints import AllowedValues, Length, Range
+from ..nested import NestedStackResource
+from ..properties import INTEGER, STRING, Property
+from ..properties import LIST as PLIST
+from ..properties import MAP as PMAP
+from ..support import SupportStatus
+
+CHILD_TEMPLATE_VERSION = "2016-10-14"
+
+
+class ResourceGroup(NestedStackResource):
+    type_name: ClassVar[str] = "OS::Heat::ResourceGroup"
+    description: ClassVar[str] = (
+        "Creates one or more identically configured nested resources; %index% in their "
+        "properties is replaced by each member's index."
+    )
+    support_status: ClassVar[SupportStatus] = SupportStatus(version="2014.1")
+    properties_schema: ClassVar[Mapping[str, Property]] = {
+        "count": Property(
+            INTEGER,
+            "The number of resources to create.",
+            default=1,
+            constraints=(Range(min=0),),
+            update_allowed=True,
+        ),
+        "index_var": Property(
+            STRING,
+            "A variable replaced with the member's index in its properties.",
+            default="%index%",
+            constraints=(Length(min=3),),
+            update_allowed=True,
+        ),
+        "resource_def": Property(
+            PMAP,
+            "Resource definition for the members.",
+            required=True,
+            update_allowed=True,
+            schema={
+                "type": Property(STRING, "The type of the members.", required=True),
+                "properties": Property(PMAP, "Property values for the members."),
+                "metadata": Property(PMAP, "Metadata for the members."),
+            },
+        ),
+        "removal_policies": Property(
+            PLIST,
+            "Policies for removing members: names in resource_list are never (re)used.",
+            default=[],
+            update_allowed=True,
+            schema=Property(
+                PMAP,
+                schema={
+                    "resource_list": Property(PLIST, "Names of members to remove.", default=[]),
+                },
+            ),
+        ),
+        "removal_policies_mode": Property(
+            STRING,
+            "Whether removal_policies add to (append) or replace (update) earlier ones.",
+            default="append",
+            update_allowed=True,
+            constraints=(AllowedValues(allowed=("append", "update")),),
+        ),
+    }
+    attributes_schema: ClassVar[Mapping[str, Attribute]] = {
+        "refs": Attribute("The references of the members, in index order.", LIST),
+        "refs_map": Attribute("A map of member names to their references.", MAP),
+        "attributes": Attribute("A map of member names to the given attribute of each member.", MAP),
+        "removed_rsrc_list": Attribute("Names of the members that were removed.", LIST),
+    }
+
+    @classmethod
+    def has_attribute(cls, name: str) -> bool:
+        # Any other name is read from every member ("resource.<n>[.attr]" from one).
+        return bool(name)
+
+    def _policy_names(self) -> set[str]:
+        names: set[str] = set()
+        for policy in self.properties.get("removal_policies") or []:
+            names |= {str(n) for n in policy.get("resource_list") or []}
+        return names
+
+    def removed_names(self) -> list[str]:
+        """The names never to use, sorted: stored once the group exists, else from the policies.
+
+        They are kept in ``data`` because a removed name must stay unused
+        even after the policy that removed it is edited away (append mode).
+        """
+        stored = self.data.get("name_skiplist")
+        if isinstance(stored, list):
+            return [str(n) for n in stored]
+        return sorted(self._policy_names())
+
+    def member_names(self) -> list[str]:
+        """Names of the members, skipping removed ones, in index order."""
+        removed = set(self.removed_names())
+        names: list[str] = []
+        index = 0
+        while len(names) < self.properties["count"]:
+            if str(index) not in removed:
+                names.append(str(index))
+            index += 1
+        return names
+
+    def member_definition(self, name: str) -> dict[str, Any]:
+        rdef = self.properties["resource_def"]
+        member: dict[str, Any] = {"type": rdef["type"]}
+        if rdef.get("properties"):
+            # Unset (null) member properties are left out, so the member's defaults apply.
+            props = {k: v for k, v in rdef["properties"].items() if v is not None}
+            member["properties"] = _substitute(props, self.properties["index_var"], name)
+        if rdef.get("metadata"):
+            member["metadata"] = _substitute(rdef["metadata"], self.properties["index_var"], name)
+        return member
+
+    async def handle_create(self) -> Any:
+        self.data["name_skiplist"] = self.removed_names()
+        return await super().handle_create()
+
+    def child_template(self) -> dict[str, Any]:
+        names = self.member_names()
+        outputs: dict[str, Any] = {}
+        for n in names:
+            outputs[f"ref.{n}"] = {"value": {"get_resource": n}}
+            outputs[f"show.{n}"] = {"value": {"get_attr": [n, "show"]}}
+        return {
+            "heat_template_version": CHILD_TEMPLATE_VERSION,
+            "resources": {n: self.member_definition(n) for n in names},
+            "outputs": outputs,
+        }
+
+    def all_attributes(self) -> dict[str, Any]:
+        # "attributes" needs a member attribute name, so it cannot be listed.
+        return {k: self.get_attribute(k) for k in ("refs", "refs_map", "removed_rsrc_list")}
+
+    def _member_show(self, name: str) -> Any:
+        return self.outputs.get(f"show.{name}")
+
+    def get_attribute(self, name: str, *path: Any) -> Any:
+        """Group attributes, ``resource.<n>[.<attr>]`` and any member attribute by name."""
+        self.validate_attribute(self.name, name)
+        names = self.member_names()
+        if name == "refs":
+            return select_path([self.outputs.get(f"ref.{n}") for n in names], path)
+        if name == "refs_map":
+            return select_path({n: self.outputs.get(f"ref.{n}") for n in names}, path)
+        if name == "removed_rsrc_list":
+            return select_path(self.removed_names(), path)
+        if name == "show":
+            return select_path({n: self._member_show(n) for n in names}, path)
+        if name == "attributes":
+            if not path:
+                # It needs the member attribute to collect: get_attr [group, attributes, name].
+                raise InvalidTemplateAttribute(resource=self.name, key=name)
+            return {n: select_path(self._member_show(n), path) for n in names}
+        if name.startswith("resource."):
+            return self._member_attribute(name, path, names)
+        return [select_path(self._member_show(n), [name, *path]) for n in names]
+
+    def _member_attribute(self, name: str, path: tuple[Any, ...], names: list[str]) -> Any:
+        parts = name.split(".", 2)
+        member = parts[1] if len(parts) > 1 else ""
+        if member not in names:
+            raise NotFound(what=f"Member '{member}' of group resource '{self.name}'")
+        rest = [*parts[2:], *path]
+        if not rest:
+            return self.outputs.get(f"ref.{member}")
+        return select_path(self._member_show(member), rest)
+
+    @classmethod
+    def check_properties(cls, properties: dict[str, Any], path: str) -> None:
+        rdef = properties["resource_def"]
+        if isinstance(rdef, dict) and rdef.get("type") == "":
+            raise StackValidationFailed(path=f"{path}.resource_def.type", reason="must not be empty")
+
+
+def _substitute(value: Any, var: str, index: str) -> Any:
+    """``var`` replaced by ``index`` in every string value (not map keys) of ``value``."""
+    if isinstance(value, str):
+        return value.replace(var, index)
+    if isinstance(value, Mapping):
+        return {k: _substitute(v, var, index) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, var, index) for v in value]
+    return value

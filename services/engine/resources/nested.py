@@ -1,0 +1,94 @@
+"""Resources implemented as a nested (child) stack: ResourceGroup and provider templates.
+
+The plugin builds a child template and asks the host to create it; its
+``resource_id`` is the child stack's id, which is all another engine needs
+to delete it. The child's outputs are fetched when creation completes (and
+again in ``prepare_attributes``) and kept in ``data["outputs"]``, so
+attribute reads stay synchronous and survive reconstruction.
+
+The host has no update call for nested stacks, so any property change
+replaces the resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from shared.exceptions import NotFound
+
+from .base import Resource
+
+COMPLETE = "COMPLETE"
+FAILED = "FAILED"
+CREATE = "CREATE"
+DELETE = "DELETE"
+
+
+class NestedStackResource(Resource):
+    """Base for plugins whose thing is a child stack."""
+
+    def child_template(self) -> dict[str, Any]:  # pragma: no cover - abstract
+        """The child stack's template as a dict."""
+        raise NotImplementedError
+
+    def child_params(self) -> dict[str, Any]:
+        """Parameter values for the child stack."""
+        return {}
+
+    def child_files(self) -> dict[str, str]:
+        """Extra files for the child (the host adds the parent's own)."""
+        return {}
+
+    @property
+    def outputs(self) -> Mapping[str, Any]:
+        value = self.data.get("outputs")
+        return value if isinstance(value, Mapping) else {}
+
+    async def handle_create(self) -> Any:
+        child_id = await self.host.create_nested_stack(
+            self.name, self.child_template(), self.child_params(), self.child_files()
+        )
+        self.resource_id = child_id
+        return child_id
+
+    async def check_create_complete(self, token: Any) -> bool:
+        action, status, reason = await self.host.nested_stack_status(str(token))
+        if status == FAILED:
+            raise self.failure(f"nested stack {action} failed: {reason}")
+        if action == CREATE and status == COMPLETE:
+            await self.prepare_attributes()
+            return True
+        return False
+
+    async def handle_delete(self) -> Any:
+        if self.resource_id is None:
+            return None  # creation never started a child
+        try:
+            await self.host.delete_nested_stack(self.resource_id)
+        except NotFound:
+            return None  # already gone: deleting is idempotent
+        return self.resource_id
+
+    async def check_delete_complete(self, token: Any) -> bool:
+        if token is None:
+            return True
+        try:
+            action, status, reason = await self.host.nested_stack_status(str(token))
+        except NotFound:
+            return True
+        if action == DELETE and status == FAILED:
+            raise self.failure(f"nested stack DELETE failed: {reason}")
+        return action == DELETE and status == COMPLETE
+
+    async def prepare_attributes(self) -> None:
+        if self.resource_id is None:
+            return
+        try:
+            outputs = await self.host.nested_stack_outputs(self.resource_id)
+        except NotFound:
+            return  # keep what we had; the child may be being deleted
+        self.data["outputs"] = dict(outputs)
+
+    def needs_replacement(self, new_properties: Mapping[str, Any]) -> bool:
+        return dict(new_properties) != self.properties

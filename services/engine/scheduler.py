@@ -1,0 +1,83 @@
+"""Run an action on every node of a dependency graph: in order, in parallel where it can.
+
+A node starts as soon as everything it waits for is done (not level by
+level), at most ``limit`` at a time. The first failure stops new starts,
+cancels what still runs and is re-raised; cancelling the caller (a stack
+timeout, an engine stop) cancels every running node. Bookkeeping is linear
+in nodes + edges and only ``limit`` tasks exist at any moment, so a
+1000-resource stack costs no more than its resources' own work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+
+class Tracker(Protocol):
+    def start(self) -> list[str]: ...
+
+    def done(self, node: str) -> list[str]: ...
+
+    @property
+    def finished(self) -> bool: ...
+
+
+class Graph(Protocol):
+    def tracker(self, *, reverse: bool = False) -> Tracker: ...
+
+
+async def run_graph(
+    graph: Graph,
+    action: Callable[[str], Awaitable[None]],
+    *,
+    reverse: bool = False,
+    limit: int = 64,
+    skip: Callable[[str], bool] | None = None,
+) -> None:
+    """Await ``action(node)`` for each node in dependency order (reverse: deletion order).
+
+    ``skip(node)`` marks a node done without running it (e.g. a resource
+    that needs no work). Raises the first exception an action raised.
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    tracker = graph.tracker(reverse=reverse)
+    ready: collections.deque[str] = collections.deque(tracker.start())
+    finished: asyncio.Queue[tuple[str, BaseException | None]] = asyncio.Queue()
+    running: dict[str, asyncio.Task[None]] = {}
+
+    async def run_one(node: str) -> None:
+        try:
+            await action(node)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # reported to the loop below, which re-raises it
+            finished.put_nowait((node, exc))
+            return
+        finished.put_nowait((node, None))
+
+    def launch() -> None:
+        while ready and len(running) < limit:
+            node = ready.popleft()
+            if skip is not None and skip(node):
+                ready.extend(tracker.done(node))
+                continue
+            running[node] = asyncio.create_task(run_one(node), name=f"node:{node}")
+
+    try:
+        launch()
+        while running:
+            node, error = await finished.get()
+            running.pop(node, None)
+            if error is not None:
+                raise error
+            ready.extend(tracker.done(node))
+            launch()
+    finally:
+        if running:
+            for task in running.values():
+                task.cancel()
+            await asyncio.gather(*running.values(), return_exceptions=True)

@@ -1,0 +1,263 @@
+"""EngineService: the engine's RPC endpoint (topic ``engine``, Heat's API version 1.36).
+
+Method names and arguments are heat-engine's, so heat's own RPC client and
+Ember's EngineClient drive it alike. Each method gets the caller's
+RequestContext from the dispatcher; EmberErrors travel back to the caller
+as themselves. Long work (create, delete) starts in the background under
+the stack lock and the method returns at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.engine import formatting, states
+from services.engine.hot.environment import Environment
+from services.engine.hot.validate import validate_template
+from services.engine.runtime import Runtime
+from services.engine.stack import Stack
+from services.engine.stack_queries import StackQueries
+from shared.context import RequestContext
+from shared.exceptions import (
+    BadRequest,
+    EmberError,
+    InvalidTemplate,
+    NotFound,
+    NotSupported,
+    StackNotFound,
+    StackValidationFailed,
+)
+from shared.rpc import Target, expose
+from shared.schemas.engine import StackIdentity
+from shared.schemas.store import StackRecord
+
+LOG = logging.getLogger(__name__)
+
+API_VERSION = "1.36"
+# A stack stored but not yet started (INIT_IN_PROGRESS) is left alone this long at start-up.
+INIT_GRACE = timedelta(seconds=60)
+_STACK_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_.-]{0,254}$")
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+class EngineService(StackQueries):
+    target = Target(version=API_VERSION)
+
+    def __init__(self, rt: Runtime, liveness: Any, stop_remote: Any) -> None:
+        super().__init__(rt)
+        self._liveness = liveness  # async (engine_id) -> bool
+        self._stop_remote = stop_remote  # async (ctxt, engine_id, stack_id) -> None
+
+    # --- liveness ----------------------------------------------------------------
+
+    @expose
+    async def listening(self, ctxt: RequestContext) -> bool:
+        """Answers while this engine runs; lock holders are checked with it."""
+        return True
+
+    @expose
+    async def stop_stack(self, ctxt: RequestContext, stack_id: str, reason: str = "") -> bool:
+        """Cancel this engine's running action on a stack (another engine wants to delete it)."""
+        return await self.rt.actions.cancel(stack_id, reason or "Stack action cancelled")
+
+    # --- create / validate ---------------------------------------------------------
+
+    def _environment(
+        self, params: Any, files: dict[str, str], environment_files: list[str] | None
+    ) -> dict[str, Any]:
+        if params is not None and not isinstance(params, dict):
+            raise BadRequest(reason="params must be an environment (a map)")
+        layers: list[Any] = []
+        for name in environment_files or []:
+            if name not in files:
+                raise InvalidTemplate(reason=f'Could not fetch environment file "{name}": it is not in files')
+            layers.append(files[name])
+        env = dict(params or {})
+        if env.get("event_sinks"):
+            LOG.warning("event_sinks in the environment are ignored")
+        env.pop("event_sinks", None)
+        layers.append(env)
+        return Environment.merge(layers).to_dict() if layers else {}
+
+    @expose
+    async def create_stack(
+        self,
+        ctxt: RequestContext,
+        stack_name: str,
+        template: dict[str, Any] | str,
+        params: dict[str, Any] | None = None,
+        files: dict[str, str] | None = None,
+        args: dict[str, Any] | None = None,
+        environment_files: list[str] | None = None,
+        files_container: str | None = None,
+        owner_id: str | None = None,
+        nested_depth: int = 0,
+        user_creds_id: int | None = None,
+        stack_user_project_id: str | None = None,
+        parent_resource_name: str | None = None,
+        template_id: int | None = None,
+    ) -> StackIdentity:
+        """Validate and store the stack, start CREATE in the background, return its identity."""
+        if files_container:
+            raise NotSupported(feature="files_container (Swift) for templates and files")
+        if template_id is not None:
+            raise NotSupported(feature="creating a stack from a stored template_id")
+        if owner_id is not None:
+            raise NotSupported(feature="owner_id in create_stack (nested stacks are created by the engine)")
+        if not ctxt.project_id:
+            raise BadRequest(reason="the request context has no project")
+        if not isinstance(stack_name, str) or not _STACK_NAME.match(stack_name):
+            raise StackValidationFailed(
+                f'Invalid stack name {stack_name} must contain only alphanumeric or "_-." characters, '
+                "must start with alpha and must be 255 characters or less."
+            )
+        files = dict(files or {})
+        options = _stack_options(args or {})
+        environment = self._environment(params, files, environment_files)
+        stack = Stack.build(self.rt, ctxt, stack_name, template, environment, files, **options)
+        await stack.store_new()
+        await self.rt.actions.start_with_lock(stack, states.CREATE, stack.create)
+        return stack.identifier()
+
+    @expose
+    async def validate_template(
+        self,
+        ctxt: RequestContext,
+        template: dict[str, Any] | str,
+        params: dict[str, Any] | None = None,
+        files: dict[str, str] | None = None,
+        environment_files: list[str] | None = None,
+        files_container: str | None = None,
+        show_nested: bool = False,
+        ignorable_errors: list[str] | None = None,
+    ) -> dict[str, Any]:
+        if files_container:
+            raise NotSupported(feature="files_container (Swift) for templates and files")
+        files = dict(files or {})
+        environment = self._environment(params, files, environment_files)
+        try:
+            return validate_template(
+                template,
+                environment,
+                files,
+                registry=self.rt.registry,
+                max_size=self.rt.settings.max_template_size,
+                max_resources=self.rt.settings.max_resources_per_stack,
+            )
+        except EmberError as exc:
+            if ignorable_errors and type(exc).__name__ in ignorable_errors:
+                return {
+                    "Description": "",
+                    "Parameters": {},
+                    "ParameterGroups": [],
+                    "Environment": environment,
+                }
+            raise
+
+    # --- identity -----------------------------------------------------------------------
+
+    @expose
+    async def identify_stack(self, ctxt: RequestContext, stack_name: str) -> StackIdentity:
+        """A name (live stacks) or an id (deleted ones too) -> the stack's identity."""
+        record: StackRecord | None = None
+        if _is_uuid(stack_name):
+            try:
+                record = await self.store.stack_get(ctxt, stack_name, show_deleted=True)
+            except NotFound:
+                record = None
+        if record is None:
+            try:
+                record = await self.store.stack_get_by_name(ctxt, stack_name)
+            except NotFound:
+                raise StackNotFound(name=stack_name) from None
+        return formatting.identity(record)
+
+    # --- delete --------------------------------------------------------------------------
+
+    @expose
+    async def delete_stack(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> None:
+        """Start DELETE; a create still running (here or on a live engine) is cancelled first."""
+        record = await self._get_record(ctxt, stack_identity, show_deleted=False)
+        reason = f"Stack {record.action} cancelled: the stack is being deleted"
+        if not await self.rt.actions.cancel(record.id, reason):
+            holder = await self.store.stack_lock_get_engine_id(ctxt, record.id)
+            if holder and holder != self.rt.engine_id and await self._liveness(holder):
+                await self._stop_remote(ctxt, holder, record.id, reason)
+        stack = await Stack.load(self.rt, ctxt, await self.store.stack_get(ctxt, record.id))
+        await self.rt.actions.start_with_lock(stack, states.DELETE, stack.delete, prepare=stack.begin_delete)
+
+    # --- startup housekeeping ----------------------------------------------------------
+
+    async def reset_stale_stacks(self) -> int:
+        """Fail stacks left IN_PROGRESS by engines that are gone, and free their locks."""
+        admin = RequestContext.admin()
+        stale = await self.store.stack_get_all(
+            admin, filters={"status": states.IN_PROGRESS}, show_nested=True, limit=1000
+        )
+        count = 0
+        now = datetime.now(UTC)
+        for record in stale:
+            created = record.created_at if record.created_at.tzinfo else record.created_at.replace(tzinfo=UTC)
+            if record.action == states.INIT and now - created < INIT_GRACE:
+                continue  # just stored; its engine is taking the lock right now
+            holder = await self.store.stack_lock_get_engine_id(admin, record.id)
+            if holder == self.rt.engine_id or (holder and await self._liveness(holder)):
+                continue
+            ctxt = RequestContext.admin(project_id=record.tenant)
+            if holder:
+                if await self.store.stack_lock_steal(ctxt, record.id, holder, self.rt.engine_id) is not None:
+                    continue
+            elif await self.store.stack_lock_create(ctxt, record.id, self.rt.engine_id) is not None:
+                continue
+            try:
+                stack = await Stack.load(self.rt, ctxt, record)
+                reason = states.engine_down(record.action)
+                for resource in stack.resources.values():
+                    if resource.status == states.IN_PROGRESS:
+                        await resource.transition(resource.action, states.FAILED, reason)
+                await stack.state_set(record.action, states.FAILED, reason)
+                count += 1
+            except EmberError as exc:
+                LOG.error("could not reset stack %s: %s", record.id, exc)
+            finally:
+                await self.store.stack_lock_release(ctxt, record.id, self.rt.engine_id)
+        if count:
+            LOG.warning("marked %d stack(s) left IN_PROGRESS by a dead engine as FAILED", count)
+        return count
+
+
+def _stack_options(args: dict[str, Any]) -> dict[str, Any]:
+    """timeout_mins, disable_rollback and tags from create_stack's ``args``, checked."""
+    options: dict[str, Any] = {}
+    timeout = args.get("timeout_mins")
+    if timeout not in (None, ""):
+        try:
+            options["timeout_mins"] = int(timeout)
+        except (TypeError, ValueError):
+            raise StackValidationFailed(path="timeout_mins", reason=f"{timeout!r} is not a number") from None
+        if options["timeout_mins"] <= 0:
+            raise StackValidationFailed(path="timeout_mins", reason="must be a positive number of minutes")
+    rollback = args.get("disable_rollback", True)
+    if isinstance(rollback, str):
+        rollback = rollback.strip().lower() in ("true", "1", "yes", "on")
+    options["disable_rollback"] = bool(rollback)
+    tags = args.get("tags")
+    if isinstance(tags, str):
+        tags = [t.strip() for t in tags.split(",") if t.strip()]
+    if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+        raise StackValidationFailed(
+            path="tags", reason="must be a list of strings or a comma-separated string"
+        )
+    options["tags"] = tags
+    return options

@@ -1,0 +1,329 @@
+"""The engine's read-only RPC methods: stacks, resources, events, outputs, types.
+
+Kept apart from the methods that change stacks (service.py) so each module
+has one job. Every lookup goes through the store, which scopes it to the
+caller's project: another tenant's stack looks exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.engine import formatting
+from services.engine.runtime import Runtime
+from services.engine.stack import Stack
+from shared.context import RequestContext
+from shared.exceptions import BadRequest, NotFound, OutputNotFound, ResourceNotFound, StackNotFound
+from shared.rpc import expose
+from shared.schemas.engine import EventInfo, ResourceInfo, StackInfo
+from shared.schemas.store import StackRecord
+
+_EVENT_FILTERS = ("resource_action", "resource_status", "resource_name", "resource_type")
+_STACK_FILTERS = ("id", "name", "action", "status", "owner_id", "username", "tenant", "parent_resource_name")
+
+
+class StackQueries:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.store = rt.store
+
+    async def _get_record(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any], show_deleted: bool = True
+    ) -> StackRecord:
+        """The stack an identity names; StackNotFound if missing, foreign, or its name differs."""
+        if not isinstance(stack_identity, dict) or not isinstance(stack_identity.get("stack_id"), str):
+            raise BadRequest(reason="stack_identity must be a map with a stack_id")
+        stack_id = stack_identity["stack_id"]
+        name = stack_identity.get("stack_name")
+        try:
+            record = await self.store.stack_get(ctxt, stack_id, show_deleted=show_deleted)
+        except NotFound:
+            raise StackNotFound(name=name or stack_id) from None
+        if name and name != record.name:
+            raise StackNotFound(name=name)
+        return record
+
+    async def _load(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> Stack:
+        return await Stack.load(self.rt, ctxt, await self._get_record(ctxt, stack_identity))
+
+    # --- stacks -------------------------------------------------------------------
+
+    @expose
+    async def list_stacks(
+        self,
+        ctxt: RequestContext,
+        limit: int | None = None,
+        marker: str | None = None,
+        sort_keys: list[str] | None = None,
+        sort_dir: str | None = None,
+        filters: dict[str, Any] | None = None,
+        show_deleted: bool = False,
+        show_nested: bool = False,
+        show_hidden: bool = False,
+        tags: list[str] | None = None,
+        tags_any: list[str] | None = None,
+        not_tags: list[str] | None = None,
+        not_tags_any: list[str] | None = None,
+    ) -> list[StackInfo]:
+        records = await self.store.stack_get_all(
+            ctxt,
+            filters=_stack_filters(filters),
+            limit=limit,
+            marker=marker,
+            sort_keys=_stack_sort_keys(sort_keys),
+            sort_dir=sort_dir,
+            show_deleted=show_deleted,
+            show_nested=show_nested,
+            tags=tags,
+            tags_any=tags_any,
+            not_tags=not_tags,
+            not_tags_any=not_tags_any,
+        )
+        return [formatting.format_stack(r) for r in records]
+
+    @expose
+    async def count_stacks(
+        self,
+        ctxt: RequestContext,
+        filters: dict[str, Any] | None = None,
+        show_deleted: bool = False,
+        show_nested: bool = False,
+        show_hidden: bool = False,
+        tags: list[str] | None = None,
+        tags_any: list[str] | None = None,
+        not_tags: list[str] | None = None,
+        not_tags_any: list[str] | None = None,
+    ) -> int:
+        return await self.store.stack_count_all(
+            ctxt,
+            filters=_stack_filters(filters),
+            show_deleted=show_deleted,
+            show_nested=show_nested,
+            tags=tags,
+            tags_any=tags_any,
+            not_tags=not_tags,
+            not_tags_any=not_tags_any,
+        )
+
+    @expose
+    async def show_stack(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any], resolve_outputs: bool = True
+    ) -> list[StackInfo]:
+        """One stack, as a one-element list (Heat's shape); hidden parameters are masked."""
+        stack = await self._load(ctxt, stack_identity)
+        assert stack.record is not None
+        outputs = await stack.outputs() if resolve_outputs else None
+        return [
+            formatting.format_stack(
+                stack.record,
+                description=stack.definition.description,
+                parameters=stack.parameters_display(),
+                outputs=outputs,
+            )
+        ]
+
+    @expose
+    async def get_template(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> dict[str, Any]:
+        record = await self._get_record(ctxt, stack_identity)
+        return (await self.store.raw_template_get(ctxt, record.raw_template_id)).template
+
+    # --- outputs ----------------------------------------------------------------------
+
+    @expose
+    async def list_outputs(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        stack = await self._load(ctxt, stack_identity)
+        return [
+            {"output_key": name, "description": out.description or "No description given"}
+            for name, out in stack.definition.outputs.items()
+        ]
+
+    @expose
+    async def show_output(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any], output_key: str
+    ) -> dict[str, Any]:
+        stack = await self._load(ctxt, stack_identity)
+        if output_key not in stack.definition.outputs:
+            raise OutputNotFound(key=output_key)
+        for item in await stack.outputs():
+            if item["output_key"] == output_key:
+                return item
+        raise OutputNotFound(key=output_key)
+
+    # --- resources -----------------------------------------------------------------------
+
+    @expose
+    async def list_stack_resources(
+        self,
+        ctxt: RequestContext,
+        stack_identity: dict[str, Any],
+        nested_depth: int = 0,
+        with_detail: bool = False,
+        filters: dict[str, Any] | None = None,
+    ) -> list[ResourceInfo]:
+        stack = await self._load(ctxt, stack_identity)
+        return await self._resources_of(stack, max(0, min(nested_depth, 10)), with_detail, filters or {})
+
+    async def _resources_of(
+        self, stack: Stack, depth: int, detail: bool, filters: dict[str, Any]
+    ) -> list[ResourceInfo]:
+        assert stack.record is not None
+        graph = stack.definition.dependencies
+        result: list[ResourceInfo] = []
+        for name, resource in stack.resources.items():
+            if resource.record is None or not _matches(resource.record.model_dump(), filters):
+                continue
+            attributes = None
+            if detail:
+                await stack.prepare_attributes([name])
+                attributes = _safe_show(resource)
+            result.append(
+                formatting.format_resource(
+                    stack.record,
+                    resource.record,
+                    required_by=sorted(graph.required_by(name)),
+                    detail=detail,
+                    attributes=attributes,
+                    description=resource.plugin_class.description,
+                )
+            )
+        if depth > 0:
+            for child_record in await self.store.stack_get_all(
+                stack.ctxt, filters={"owner_id": stack.id}, show_nested=True
+            ):
+                child = await Stack.load(self.rt, stack.ctxt, child_record)
+                result.extend(await self._resources_of(child, depth - 1, detail, filters))
+        return result
+
+    @expose
+    async def describe_stack_resource(
+        self,
+        ctxt: RequestContext,
+        stack_identity: dict[str, Any],
+        resource_name: str,
+        with_attr: list[str] | None = None,
+    ) -> ResourceInfo:
+        stack = await self._load(ctxt, stack_identity)
+        assert stack.record is not None
+        resource = stack.resources.get(resource_name)
+        if resource is None or resource.record is None:
+            raise ResourceNotFound(resource_name=resource_name, stack_name=stack.name)
+        await stack.prepare_attributes([resource_name])
+        return formatting.format_resource(
+            stack.record,
+            resource.record,
+            required_by=sorted(stack.definition.dependencies.required_by(resource_name)),
+            detail=True,
+            attributes=_safe_show(resource),
+            description=resource.plugin_class.description,
+        )
+
+    # --- events --------------------------------------------------------------------------
+
+    @expose
+    async def list_events(
+        self,
+        ctxt: RequestContext,
+        stack_identity: dict[str, Any] | None,
+        filters: dict[str, Any] | None = None,
+        limit: int | None = None,
+        marker: str | None = None,
+        sort_keys: list[str] | None = None,
+        sort_dir: str | None = None,
+        nested_depth: int | None = None,
+    ) -> list[EventInfo]:
+        if stack_identity is None:
+            raise BadRequest(reason="list_events needs a stack")
+        record = await self._get_record(ctxt, stack_identity)
+        event_filters = {
+            k: v for k, v in (filters or {}).items() if k in _EVENT_FILTERS and v not in (None, "", [])
+        }
+        if filters and filters.get("resource_name") and not event_filters.get("resource_name"):
+            event_filters["resource_name"] = filters["resource_name"]
+        events = await self.store.event_get_all_by_stack(
+            ctxt,
+            record.id,
+            filters=event_filters or None,
+            limit=limit,
+            marker=marker,
+            sort_keys=[k.replace("event_time", "created_at") for k in sort_keys] if sort_keys else None,
+            sort_dir=sort_dir,
+        )
+        return [formatting.format_event(record, event) for event in events]
+
+    # --- resource types -------------------------------------------------------------------
+
+    @expose
+    async def list_resource_types(
+        self,
+        ctxt: RequestContext,
+        support_status: str | None = None,
+        type_name: str | None = None,
+        heat_version: str | None = None,
+        with_description: bool = False,
+    ) -> list[Any]:
+        return self.rt.registry.list_types(
+            name=type_name,
+            support_status=support_status,
+            version=heat_version,
+            with_description=with_description,
+        )
+
+    @expose
+    async def resource_schema(
+        self, ctxt: RequestContext, type_name: str, with_description: bool = False
+    ) -> dict[str, Any]:
+        return self.rt.registry.schema(type_name)
+
+    @expose
+    async def generate_template(
+        self, ctxt: RequestContext, type_name: str, template_type: str = "cfn"
+    ) -> dict[str, Any]:
+        return self.rt.registry.template(type_name, template_type)
+
+
+def _matches(row: dict[str, Any], filters: dict[str, Any]) -> bool:
+    for key, wanted in filters.items():
+        field = {
+            "resource_action": "action",
+            "resource_status": "status",
+            "resource_type": "type",
+            "resource_name": "name",
+        }.get(key, key)
+        if field not in row:
+            continue
+        values = wanted if isinstance(wanted, list) else [wanted]
+        if row[field] not in values:
+            return False
+    return True
+
+
+def _safe_show(resource: Any) -> dict[str, Any]:
+    try:
+        value = resource.attribute(None)
+    except Exception:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _stack_filters(filters: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not filters:
+        return None
+    unknown = set(filters) - set(_STACK_FILTERS) - {"stack_name", "stack_status", "stack_action"}
+    if unknown:
+        raise BadRequest(reason=f"unknown stack filter(s): {', '.join(sorted(unknown))}")
+    renamed = {"stack_name": "name", "stack_status": "status", "stack_action": "action"}
+    return {renamed.get(k, k): v for k, v in filters.items() if v not in (None, "", [])}
+
+
+def _stack_sort_keys(keys: list[str] | None) -> list[str] | None:
+    if not keys:
+        return None
+    renamed = {
+        "stack_name": "name",
+        "stack_status": "status",
+        "creation_time": "created_at",
+        "updated_time": "updated_at",
+    }
+    return [renamed.get(k, k) for k in keys]

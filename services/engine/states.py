@@ -1,0 +1,40 @@
+"""Heat's lifecycle vocabulary: actions x statuses, and the status reasons it writes."""
+
+from __future__ import annotations
+
+INIT = "INIT"
+CREATE = "CREATE"
+DELETE = "DELETE"
+UPDATE = "UPDATE"
+ROLLBACK = "ROLLBACK"
+SUSPEND = "SUSPEND"
+RESUME = "RESUME"
+ADOPT = "ADOPT"
+ACTIONS = (INIT, CREATE, DELETE, UPDATE, ROLLBACK, SUSPEND, RESUME, ADOPT)
+
+IN_PROGRESS = "IN_PROGRESS"
+FAILED = "FAILED"
+COMPLETE = "COMPLETE"
+STATUSES = (IN_PROGRESS, FAILED, COMPLETE)
+
+STACK_RESOURCE_TYPE = "OS::Heat::Stack"
+
+
+def started(action: str) -> str:
+    return f"Stack {action} started"
+
+
+def completed(action: str) -> str:
+    return f"Stack {action} completed successfully"
+
+
+def resource_failed(action: str, reason: str) -> str:
+    return f"Resource {action} failed: {reason}"
+
+
+def timed_out(action: str) -> str:
+    return f"{action.title()} timed out"
+
+
+def engine_down(action: str) -> str:
+    return f"Engine went down during stack {action}"

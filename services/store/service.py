@@ -1,0 +1,104 @@
+"""The store service's lifecycle: connect, migrate, serve; stop in the reverse order.
+
+Start: key check (a production store without a key stops here), database
+engine, schema upgrade (``store.auto_migrate``), bus, RPC server. Stop:
+stop taking requests and let in-flight ones finish and reply, then dispose
+the database engine, then close the bus connection if this service opened it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from typing import TYPE_CHECKING
+
+from services.store import api, migrate
+from services.store.crypt import Crypt
+from services.store.endpoint import StoreEndpoint
+from services.store.engine import Database
+from shared.config import Settings
+from shared.rpc import RPCServer, Target, Transport
+
+if TYPE_CHECKING:
+    from services.store.api import StoreBackend
+
+LOG = logging.getLogger(__name__)
+
+TOPIC = "store"
+
+
+def make_server_id() -> str:
+    """Unique per process (and per service object, so replicas can share a process in tests)."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+class StoreService:
+    """One store replica serving ``topic`` (default ``store``) and ``<topic>.<server_id>``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        transport: Transport | None = None,
+        topic: str = TOPIC,
+        server_id: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.topic = topic
+        self.server_id = server_id or make_server_id()
+        self.transport = transport
+        self._owns_transport = transport is None
+        self.backend: StoreBackend | None = None
+        self.server: RPCServer | None = None
+
+    async def start(self) -> None:
+        crypt = Crypt.from_settings(self.settings)
+        db = Database(self.settings.database)
+        try:
+            if self.settings.store.auto_migrate:
+                await migrate.upgrade(db)
+            self.backend = api.load_backend(self.settings, crypt, db)
+            if self.transport is None:
+                self.transport = await Transport.connect(self.settings.rpc)
+            endpoint = StoreEndpoint(self.backend, self.server_id)
+            self.server = RPCServer(
+                self.transport,
+                Target(topic=self.topic, server=self.server_id),
+                [endpoint],
+                concurrency=self.settings.store.concurrency,
+            )
+            await self.server.start()
+        except BaseException:
+            await self.stop()
+            await db.dispose()
+            raise
+        LOG.info("store %s serving topic %s on %s", self.server_id, self.topic, db.url.render_as_string())
+
+    async def stop(self, grace: float = 30.0) -> None:
+        if self.server is not None:
+            await self.server.stop(grace)
+            self.server = None
+        if self.backend is not None:
+            await self.backend.dispose()
+            self.backend = None
+        if self._owns_transport and self.transport is not None:
+            await self.transport.close()
+            self.transport = None
+
+    async def __aenter__(self) -> StoreService:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+async def db_sync(settings: Settings) -> str | None:
+    """Upgrade the schema to head; returns the revision now in place."""
+    db = Database(settings.database)
+    try:
+        await migrate.upgrade(db)
+        return await migrate.current_revision(db)
+    finally:
+        await db.dispose()

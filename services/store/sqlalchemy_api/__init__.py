@@ -1,0 +1,28 @@
+"""The SQLAlchemy backend of the store's db api (``database.backend: sqlalchemy``).
+
+The queries live in one mixin per subject; ``Backend`` puts them together
+over one ``Database`` (engine + sessions) and one ``Crypt``.
+"""
+
+from __future__ import annotations
+
+from services.store.crypt import Crypt
+from services.store.engine import Database
+from services.store.sqlalchemy_api.locks import LockQueries
+from services.store.sqlalchemy_api.resources import ResourceQueries
+from services.store.sqlalchemy_api.stack_state import StackStateQueries
+from services.store.sqlalchemy_api.transitions import TransitionQueries
+
+
+class Backend(StackStateQueries, ResourceQueries, TransitionQueries, LockQueries):
+    """Every db api method, context first, pydantic values in and records out."""
+
+    async def dispose(self) -> None:
+        await self.db.dispose()
+
+
+def create_backend(db: Database, crypt: Crypt) -> Backend:
+    return Backend(db, crypt)
+
+
+__all__ = ["Backend", "create_backend"]

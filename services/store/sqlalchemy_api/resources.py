@@ -1,0 +1,189 @@
+"""Resources and events, including the engine's hot path (a transition plus its event).
+
+A resource belongs to a tenant through its stack, so each statement carries
+``stack_id IN (stacks of the tenant)``: the update of a foreign resource
+matches no row and reads as "not found", without a separate check query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.store.models import Event, Resource, new_uuid, utcnow
+from services.store.sqlalchemy_api.common import (
+    BackendBase,
+    after_marker,
+    apply_filters,
+    insert_many,
+    non_null_values,
+    order_by,
+)
+from shared.context import RequestContext
+from shared.exceptions import EntityNotFound, EventNotFound, InvalidInput
+from shared.schemas.store import (
+    EventCreate,
+    EventFilters,
+    EventQuery,
+    EventRecord,
+    ResourceCreate,
+    ResourceFilters,
+    ResourceRecord,
+    ResourceValues,
+)
+
+_NO_SYNC = {"synchronize_session": False}
+# Every bulk row carries every column, so the rows go to the database as one executemany.
+_RESOURCE_DEFAULTS: dict[str, Any] = {
+    "action": "INIT",
+    "status": "COMPLETE",
+    "status_reason": None,
+    "physical_resource_id": None,
+    "properties_data": {},
+    "attributes": {},
+    "data": {},
+    "rsrc_metadata": {},
+    "depends_on": [],
+}
+
+
+def _resource_not_found(resource_id: int | str) -> EntityNotFound:
+    return EntityNotFound(entity="Resource", name=str(resource_id))
+
+
+class ResourceQueries(BackendBase):
+    def _scope(self, ctxt: RequestContext, column: Any) -> Any:
+        visible = self._visible_stack_ids(ctxt)
+        return None if visible is None else column.in_(visible)
+
+    def _scoped(self, ctxt: RequestContext, stmt: Any, column: Any) -> Any:
+        clause = self._scope(ctxt, column)
+        return stmt if clause is None else stmt.where(clause)
+
+    # --- resources ---------------------------------------------------------------------
+
+    async def resource_create(
+        self, ctxt: RequestContext, stack_id: str, values: ResourceCreate
+    ) -> ResourceRecord:
+        return (await self.resource_create_many(ctxt, stack_id, [values]))[0]
+
+    async def resource_create_many(
+        self, ctxt: RequestContext, stack_id: str, values: list[ResourceCreate]
+    ) -> list[ResourceRecord]:
+        """All rows in one statement and one transaction, returned in the order given."""
+        if not values:
+            return []
+        now = utcnow()
+        rows = [
+            _RESOURCE_DEFAULTS
+            | v.model_dump(exclude_none=True)
+            | {"stack_id": stack_id, "created_at": now, "uuid": new_uuid()}
+            for v in values
+        ]
+        async with self._write("resource_create_many") as session:
+            await self._get_stack(session, ctxt, stack_id)
+            created = await insert_many(await session.connection(), Resource.__table__, rows)
+        return [ResourceRecord.model_validate(dict(r)) for r in created]
+
+    async def resource_get(self, ctxt: RequestContext, resource_id: int) -> ResourceRecord:
+        async with self._read("resource_get") as session:
+            stmt = self._scoped(ctxt, select(Resource).where(Resource.id == resource_id), Resource.stack_id)
+            row = (await session.scalars(stmt)).one_or_none()
+        if row is None:
+            raise _resource_not_found(resource_id)
+        return ResourceRecord.model_validate(row)
+
+    async def resource_get_all_by_stack(
+        self, ctxt: RequestContext, stack_id: str, filters: ResourceFilters | None = None
+    ) -> list[ResourceRecord]:
+        """The stack's resources in creation order; StackNotFound if the stack is not visible."""
+        async with self._read("resource_get_all_by_stack") as session:
+            await self._get_stack(session, ctxt, stack_id, show_deleted=True)
+            stmt = select(Resource).where(Resource.stack_id == stack_id)
+            stmt = apply_filters(stmt, Resource, (filters or ResourceFilters()).model_dump(exclude_none=True))
+            rows = (await session.scalars(stmt.order_by(Resource.id))).all()
+        return [ResourceRecord.model_validate(r) for r in rows]
+
+    async def _update_resource(
+        self, session: AsyncSession, ctxt: RequestContext, resource_id: int, values: ResourceValues
+    ) -> Resource:
+        data = non_null_values(Resource, values)
+        data["updated_at"] = utcnow()
+        stmt = self._scoped(ctxt, update(Resource).where(Resource.id == resource_id), Resource.stack_id)
+        row: Resource | None = (
+            await session.scalars(stmt.values(**data).returning(Resource), execution_options=_NO_SYNC)
+        ).one_or_none()
+        if row is None:
+            raise _resource_not_found(resource_id)
+        return row
+
+    async def resource_update(
+        self, ctxt: RequestContext, resource_id: int, values: ResourceValues
+    ) -> ResourceRecord:
+        async with self._write("resource_update") as session:
+            row = await self._update_resource(session, ctxt, resource_id, values)
+        return ResourceRecord.model_validate(row)
+
+    async def resource_delete(self, ctxt: RequestContext, resource_id: int) -> None:
+        async with self._write("resource_delete") as session:
+            stmt = self._scoped(ctxt, delete(Resource).where(Resource.id == resource_id), Resource.stack_id)
+            result = await session.execute(stmt, execution_options=_NO_SYNC)
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                raise _resource_not_found(resource_id)
+
+    # --- events ------------------------------------------------------------------------
+
+    async def event_create(self, ctxt: RequestContext, values: EventCreate) -> EventRecord:
+        async with self._write("event_create") as session:
+            await self._get_stack(session, ctxt, values.stack_id, show_deleted=True)
+            data = values.model_dump(exclude_none=True)
+            stmt = insert(Event).values(created_at=utcnow(), **data).returning(Event)
+            row = (await session.scalars(stmt)).one()
+        return EventRecord.model_validate(row)
+
+    async def event_get(self, ctxt: RequestContext, event_id: str) -> EventRecord:
+        """By uuid (as Heat's API addresses events)."""
+        async with self._read("event_get") as session:
+            stmt = self._scoped(ctxt, select(Event).where(Event.uuid == event_id), Event.stack_id)
+            row = (await session.scalars(stmt)).one_or_none()
+        if row is None:
+            raise EventNotFound(name=event_id)
+        return EventRecord.model_validate(row)
+
+    def _events(self, stack_id: str, filters: EventFilters | None) -> Select[tuple[Event]]:
+        stmt = select(Event).where(Event.stack_id == stack_id)
+        return apply_filters(stmt, Event, (filters or EventFilters()).model_dump(exclude_none=True))
+
+    async def event_get_all_by_stack(
+        self, ctxt: RequestContext, stack_id: str, query: EventQuery | None = None
+    ) -> list[EventRecord]:
+        """A page of a stack's events, oldest first unless asked otherwise; marker is an event uuid."""
+        query = query or EventQuery()
+        keys = [k for k in query.sort_keys or ["created_at"] if k != "id"]
+        sort = [(getattr(Event, k), query.sort_dir) for k in keys] + [(Event.id, query.sort_dir)]
+        async with self._read("event_get_all_by_stack") as session:
+            await self._get_stack(session, ctxt, stack_id, show_deleted=True)
+            stmt = self._events(stack_id, query.filters)
+            if query.marker is not None:
+                marker_stmt = select(*(e for e, _ in sort)).where(
+                    Event.uuid == query.marker, Event.stack_id == stack_id
+                )
+                marker = (await session.execute(marker_stmt)).one_or_none()
+                if marker is None:
+                    raise InvalidInput(field="marker", reason=f"no event {query.marker} in stack {stack_id}")
+                stmt = stmt.where(after_marker(sort, tuple(marker)))
+            stmt = order_by(stmt, sort)
+            if query.limit is not None:
+                stmt = stmt.limit(query.limit)
+            rows = (await session.scalars(stmt)).all()
+        return [EventRecord.model_validate(r) for r in rows]
+
+    async def event_count_all_by_stack(
+        self, ctxt: RequestContext, stack_id: str, filters: EventFilters | None = None
+    ) -> int:
+        async with self._read("event_count_all_by_stack") as session:
+            await self._get_stack(session, ctxt, stack_id, show_deleted=True)
+            sub = self._events(stack_id, filters).with_only_columns(Event.id).subquery()
+            return int((await session.execute(select(func.count()).select_from(sub))).scalar_one())

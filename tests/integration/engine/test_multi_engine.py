@@ -1,0 +1,169 @@
+"""Several engines on one topic: shared locks, deletes across engines, a killed engine's stacks."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from shared.clients.engine import API_VERSION
+from shared.context import RequestContext
+from shared.exceptions import ActionInProgress, EmberError
+from shared.rpc import RPCClient, Target
+from tests.integration.engine.conftest import EngineServices
+
+LONG = {
+    "heat_template_version": "2021-04-16",
+    "resources": {"slow": {"type": "OS::Heat::TestResource", "properties": {"wait_secs": 120}}},
+}
+QUICK = {"heat_template_version": "2021-04-16", "resources": {"n": {"type": "OS::Heat::None"}}}
+
+
+def _on(services: EngineServices, engine_id: str) -> RPCClient:
+    """A client aimed at one engine (its ``engine.<id>`` queue)."""
+    return RPCClient(
+        services.transport,
+        Target(topic=services.engine_topic, server=engine_id, version=API_VERSION),
+        timeout=30,
+    )
+
+
+async def _create_on(
+    services: EngineServices, engine_id: str, ctx: RequestContext, name: str, template: dict[str, Any]
+) -> dict[str, Any]:
+    identity: dict[str, Any] = await _on(services, engine_id).call(
+        ctx, "create_stack", stack_name=name, template=template, params={}, files={}, args={}
+    )
+    return identity
+
+
+async def _wait_resource_in_progress(
+    services: EngineServices, ctx: RequestContext, identity: dict[str, Any]
+) -> None:
+    for _ in range(200):
+        resources = await services.client.list_stack_resources(ctx, identity)
+        if resources and resources[0]["resource_status"] == "IN_PROGRESS":
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the resource never started")
+
+
+async def test_stack_created_on_one_engine_is_deleted_through_another(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    other = await engine_services.start_engine()
+    try:
+        identity = await _create_on(engine_services, other.engine_id, ctx, "crossing", QUICK)
+        await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE"})
+        await _on(engine_services, engine_services.engine.engine_id).call(
+            ctx, "delete_stack", stack_identity=identity
+        )
+        await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"})
+    finally:
+        await other.stop()
+
+
+async def test_delete_cancels_a_create_running_on_another_live_engine(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    other = await engine_services.start_engine()
+    try:
+        identity = await _create_on(engine_services, other.engine_id, ctx, "cancelled", LONG)
+        await _wait_resource_in_progress(engine_services, ctx, identity)
+        await _on(engine_services, engine_services.engine.engine_id).call(
+            ctx, "delete_stack", stack_identity=identity
+        )
+        stack = await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=30)
+        assert stack["stack_status_reason"] == "Stack DELETE completed successfully"
+    finally:
+        await other.stop()
+
+
+async def test_a_second_action_while_one_runs_is_action_in_progress(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    identity = await engine_services.client.create_stack(ctx, "busy", LONG)
+    await _wait_resource_in_progress(engine_services, ctx, identity)
+    runner = engine_services.engine.runtime.actions  # type: ignore[union-attr]
+    stack = await __import__("services.engine.stack", fromlist=["Stack"]).Stack.load(
+        engine_services.engine.runtime, ctx, await engine_services.store.stack_get(ctx, identity["stack_id"])
+    )
+    with pytest.raises(ActionInProgress):
+        await runner.start_with_lock(stack, "DELETE", stack.delete)
+    await engine_services.client.delete_stack(ctx, identity)  # cancels the create, then deletes
+    await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=30)
+
+
+@pytest.fixture
+async def engine_process(
+    engine_services: EngineServices,
+) -> AsyncIterator[tuple[str, subprocess.Popen[bytes]]]:
+    engine_id = f"doomed-{uuid.uuid4().hex[:8]}"
+    rpc = engine_services.settings.rpc
+    env = {
+        **os.environ,
+        "EMBER_RPC__TRANSPORT_URL": rpc.transport_url,
+        "EMBER_RPC__CONTROL_EXCHANGE": rpc.control_exchange,
+        "EMBER_RPC__ENGINE_TOPIC": engine_services.engine_topic,
+        "EMBER_RPC__STORE_TOPIC": engine_services.store_topic,
+        "EMBER_ENGINE__ENGINE_ID": engine_id,
+    }
+    proc = subprocess.Popen([sys.executable, "-m", "services.engine"], env=env)
+    try:
+        for _ in range(200):
+            try:
+                if await engine_services.client.listening(
+                    RequestContext.admin(), engine_id=engine_id, timeout=0.5
+                ):
+                    break
+            except EmberError:
+                await asyncio.sleep(0.1)
+        else:
+            pytest.fail("the engine process never answered")
+        yield engine_id, proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+
+
+async def test_killed_engine_stack_is_failed_by_a_restarted_engine_and_deletable(
+    engine_services: EngineServices, ctx: RequestContext, engine_process: tuple[str, subprocess.Popen[bytes]]
+) -> None:
+    engine_id, proc = engine_process
+    identity = await _create_on(engine_services, engine_id, ctx, "orphan", LONG)
+    await _wait_resource_in_progress(engine_services, ctx, identity)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+
+    restarted = await engine_services.start_engine()  # resets what dead engines left
+    try:
+        stack = (await engine_services.client.show_stack(ctx, identity))[0]
+        assert (stack["stack_action"], stack["stack_status"]) == ("CREATE", "FAILED")
+        assert stack["stack_status_reason"] == "Engine went down during stack CREATE"
+        resources = await engine_services.client.list_stack_resources(ctx, identity)
+        assert resources[0]["resource_status"] == "FAILED"
+        await engine_services.client.delete_stack(ctx, identity)
+        await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=30)
+    finally:
+        await restarted.stop()
+
+
+async def test_killed_engine_lock_is_stolen_by_a_delete(
+    engine_services: EngineServices, ctx: RequestContext, engine_process: tuple[str, subprocess.Popen[bytes]]
+) -> None:
+    engine_id, proc = engine_process
+    identity = await _create_on(engine_services, engine_id, ctx, "stolen", LONG)
+    await _wait_resource_in_progress(engine_services, ctx, identity)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    assert await engine_services.store.stack_lock_get_engine_id(ctx, identity["stack_id"]) == engine_id
+    await engine_services.client.delete_stack(ctx, identity)  # the holder does not answer: its lock is stolen
+    await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=30)

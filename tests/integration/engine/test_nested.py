@@ -1,0 +1,99 @@
+"""Nested stacks: ResourceGroup and provider templates are real child stacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.context import RequestContext
+from tests.integration.engine.conftest import EngineServices
+
+DONE = {"CREATE_COMPLETE", "CREATE_FAILED"}
+
+GROUP = {
+    "heat_template_version": "2021-04-16",
+    "resources": {
+        "group": {
+            "type": "OS::Heat::ResourceGroup",
+            "properties": {
+                "count": 3,
+                "resource_def": {"type": "OS::Heat::Value", "properties": {"value": "member-%index%"}},
+            },
+        }
+    },
+    "outputs": {
+        "values": {"value": {"get_attr": ["group", "value"]}},
+        "refs": {"value": {"get_attr": ["group", "refs"]}},
+        "second": {"value": {"get_attr": ["group", "resource.1", "value"]}},
+        "by_name": {"value": {"get_attr": ["group", "attributes", "value"]}},
+    },
+}
+
+PROVIDER = """
+heat_template_version: 2021-04-16
+parameters:
+  greeting: {type: string}
+resources:
+  inner: {type: OS::Heat::Value, properties: {value: {get_param: greeting}}}
+outputs:
+  message: {value: {str_replace: {template: "$g world", params: {$g: {get_attr: [inner, value]}}}}}
+"""
+
+
+async def test_resource_group_creates_a_child_stack(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    client = engine_services.client
+    identity = await client.create_stack(ctx, "grouped", GROUP)
+    stack = await engine_services.wait_for_status(ctx, identity, DONE)
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    outputs = {o["output_key"]: o["output_value"] for o in stack["outputs"]}
+    assert outputs["values"] == ["member-0", "member-1", "member-2"]
+    assert len(outputs["refs"]) == 3
+    assert outputs["second"] == "member-1"
+    assert sorted(outputs["by_name"].values()) == ["member-0", "member-1", "member-2"]
+    nested = await client.list_stack_resources(ctx, identity, nested_depth=1)
+    names = sorted(r["resource_name"] for r in nested)
+    assert names == ["0", "1", "2", "group"]
+    children = await client.list_stacks(ctx, show_nested=True, filters={"owner_id": identity["stack_id"]})
+    assert len(children) == 1 and children[0]["parent"] == identity["stack_id"]
+
+    await client.delete_stack(ctx, identity)
+    await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"})
+    child = children[0]["stack_identity"]
+    assert (await client.show_stack(ctx, child))[0]["stack_action"] == "DELETE"
+
+
+async def test_provider_template_from_the_environment(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    template = {
+        "heat_template_version": "2021-04-16",
+        "resources": {"hello": {"type": "My::Greeter", "properties": {"greeting": "hello"}}},
+        "outputs": {"message": {"value": {"get_attr": ["hello", "message"]}}},
+    }
+    env: dict[str, Any] = {"resource_registry": {"My::Greeter": "greeter.yaml"}}
+    identity = await engine_services.client.create_stack(
+        ctx, "provided", template, params=env, files={"greeter.yaml": PROVIDER}
+    )
+    stack = await engine_services.wait_for_status(ctx, identity, DONE)
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    assert stack["outputs"][0]["output_value"] == "hello world"
+
+
+async def test_nested_stacks_count_towards_the_resource_limit(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    limit = engine_services.settings.engine.max_resources_per_stack
+    template = {
+        "heat_template_version": "2021-04-16",
+        "resources": {
+            "group": {
+                "type": "OS::Heat::ResourceGroup",
+                "properties": {"count": limit, "resource_def": {"type": "OS::Heat::None"}},
+            }
+        },
+    }
+    identity = await engine_services.client.create_stack(ctx, "toobig", template)
+    stack = await engine_services.wait_for_status(ctx, identity, DONE)
+    assert stack["stack_status"] == "FAILED"
+    assert "max_resources_per_stack" in stack["stack_status_reason"]

@@ -1,0 +1,116 @@
+"""The db layer without the bus: migrations, encryption at rest, configuration errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select
+
+from services.store import api, migrate
+from services.store.crypt import Crypt, generate_key
+from services.store.engine import Database
+from services.store.models import Base, UserCreds
+from services.store.service import StoreService, db_sync
+from shared.config import RpcSettings, Settings
+from shared.context import RequestContext
+from shared.exceptions import ConfigError, DatabaseError
+
+from .conftest import make_settings
+
+
+async def test_migrations_match_the_models(db: Any) -> None:
+    async with db.db.engine.connect() as conn:
+        diff = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
+    assert diff == []
+    assert await migrate.current_revision(db.db) == migrate.head_revision()
+
+
+async def test_tokens_are_encrypted_at_rest(db: Any, ctx: RequestContext) -> None:
+    creds = await db.user_creds_create(ctx)
+    async with db.db.read() as session:
+        stored = await session.scalar(select(UserCreds.auth_token).where(UserCreds.id == creds.id))
+    assert stored and "secret-token" not in stored
+    assert creds.auth_token == "secret-token"
+
+
+def test_production_without_key_refuses_to_start() -> None:
+    settings = Settings(mode="production")
+    with pytest.raises(ConfigError, match="auth_encryption_key"):
+        Crypt.from_settings(settings)
+
+
+def test_development_without_key_uses_a_dev_key(caplog: pytest.LogCaptureFixture) -> None:
+    crypt = Crypt.from_settings(Settings())
+    assert crypt.decrypt(crypt.encrypt("x")) == "x"
+    assert "development key" in caplog.text
+
+
+def test_malformed_key_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="32 url-safe"):
+        Crypt("not-a-key")
+
+
+def test_value_encrypted_with_another_key_is_a_database_error() -> None:
+    token = Crypt(generate_key()).encrypt("secret")
+    with pytest.raises(DatabaseError):
+        Crypt(generate_key()).decrypt(token)
+
+
+async def test_production_service_without_key_fails_at_start(
+    rpc_settings: RpcSettings, tmp_path: Path
+) -> None:
+    settings = Settings(
+        mode="production", rpc=rpc_settings, database={"url": f"sqlite+aiosqlite:///{tmp_path}/p.db"}
+    )
+    with pytest.raises(ConfigError, match="refuses to start"):
+        await StoreService(settings).start()
+
+
+def test_unknown_backend_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"database\.backend"):
+        api.load_backend(Settings(database={"backend": "nosql"}))
+
+
+async def test_db_sync_creates_the_schema(rpc_settings: RpcSettings, tmp_path: Path) -> None:
+    settings = make_settings(rpc_settings, f"sqlite+aiosqlite:///{tmp_path}/sync.db")
+    assert await db_sync(settings) == migrate.head_revision()
+    assert await db_sync(settings) == migrate.head_revision()  # idempotent
+    db = Database(settings.database)
+    try:
+        async with db.engine.connect() as conn:
+            tables = await conn.run_sync(lambda c: set(c.dialect.get_table_names(c)))
+    finally:
+        await db.dispose()
+    assert {"raw_template", "user_creds", "stack", "resource", "event", "stack_lock"} <= tables
+
+
+def test_db_sync_command_line(tmp_path: Path) -> None:
+    config = tmp_path / "ember.yaml"
+    config.write_text(f"database:\n  url: sqlite+aiosqlite:///{tmp_path}/cli.db\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "services.store", "--config-file", str(config), "db-sync"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "schema at revision" in done.stderr
+    assert (tmp_path / "cli.db").exists()
+
+
+def test_bad_config_file_exits_with_a_message(tmp_path: Path) -> None:
+    config = tmp_path / "ember.yaml"
+    config.write_text("database:\n  colour: red\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "services.store", "--config-file", str(config), "db-sync"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "database.colour" in done.stderr

@@ -1,0 +1,89 @@
+"""A fake engine host: stack identity plus an in-memory nested-stack service."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from shared.exceptions import StackNotFound
+
+
+@dataclass
+class NestedStack:
+    resource_name: str
+    template: dict[str, Any]
+    params: dict[str, Any]
+    files: dict[str, str]
+    status: tuple[str, str, str] = ("CREATE", "IN_PROGRESS", "")
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FakeHost:
+    """Implements ``ResourceHost``; tests drive the nested stacks' states by hand."""
+
+    stack_name: str = "mystack"
+    stack_id: str = "11111111-2222-3333-4444-555555555555"
+    project_id: str = "demo"
+    children: dict[str, NestedStack] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+
+    async def create_nested_stack(
+        self, resource_name: str, template: dict[str, Any], params: dict[str, Any], files: dict[str, str]
+    ) -> str:
+        child_id = f"child-{next(self._ids)}"
+        self.children[child_id] = NestedStack(resource_name, template, params, files)
+        return child_id
+
+    async def delete_nested_stack(self, child_id: str) -> None:
+        if child_id not in self.children:
+            raise StackNotFound(name=child_id)
+        self.deleted.append(child_id)
+        self.children[child_id].status = ("DELETE", "IN_PROGRESS", "")
+
+    async def nested_stack_outputs(self, child_id: str) -> dict[str, Any]:
+        if child_id not in self.children:
+            raise StackNotFound(name=child_id)
+        return dict(self.children[child_id].outputs)
+
+    async def nested_stack_status(self, child_id: str) -> tuple[str, str, str]:
+        if child_id not in self.children:
+            raise StackNotFound(name=child_id)
+        return self.children[child_id].status
+
+    def finish(self, child_id: str, outputs: dict[str, Any] | None = None) -> None:
+        """Mark a child's current action complete (and a deleted child gone)."""
+        child = self.children[child_id]
+        action = child.status[0]
+        if action == "DELETE":
+            del self.children[child_id]
+            return
+        child.status = (action, "COMPLETE", "Stack CREATE completed successfully")
+        if outputs is not None:
+            child.outputs = outputs
+
+
+@pytest.fixture
+def host() -> FakeHost:
+    return FakeHost()
+
+
+async def run_create(resource: Any, max_polls: int = 1000) -> None:
+    """Drive create as the engine does: handle, then poll until complete."""
+    token = await resource.handle_create()
+    for _ in range(max_polls):
+        if await resource.check_create_complete(token):
+            return
+    raise AssertionError("create did not complete")
+
+
+async def run_delete(resource: Any, max_polls: int = 1000) -> None:
+    token = await resource.handle_delete()
+    for _ in range(max_polls):
+        if await resource.check_delete_complete(token):
+            return
+    raise AssertionError("delete did not complete")

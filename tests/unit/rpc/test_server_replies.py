@@ -1,0 +1,155 @@
+"""RPCServer's message handling in-process, with a fake transport: what gets replied, and when."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from shared.config import RpcSettings
+from shared.context import RequestContext
+from shared.exceptions import (
+    InvalidRPCArguments,
+    MalformedMessage,
+    MessageTooLarge,
+    StackExists,
+    deserialize_failure,
+)
+from shared.rpc import RPCServer, Target, expose
+from shared.rpc.envelope import decode_reply, encode_request
+from shared.rpc.transport import Delivery, Unroutable
+
+
+class FakeTransport:
+    """Records what the server publishes; optionally refuses like a broker with no route."""
+
+    def __init__(self, unroutable: bool = False) -> None:
+        self.settings = RpcSettings(max_message_size=4096)
+        self.published: list[dict[str, Any]] = []
+        self.unroutable = unroutable
+
+    async def publish(self, body: bytes, routing_key: str, **kwargs: Any) -> None:
+        if self.unroutable:
+            raise Unroutable(routing_key)
+        self.published.append({"body": body, "routing_key": routing_key, **kwargs})
+
+
+class Endpoint:
+    target = Target(version="1.1")
+
+    def __init__(self) -> None:
+        self.casts: list[str] = []
+
+    @expose
+    async def echo(self, ctxt: RequestContext, value: int) -> dict[str, Any]:
+        return {"value": value, "project": ctxt.project_id}
+
+    @expose
+    async def remember(self, ctxt: RequestContext, value: str) -> None:
+        self.casts.append(value)
+
+    @expose
+    async def fail(self, ctxt: RequestContext) -> None:
+        raise StackExists(stack_name="web")
+
+    @expose
+    async def explode(self, ctxt: RequestContext) -> None:
+        raise ZeroDivisionError("boom")
+
+    @expose
+    async def bad_result(self, ctxt: RequestContext) -> Any:
+        return object()
+
+
+CTX = RequestContext(project_id="p1")
+
+
+def _server(transport: FakeTransport, endpoint: Endpoint | None = None) -> RPCServer:
+    return RPCServer(transport, Target(topic="t"), [endpoint or Endpoint()])  # type: ignore[arg-type]
+
+
+def _call(method: str, **args: Any) -> Delivery:
+    body = encode_request(method, args, CTX.to_dict(), version="1.0", msg_id="m1", reply_q="reply_ab12")
+    return Delivery(body=body, message_id="m1", reply_to="reply_ab12", routing_key="t")
+
+
+async def _deliver(server: RPCServer, delivery: Delivery) -> None:
+    await server._on_delivery(delivery)
+
+
+async def test_call_is_replied_to_the_reply_queue_on_the_default_exchange() -> None:
+    transport = FakeTransport()
+    await _deliver(_server(transport), _call("echo", value=3))
+    [sent] = transport.published
+    assert sent["routing_key"] == "reply_ab12" and sent["exchange"] == "" and sent["message_id"] == "m1"
+    reply = decode_reply(sent["body"])
+    assert reply.msg_id == "m1" and reply.failure is None and reply.result == {"value": 3, "project": "p1"}
+
+
+async def test_cast_gets_no_reply() -> None:
+    transport, endpoint = FakeTransport(), Endpoint()
+    body = encode_request("remember", {"value": "v"}, CTX.to_dict())
+    await _deliver(
+        _server(transport, endpoint), Delivery(body=body, message_id=None, reply_to=None, routing_key="t")
+    )
+    assert endpoint.casts == ["v"] and transport.published == []
+
+
+@pytest.mark.parametrize(
+    ("method", "args", "expected"),
+    [("fail", {}, StackExists), ("echo", {"value": "x"}, InvalidRPCArguments)],
+)
+async def test_expected_errors_are_replied_as_their_class(
+    method: str, args: dict[str, Any], expected: type
+) -> None:
+    transport = FakeTransport()
+    await _deliver(_server(transport), _call(method, **args))
+    failure = decode_reply(transport.published[0]["body"]).failure
+    assert failure is not None and type(deserialize_failure(failure)) is expected
+
+
+async def test_unexpected_error_is_replied_without_a_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    transport = FakeTransport()
+    with caplog.at_level(logging.ERROR, logger="shared.rpc.server"):
+        await _deliver(_server(transport), _call("explode"))
+    failure = json.loads(decode_reply(transport.published[0]["body"]).failure or "{}")
+    assert failure["class"] == "ZeroDivisionError" and failure["tb"] == []
+    assert any(record.exc_info for record in caplog.records)  # the traceback stays in the server's log
+
+
+async def test_result_that_is_not_json_becomes_a_failure() -> None:
+    transport = FakeTransport()
+    await _deliver(_server(transport), _call("bad_result"))
+    failure = json.loads(decode_reply(transport.published[0]["body"]).failure or "{}")
+    assert failure["class"] == "TypeError" and "cannot send" in failure["message"]
+
+
+async def test_undecodable_call_is_answered_through_its_properties() -> None:
+    transport = FakeTransport()
+    await _deliver(
+        _server(transport), Delivery(body=b"\xffnope", message_id="m9", reply_to="reply_cd", routing_key="t")
+    )
+    [sent] = transport.published
+    assert sent["routing_key"] == "reply_cd"
+    assert isinstance(deserialize_failure(decode_reply(sent["body"]).failure or ""), MalformedMessage)
+
+
+async def test_oversized_call_is_answered_with_message_too_large() -> None:
+    transport = FakeTransport()
+    await _deliver(_server(transport), _call("echo", value=1, pad="x" * 5000))
+    assert isinstance(
+        deserialize_failure(decode_reply(transport.published[0]["body"]).failure or ""), MessageTooLarge
+    )
+
+
+async def test_reply_to_a_vanished_reply_queue_is_dropped_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = _server(FakeTransport(unroutable=True))
+    with caplog.at_level(logging.WARNING, logger="shared.rpc.server"):
+        await _deliver(server, _call("echo", value=1))
+    assert any("reply queue no longer exists" in r.getMessage() for r in caplog.records)
+    assert not any(r.levelno >= logging.ERROR for r in caplog.records)
+    await _deliver(server, _call("echo", value=2))  # and it carries on
