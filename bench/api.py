@@ -27,7 +27,6 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 import httpx
 import yaml
@@ -60,6 +59,7 @@ class Services:
             "store": {"auth_encryption_key": Fernet.generate_key().decode()},
             "api": {"bind_port": self.port, "auth_strategy": "noauth"},
             "logging": {"level": "WARNING"},
+            "engine": {"graceful_stop_timeout": 5.0},
         }
         self.config.write_text(yaml.safe_dump(settings))
         self.procs: list[subprocess.Popen[bytes]] = []
@@ -70,11 +70,11 @@ class Services:
             self.procs.append(subprocess.Popen(cmd, cwd=ROOT))
 
     def stop(self) -> None:
+        # api, then engine (it finishes or fails its in-flight stacks through the store), then store.
         for proc in reversed(self.procs):
             proc.terminate()
-        for proc in self.procs:
             try:
-                proc.wait(15)
+                proc.wait(40)
             except subprocess.TimeoutExpired:
                 proc.kill()
 
@@ -107,7 +107,9 @@ async def timed_gets(client: httpx.AsyncClient, path: str, n: int) -> list[float
     return out
 
 
-async def creates(client: httpx.AsyncClient, project: str, total: int, concurrency: int) -> tuple[list[float], float]:
+async def creates(
+    client: httpx.AsyncClient, project: str, total: int, concurrency: int
+) -> tuple[list[float], float]:
     """(latencies, wall seconds) for ``total`` creations spread over ``concurrency`` clients."""
     latencies: list[float] = []
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -173,7 +175,9 @@ async def measure(url: str, token: str | None, project: str, n_creates: int) -> 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--url", help="a running gateway (default: start store, engine and api)")
     parser.add_argument("--token", default=os.environ.get("EMBER_TOKEN"))
     parser.add_argument("--project", default=os.environ.get("EMBER_PROJECT", "demo"))

@@ -1,10 +1,11 @@
 """Store benchmark: prints the cost of store calls over the bus beside a bare RPC round trip.
 
-    .venv/bin/python bench/store.py [--amqp URL] [--pg-host 127.0.0.1] [--no-postgres] [-n 400]
+    .venv/bin/python bench/store.py [--amqp URL] [--pg-host 127.0.0.1] [--no-postgres] [--in-process] [-n 400]
 
-For SQLite (temp file) and PostgreSQL (throw-away database), it starts a
-StoreService in this process on a unique topic, then measures through a
-StoreClient over RabbitMQ:
+For SQLite (temp file) and PostgreSQL (throw-away database), it starts the
+store on a unique topic (as its own process, ``python -m services.store``;
+``--in-process`` runs a StoreService here instead, sharing this event loop
+with the client), then measures through a StoreClient over RabbitMQ:
   - ping: an endpoint method that does nothing (the bare RPC round trip),
   - stack_store: template + credentials + stack in one transaction,
   - resource_transition: a resource state change plus its event,
@@ -18,6 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -28,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -36,6 +40,7 @@ from services.store.service import StoreService
 from shared.clients.store import StoreClient
 from shared.config import RpcSettings, Settings
 from shared.context import RequestContext
+from shared.exceptions import EmberError
 from shared.rpc import Transport
 
 
@@ -56,15 +61,66 @@ async def measure(n: int, concurrency: int, op: Callable[[int], Awaitable[Any]])
     return n / elapsed, statistics.median(latencies) * 1000
 
 
+class StoreProcess:
+    """The store as its own OS process (``python -m services.store``), as deployed."""
+
+    def __init__(self, settings: Settings, topic: str, workdir: Path) -> None:
+        self.topic = topic
+        self.config = workdir / f"{topic}.yaml"
+        self.config.write_text(
+            yaml.safe_dump(
+                {
+                    "rpc": settings.rpc.model_dump(),
+                    "database": settings.database.model_dump(),
+                    "store": settings.store.model_dump(),
+                }
+            )
+        )
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self, transport: Transport) -> None:
+        env = dict(os.environ, EMBER_RPC__STORE_TOPIC=self.topic)
+        with open(self.config.with_suffix(".log"), "wb") as log:  # the store's log, not this table
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "services.store",
+                "--config-file",
+                str(self.config),
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
+        client = StoreClient(transport, timeout=2, topic=self.topic)
+        for _ in range(300):
+            try:
+                await client.ping(RequestContext())
+                return
+            except EmberError:
+                await asyncio.sleep(0.2)
+        raise RuntimeError("the store process did not answer")
+
+    async def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(self.proc.wait(), 30)
+
+
 async def bench_backend(
-    label: str, url: str, rpc: RpcSettings, transport: Transport, n: int
+    label: str, url: str, rpc: RpcSettings, transport: Transport, n: int, workdir: Path, separate: bool
 ) -> list[tuple[str, ...]]:
     settings = Settings(rpc=rpc, database={"url": url}, store={"auth_encryption_key": generate_key()})
-    service = StoreService(settings, transport=transport, topic=f"bench-store-{uuid.uuid4().hex[:8]}")
-    await service.start()
+    topic = f"bench-store-{uuid.uuid4().hex[:8]}"
+    service: StoreService | StoreProcess
+    if separate:
+        service = StoreProcess(settings, topic, workdir)
+        await service.start(transport)
+    else:
+        service = StoreService(settings, transport=transport, topic=topic)
+        await service.start()
     rows: list[tuple[str, ...]] = []
     try:
-        client = StoreClient(transport, timeout=60, topic=service.topic)
+        client = StoreClient(transport, timeout=60, topic=topic)
         ctx = RequestContext(user_id="bench", project_id=f"bench-{uuid.uuid4().hex[:6]}", auth_token="t")
         template = {"heat_template_version": "2021-04-16", "resources": {"r": {"type": "OS::Heat::None"}}}
         stack = await client.stack_store(ctx, {"template": template}, {"name": "bench"})
@@ -148,23 +204,29 @@ async def main() -> None:
     parser.add_argument("--pg-user", default="postgres")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("-n", type=int, default=400, help="calls per measurement")
+    parser.add_argument(
+        "--in-process", action="store_true", help="run the store in this process (default: its own process)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     rpc = RpcSettings(transport_url=args.amqp, control_exchange="ember-bench")
     transport = await Transport.connect(rpc)
     rows: list[tuple[str, ...]] = []
     try:
+        separate = not args.in_process
         with tempfile.TemporaryDirectory() as tmp:
-            rows += await bench_backend(
-                "sqlite", f"sqlite+aiosqlite:///{tmp}/bench.sqlite", rpc, transport, args.n
-            )
+            url = f"sqlite+aiosqlite:///{tmp}/bench.sqlite"
+            rows += await bench_backend("sqlite", url, rpc, transport, args.n, Path(tmp), separate)
         if not args.no_postgres:
             name = f"ember_bench_{uuid.uuid4().hex[:8]}"
             admin = await asyncpg.connect(host=args.pg_host, user=args.pg_user, database="postgres")
             await admin.execute(f'CREATE DATABASE "{name}"')
             try:
                 url = f"postgresql+asyncpg://{args.pg_user}@{args.pg_host}/{name}"
-                rows += await bench_backend("postgresql", url, rpc, transport, args.n)
+                with tempfile.TemporaryDirectory() as tmp:
+                    rows += await bench_backend(
+                        "postgresql", url, rpc, transport, args.n, Path(tmp), separate
+                    )
             finally:
                 await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 await admin.close()

@@ -30,16 +30,16 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"ember-api: {exc}", file=sys.stderr)
         return 2
-    debug = args.debug or settings.logging.debug
-    setup_logging(debug=debug, level=settings.logging.level)
+    setup_logging(debug=args.debug or settings.logging.debug, level=settings.logging.level)
     app = create_app(settings)
-    # log_config=None keeps our handler (with request ids) instead of uvicorn's.
+    # log_config=None keeps our handler (with request ids) instead of uvicorn's; the
+    # gateway writes its own access lines (services.api.access), so uvicorn's are off.
     uvicorn.run(
         app,
         host=settings.api.bind_host,
         port=settings.api.bind_port,
         log_config=None,
-        access_log=debug,
+        access_log=False,
         proxy_headers=True,
     )
     return 0

@@ -20,9 +20,13 @@ LOG = logging.getLogger(__name__)
 
 
 def create_app(
-    settings: Settings, transport: Transport | None = None, engine_topic: str = ENGINE_TOPIC
+    settings: Settings, transport: Transport | None = None, engine_topic: str | None = None
 ) -> FastAPI:
-    """A Heat v1-compatible gateway; connects (and later closes) its own transport unless given one."""
+    """A Heat v1-compatible gateway; connects (and later closes) its own transport unless given one.
+
+    ``engine_topic`` defaults to ``rpc.engine_topic`` ("engine").
+    """
+    engine_topic = engine_topic or getattr(settings.rpc, "engine_topic", None) or ENGINE_TOPIC
     state = GatewayState(settings=settings, transport=transport, engine=None, engine_topic=engine_topic)
     if transport is not None:
         state.engine = EngineClient(transport, timeout=settings.api.engine_timeout, topic=engine_topic)

@@ -79,6 +79,16 @@ Engine = Annotated[EngineClient, Depends(get_engine)]
 Base = Annotated[str, Depends(get_base)]
 
 
+def query_filters(request: Request, names: tuple[str, ...]) -> dict[str, Any]:
+    """Repeated query parameters become lists, single ones stay strings, as Heat's filters."""
+    filters: dict[str, Any] = {}
+    for name in names:
+        values = request.query_params.getlist(name)
+        if values:
+            filters[name] = values[0] if len(values) == 1 else values
+    return filters
+
+
 async def lookup_location(
     engine: EngineClient, ctx: RequestContext, base: str, request: Request, stack_name: str, tail: str = ""
 ) -> str:

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.exceptions import EmberError
+from shared.exceptions import EmberError, RemoteError
 
 LOG = logging.getLogger(__name__)
 
@@ -72,7 +72,10 @@ def fault_response(status: int, error_type: str, message: str) -> JSONResponse:
 def ember_error_response(error: EmberError) -> JSONResponse:
     """An EmberError as Heat reports it; an unsafe message is replaced by the generic one."""
     status = error.http_status if 400 <= error.http_status < 600 else 500
-    message = error.message if error.safe else STATUS_TEXT[500][1]
+    message = error.message
+    if not error.safe or isinstance(error, RemoteError):
+        # An unexpected failure far away: its text may hold internals (SQL, paths); the log keeps it.
+        message = "The orchestration engine failed to complete the request."
     if status >= 500 and status not in (501, 503, 504):
         LOG.warning("answering %s: %s: %s", status, type(error).__name__, error)
     return fault_response(status, error.error_type, message)

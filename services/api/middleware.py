@@ -11,13 +11,15 @@ FastAPI's handlers. It:
   (both for a declared Content-Length and for a chunked body), so no route
   ever sees an oversized request;
 - turns any exception that escapes the app into a 500 fault without a
-  traceback (the traceback goes to the log).
+  traceback (the traceback goes to the log);
+- logs one access line per request (``services.api.access``) with its id.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -27,6 +29,8 @@ from services.api.errors import fault_response
 from shared.context import generate_request_id, request_id_var
 
 LOG = logging.getLogger(__name__)
+# One line per request, carrying the request id (uvicorn's own access log cannot see it).
+ACCESS_LOG = logging.getLogger("services.api.access")
 
 REQUEST_ID_HEADER = "x-openstack-request-id"
 _REQUEST_ID_RE = re.compile(
@@ -61,11 +65,14 @@ class GatewayMiddleware:
         state["request_id"] = request_id
         token = request_id_var.set(request_id)
         started = False
+        status = 0
+        began = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal started
+            nonlocal started, status
             if message["type"] == "http.response.start":
                 started = True
+                status = int(message["status"])
                 raw = list(message.get("headers", []))
                 raw.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
                 message = {**message, "headers": raw}
@@ -95,6 +102,9 @@ class GatewayMiddleware:
                 500, "HTTPInternalServerError", "The server failed to complete the request."
             )(scope, receive, send_with_id)
         finally:
+            if ACCESS_LOG.isEnabledFor(logging.INFO):
+                elapsed = (time.perf_counter() - began) * 1000
+                ACCESS_LOG.info("%s %s %s %.1fms", scope.get("method"), scope.get("path"), status, elapsed)
             request_id_var.reset(token)
 
     async def _read_body(self, headers: Headers, receive: Receive) -> bytes:

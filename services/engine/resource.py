@@ -104,6 +104,24 @@ class StackResource:
     # --- transitions ----------------------------------------------------------
 
     async def transition(self, action: str, status: str, reason: str, **values: Any) -> None:
+        """Store a state change with its event; returns once stored."""
+        self.record = (
+            await self.stack.transitions.write(*self._transition_args(action, status, reason, values))
+        ).resource
+
+    def transition_behind(self, action: str, status: str, reason: str, **values: Any) -> None:
+        """Queue a state change with its event; the stack's ``drain`` reports a failure."""
+        future = self.stack.transitions.submit(*self._transition_args(action, status, reason, values))
+
+        def stored(done: asyncio.Future[Any]) -> None:
+            if not done.cancelled() and done.exception() is None:
+                self.record = done.result().resource
+
+        future.add_done_callback(stored)
+
+    def _transition_args(
+        self, action: str, status: str, reason: str, values: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, Any]]:
         assert self.record is not None, "resource rows are created before any action"
         values.update(action=action, status=status, status_reason=reason[:4000])
         event = {
@@ -114,8 +132,7 @@ class StackResource:
             "resource_status_reason": reason[:4000],
             "physical_resource_id": values.get("physical_resource_id", self.record.physical_resource_id),
         }
-        result = await self.stack.store.resource_transition(self.stack.ctxt, self.record.id, values, event)
-        self.record = result.resource
+        return self.record.id, values, event
 
     def _failure_reason(self, exc: BaseException) -> str:
         if isinstance(exc, ResourceFailure):
@@ -147,7 +164,9 @@ class StackResource:
             reason = self._failure_reason(exc)
             await self._mark_failed(CREATE, reason)
             raise ResourceFailure(reason) from exc
-        await self.transition(
+        # Write-behind: dependents start now and their first transition joins
+        # this one in a batch; the stack drains the writer before it reports.
+        self.transition_behind(
             CREATE,
             COMPLETE,
             "state changed",
@@ -173,7 +192,7 @@ class StackResource:
             reason = self._failure_reason(exc)
             await self._mark_failed(DELETE, reason)
             raise ResourceFailure(reason) from exc
-        await self.transition(DELETE, COMPLETE, "state changed")
+        self.transition_behind(DELETE, COMPLETE, "state changed")
         self._plugin = None
 
     async def _mark_failed(self, action: str, reason: str) -> None:

@@ -24,6 +24,7 @@ from services.engine.resources import Resource, provider_plugin
 from services.engine.resources.properties import UNRESOLVED
 from services.engine.scheduler import run_graph
 from services.engine.states import COMPLETE, CREATE, DELETE, FAILED, IN_PROGRESS, INIT, ROLLBACK
+from services.engine.transitions import TransitionWriter
 from shared.context import RequestContext
 from shared.exceptions import EmberError, ResourceFailure
 from shared.schemas.engine import StackIdentity
@@ -94,6 +95,7 @@ class Stack:
         self.children: set[str] = set()
         self.cancel_reason: str | None = None
         self.host = StackHost(self)
+        self.transitions = TransitionWriter(rt.store, ctxt)
         self.resolver = EngineResolver(self)
         self.resources: dict[str, StackResource] = {
             name: StackResource(self, defn, self._plugin_class(name))
@@ -353,17 +355,31 @@ class Stack:
                 )
         except TimeoutError:
             await self.cancel_children(states.timed_out(action))
+            await self._drain_quietly()
             return states.timed_out(action)
         except ResourceFailure as exc:
+            await self._drain_quietly()
             return states.resource_failed(action, str(exc))
         except asyncio.CancelledError:
             reason = self.cancel_reason or f"Stack {action} cancelled"
             await self.cancel_children(reason)
+            await self._drain_quietly()
             await self._record_cancel(action, reason)
             raise
         except EmberError as exc:
+            await self._drain_quietly()
             return states.resource_failed(action, f"{type(exc).__name__}: {exc}")
+        try:
+            await self.transitions.drain()
+        except EmberError as exc:
+            return f"Stack {action} failed: could not store resource states: {exc}"
         return None
+
+    async def _drain_quietly(self) -> None:
+        try:
+            await self.transitions.drain()
+        except EmberError as exc:
+            LOG.error("stack %s: resource states not stored: %s", self.id, exc)
 
     async def _record_cancel(self, action: str, reason: str) -> None:
         try:

@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger(__name__)
 
-TOPIC = "store"
-
 
 def make_server_id() -> str:
     """Unique per process (and per service object, so replicas can share a process in tests)."""
@@ -35,17 +33,17 @@ def make_server_id() -> str:
 
 
 class StoreService:
-    """One store replica serving ``topic`` (default ``store``) and ``<topic>.<server_id>``."""
+    """One store replica serving ``topic`` (default ``rpc.store_topic``) and ``<topic>.<server_id>``."""
 
     def __init__(
         self,
         settings: Settings,
         transport: Transport | None = None,
-        topic: str = TOPIC,
+        topic: str | None = None,
         server_id: str | None = None,
     ) -> None:
         self.settings = settings
-        self.topic = topic
+        self.topic = topic or settings.rpc.store_topic
         self.server_id = server_id or make_server_id()
         self.transport = transport
         self._owns_transport = transport is None

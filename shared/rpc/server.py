@@ -47,6 +47,7 @@ class RPCServer:
         self._slots = asyncio.Semaphore(concurrency)
         self._consumer: Consumer | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._stopping = False
         self.handled = 0  # requests taken off the queue (for benchmarks and health)
         self._max_size = transport.settings.max_message_size
         self._send_tracebacks = transport.settings.send_tracebacks
@@ -55,6 +56,7 @@ class RPCServer:
         if self._consumer is not None:
             return
         assert self.target.topic is not None
+        self._stopping = False
         self._consumer = await self.transport.consume_server(
             self.target.topic, self.target.server, self._on_delivery, prefetch=self.concurrency
         )
@@ -65,6 +67,7 @@ class RPCServer:
         consumer, self._consumer = self._consumer, None
         if consumer is None:
             return
+        self._stopping = True
         await consumer.cancel()
         if self._in_flight:
             _done, pending = await asyncio.wait(set(self._in_flight), timeout=grace)
@@ -86,6 +89,13 @@ class RPCServer:
         # Runs in the task the client library made for this delivery; holding a
         # slot before the ack keeps unacked + running <= prefetch + concurrency.
         await self._slots.acquire()
+        if self._stopping:
+            # Received but not started when stop() began: leave it unacked, so
+            # the broker hands it to another replica when our channel closes,
+            # rather than running it here unawaited by stop() (or twice, if
+            # the channel closed before the ack).
+            self._slots.release()
+            return
         task = asyncio.current_task()
         if task is not None:
             self._in_flight.add(task)

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Request
 from starlette.exceptions import HTTPException
 
 from services.api import views
-from services.api.deps import Base, Ctx, Engine, StackIdentity
-from services.api.routes.resources import query_filters
+from services.api.deps import Base, Ctx, Engine, StackIdentity, query_filters
+from shared.clients.engine import EngineClient
+from shared.context import RequestContext
 
 router = APIRouter(prefix="/v1/{tenant_id}/stacks/{stack_name}/{stack_id}", tags=["events"])
 
@@ -19,8 +20,8 @@ EVENT_FILTERS = ("resource_action", "resource_status", "resource_name", "resourc
 async def _events(
     request: Request,
     stack: dict[str, Any],
-    ctx: Any,
-    engine: Any,
+    ctx: RequestContext,
+    engine: EngineClient,
     base: str,
     resource_name: str | None,
     limit: int | None,

@@ -7,22 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from services.api import views
-from services.api.deps import Base, Ctx, Engine, StackIdentity
+from services.api.deps import Base, Ctx, Engine, StackIdentity, query_filters
 
 router = APIRouter(prefix="/v1/{tenant_id}/stacks/{stack_name}/{stack_id}", tags=["resources"])
 
 # Query parameters that become engine filters (Heat's allow-list for resources).
 RESOURCE_FILTERS = ("type", "status", "name", "action", "id", "physical_resource_id")
-
-
-def query_filters(request: Request, names: tuple[str, ...]) -> dict[str, Any]:
-    """Repeated query parameters become lists, single ones stay strings, as Heat's filters."""
-    filters: dict[str, Any] = {}
-    for name in names:
-        values = request.query_params.getlist(name)
-        if values:
-            filters[name] = values[0] if len(values) == 1 else values
-    return filters
 
 
 @router.get("/resources", summary="List the stack's resources")

@@ -21,6 +21,7 @@ from services.api.deps import (
     StackIdentity,
     get_state,
     lookup_location,
+    query_filters,
     redirect_response,
     tail_after,
 )
@@ -34,16 +35,6 @@ STACK_FILTERS = ("id", "status", "name", "action", "tenant", "username", "owner_
 FOUND: dict[int | str, dict[str, Any]] = {
     302: {"description": "Found: Location is the stack's canonical URL"}
 }
-
-
-def _filters(request: Request, names: tuple[str, ...]) -> dict[str, Any] | None:
-    """Repeated query parameters become lists, single ones stay strings, as Heat's filters."""
-    filters: dict[str, Any] = {}
-    for name in names:
-        values = request.query_params.getlist(name)
-        if values:
-            filters[name] = values[0] if len(values) == 1 else values
-    return filters or None
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -105,7 +96,7 @@ async def list_stacks(
     elif ctx.is_admin:
         # An admin sees only the path's project unless global_tenant asks for all.
         ctx.is_admin = False
-    filters = _filters(request, STACK_FILTERS)
+    filters = query_filters(request, STACK_FILTERS) or None
     selection: dict[str, Any] = {
         "filters": filters,
         "show_deleted": show_deleted,

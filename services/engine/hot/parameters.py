@@ -298,3 +298,11 @@ class Parameters:
 
     def immutable_names(self) -> list[str]:
         return [name for name, schema in self.schemas.items() if schema.immutable]
+
+    def immutable_changes(self, updated: Parameters) -> list[str]:
+        """Immutable parameters whose value ``updated`` changes (a stack update must refuse them)."""
+        return [
+            name
+            for name in self.immutable_names()
+            if name in updated.values and self.values.get(name) != updated.values[name]
+        ]

@@ -192,13 +192,19 @@ async def test_yaml_aliases_expanding_a_template_are_refused_with_413(client: ht
     for i in range(8):
         this, prev = chr(98 + i), chr(97 + i)
         lines.append(f"{this}: &{this} [" + ",".join([f"*{prev}"] * 10) + "]")
-    resp = await client.post(f"/v1/{TENANT}/stacks", json={"stack_name": "laughs", "template": "\n".join(lines)})
+    resp = await client.post(
+        f"/v1/{TENANT}/stacks", json={"stack_name": "laughs", "template": "\n".join(lines)}
+    )
     assert_fault(resp, 413, "RequestLimitExceeded")
 
 
 async def test_deeply_nested_bodies_are_400(client: httpx.AsyncClient) -> None:
     deep = b'{"stack_name":"x","template":' + b"[" * 100000 + b"]" * 100000 + b"}"
-    resp = await client.post(f"/v1/{TENANT}/stacks", content=deep, headers={"content-type": "application/json"})
+    resp = await client.post(
+        f"/v1/{TENANT}/stacks", content=deep, headers={"content-type": "application/json"}
+    )
     assert_fault(resp, 400, "HTTPBadRequest")
-    resp = await client.post(f"/v1/{TENANT}/stacks", json={"stack_name": "x", "template": "a: " + "[" * 50000})
+    resp = await client.post(
+        f"/v1/{TENANT}/stacks", json={"stack_name": "x", "template": "a: " + "[" * 50000}
+    )
     assert_fault(resp, 400, "HTTPBadRequest")

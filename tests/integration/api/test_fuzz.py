@@ -32,7 +32,11 @@ def fuzz_gateway(rpc_settings: RpcSettings) -> Iterator[ThreadedGateway]:
 
 
 @schema.parametrize()
-@settings(max_examples=int(os.environ.get("EMBER_FUZZ_EXAMPLES", "25")), deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("EMBER_FUZZ_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_no_input_causes_a_server_error(case: Any, fuzz_gateway: ThreadedGateway) -> None:
     response = case.call(base_url=fuzz_gateway.url, timeout=10)
     assert response.status_code < 500 or response.status_code == 501, (

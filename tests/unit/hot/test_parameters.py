@@ -266,8 +266,16 @@ def test_values_are_shown_as_strings_with_hidden_masked_and_pseudo_parameters() 
 
 
 def test_immutable_is_recorded() -> None:
-    defn = load(template(parameters={"a": {"type": "string", "default": "x", "immutable": True}}))
+    params = {
+        "a": {"type": "string", "default": "x", "immutable": True},
+        "b": {"type": "string", "default": "y"},
+    }
+    defn = load(template(parameters=params))
     assert defn.parameters.immutable_names() == ["a"]
+    same = load(template(parameters=params), {"b": "changed"})
+    changed = load(template(parameters=params), {"a": "changed"})
+    assert defn.parameters.immutable_changes(same.parameters) == []
+    assert defn.parameters.immutable_changes(changed.parameters) == ["a"]
 
 
 def test_user_values_keep_what_the_user_gave() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -22,6 +23,25 @@ from shared.rpc.envelope import decode_reply, encode_request
 from shared.rpc.transport import Delivery, Unroutable
 
 
+class FakeConsumer:
+    async def cancel(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+class FakeRaw:
+    """Stands in for aio-pika's incoming message: records the ack."""
+
+    def __init__(self) -> None:
+        self.processed = False
+        self.acked = False
+
+    async def ack(self) -> None:
+        self.acked = self.processed = True
+
+
 class FakeTransport:
     """Records what the server publishes; optionally refuses like a broker with no route."""
 
@@ -29,6 +49,9 @@ class FakeTransport:
         self.settings = RpcSettings(max_message_size=4096)
         self.published: list[dict[str, Any]] = []
         self.unroutable = unroutable
+
+    async def consume_server(self, *args: Any, **kwargs: Any) -> FakeConsumer:
+        return FakeConsumer()
 
     async def publish(self, body: bytes, routing_key: str, **kwargs: Any) -> None:
         if self.unroutable:
@@ -41,6 +64,12 @@ class Endpoint:
 
     def __init__(self) -> None:
         self.casts: list[str] = []
+        self.release = asyncio.Event()
+
+    @expose
+    async def wait(self, ctxt: RequestContext) -> str:
+        await self.release.wait()
+        return "released"
 
     @expose
     async def echo(self, ctxt: RequestContext, value: int) -> dict[str, Any]:
@@ -70,9 +99,9 @@ def _server(transport: FakeTransport, endpoint: Endpoint | None = None) -> RPCSe
     return RPCServer(transport, Target(topic="t"), [endpoint or Endpoint()])  # type: ignore[arg-type]
 
 
-def _call(method: str, **args: Any) -> Delivery:
+def _call(method: str, raw: FakeRaw | None = None, **args: Any) -> Delivery:
     body = encode_request(method, args, CTX.to_dict(), version="1.0", msg_id="m1", reply_q="reply_ab12")
-    return Delivery(body=body, message_id="m1", reply_to="reply_ab12", routing_key="t")
+    return Delivery(body=body, message_id="m1", reply_to="reply_ab12", routing_key="t", _raw=raw)  # type: ignore[arg-type]
 
 
 async def _deliver(server: RPCServer, delivery: Delivery) -> None:
@@ -153,3 +182,20 @@ async def test_reply_to_a_vanished_reply_queue_is_dropped_with_a_warning(
     assert any("reply queue no longer exists" in r.getMessage() for r in caplog.records)
     assert not any(r.levelno >= logging.ERROR for r in caplog.records)
     await _deliver(server, _call("echo", value=2))  # and it carries on
+
+
+async def test_delivery_waiting_for_a_slot_when_stop_begins_is_left_unacked() -> None:
+    transport, endpoint = FakeTransport(), Endpoint()
+    server = RPCServer(transport, Target(topic="t"), [endpoint], concurrency=1)  # type: ignore[arg-type]
+    await server.start()
+    running_raw, waiting_raw = FakeRaw(), FakeRaw()
+    running = asyncio.create_task(server._on_delivery(_call("wait", raw=running_raw)))
+    await asyncio.sleep(0.01)  # holds the only slot
+    waiting = asyncio.create_task(server._on_delivery(_call("echo", raw=waiting_raw, value=1)))
+    await asyncio.sleep(0.01)
+    stopping = asyncio.create_task(server.stop(grace=5))
+    await asyncio.sleep(0.01)
+    endpoint.release.set()
+    await asyncio.wait_for(asyncio.gather(running, waiting, stopping), 5)
+    assert running_raw.acked and len(transport.published) == 1  # the running call finished and replied
+    assert not waiting_raw.acked  # left for another replica: the broker requeues it when the channel closes

@@ -1,0 +1,105 @@
+"""Resource transitions of one stack, written to the store in batches.
+
+When many resources change state at once (a flat stack starts a wave of
+resources; their completions arrive together) each transition would cost a
+store round trip and a transaction of its own. The writer gathers the
+transitions requested while a write is in flight (and those of the next
+few loop turns) and sends them in one ``resource_transition_many`` call:
+one round trip, one transaction. Nothing waits on a timer. ``write``
+returns once the transition is stored; ``submit`` queues it (write-behind)
+so that a resource's COMPLETE and its dependents' IN_PROGRESS share a batch,
+and ``drain`` waits for all of it and raises a failure nobody awaited.
+Events keep the order in which transitions were queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from shared.clients.store import StoreClient
+from shared.context import RequestContext
+from shared.schemas.store import ResourceTransition
+
+LOG = logging.getLogger(__name__)
+
+MAX_BATCH = 500
+_JOIN_TURNS = 4
+
+_Pending = tuple[int, dict[str, Any], dict[str, Any], "asyncio.Future[ResourceTransition]"]
+
+
+class TransitionWriter:
+    def __init__(self, store: StoreClient, ctxt: RequestContext, max_batch: int = MAX_BATCH) -> None:
+        self._store = store
+        self._ctxt = ctxt
+        self._max_batch = max_batch
+        self._pending: list[_Pending] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._failure: Exception | None = None
+        self.round_trips = 0
+
+    def submit(
+        self, resource_id: int, values: dict[str, Any], event: dict[str, Any]
+    ) -> asyncio.Future[ResourceTransition]:
+        """Queue a transition; the future resolves once it is stored (``drain`` surfaces failures)."""
+        future: asyncio.Future[ResourceTransition] = asyncio.get_running_loop().create_future()
+        self._pending.append((resource_id, values, event, future))
+        if self._flusher is None:
+            self._idle.clear()
+            self._flusher = asyncio.create_task(self._flush(), name="transition-writer")
+        return future
+
+    async def write(
+        self, resource_id: int, values: dict[str, Any], event: dict[str, Any]
+    ) -> ResourceTransition:
+        """Store a transition and return it (raises what the store raised)."""
+        return await asyncio.shield(self.submit(resource_id, values, event))
+
+    async def drain(self) -> None:
+        """Wait for every queued transition; raise the first failure of one nobody awaited."""
+        await self._idle.wait()
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
+
+    async def _flush(self) -> None:
+        try:
+            # A completion's dependents queue their own first transition a few
+            # loop turns later; waiting those turns lets both share a batch.
+            for _ in range(_JOIN_TURNS):
+                await asyncio.sleep(0)
+            while self._pending:
+                batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
+                await self._send(batch)
+        finally:
+            self._flusher = None
+            self._idle.set()
+
+    async def _send(self, batch: list[_Pending]) -> None:
+        self.round_trips += 1
+        try:
+            if len(batch) == 1:
+                resource_id, values, event, _ = batch[0]
+                results = [await self._store.resource_transition(self._ctxt, resource_id, values, event)]
+            else:
+                results = await self._store.resource_transition_many(
+                    self._ctxt,
+                    [
+                        {"resource_id": rid, "values": values, "event": event}
+                        for rid, values, event, _ in batch
+                    ],
+                )
+        except Exception as exc:
+            self._failure = self._failure or exc
+            for *_, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+                    future.exception()  # retrieved here; drain() reports it
+            return
+        for (*_, future), result in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(result)
