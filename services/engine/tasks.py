@@ -93,12 +93,21 @@ class ActionRunner:
             await run()
         except asyncio.CancelledError:
             LOG.info("stack %s action cancelled: %s", stack.id, stack.cancel_reason)
-        except Exception:
+        except Exception as exc:
             LOG.exception("stack %s action failed unexpectedly", stack.id)
+            await self._fail(stack, f"Stack {stack.action} failed: internal error: {type(exc).__name__}: {exc}")
         finally:
             self._running.pop(stack.id, None)
             await asyncio.shield(self.lock.release(stack.ctxt, stack.id))
             request_id_var.reset(token)
+
+    @staticmethod
+    async def _fail(stack: Stack, reason: str) -> None:
+        """Never leave a stack IN_PROGRESS because its action broke (e.g. the store timed out)."""
+        try:
+            await stack.state_set(stack.action, "FAILED", reason)
+        except Exception as exc:
+            LOG.error("could not mark stack %s FAILED: %s", stack.id, exc)
 
     async def cancel(self, stack_id: str, reason: str, timeout: float = 30.0) -> bool:
         """Cancel the running action of a stack on this engine; True if there was one."""

@@ -97,3 +97,21 @@ async def test_nested_stacks_count_towards_the_resource_limit(
     stack = await engine_services.wait_for_status(ctx, identity, DONE)
     assert stack["stack_status"] == "FAILED"
     assert "max_resources_per_stack" in stack["stack_status_reason"]
+
+
+async def test_nesting_deeper_than_the_limit_fails_the_stack(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    # A provider template that contains itself: only the depth limit stops it.
+    recursive = "heat_template_version: 2021-04-16\nresources:\n  again: {type: My::Recursive}\n"
+    template = {"heat_template_version": "2021-04-16", "resources": {"top": {"type": "My::Recursive"}}}
+    identity = await engine_services.client.create_stack(
+        ctx, "recursive", template, params={"resource_registry": {"My::Recursive": "rec.yaml"}},
+        files={"rec.yaml": recursive},
+    )
+    stack = await engine_services.wait_for_status(ctx, identity, DONE)
+    assert stack["stack_status"] == "FAILED"
+    limit = engine_services.settings.engine.max_nested_stack_depth
+    assert f"Recursion depth exceeds {limit}" in stack["stack_status_reason"]
+    await engine_services.client.delete_stack(ctx, identity)
+    await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=60)
