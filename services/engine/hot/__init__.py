@@ -17,8 +17,11 @@ The engine calls one function and gets a checked, parsed stack definition::
     outputs = defn.output_values(my_resolver)      # never raises; failures -> "output_error"
     shown = defn.parameters.as_strings()           # hidden masked, pseudo parameters included
 
+From async code prefer ``await hot.load_stack_definition_async(...)`` (same
+arguments, run in a worker thread: parsing a large template is CPU work).
+
 Modules: ``template`` (parsing, sections), ``versions`` (what each version
-allows), ``parameters``, ``environment``, ``functions`` (the function tree),
+allows), ``parameters`` (+ ``param_types``: converters, constraints), ``environment``, ``functions`` (the function tree),
 ``conditions``, ``definition`` (ResourceDefinition, OutputDefinition),
 ``dependencies`` (DependencyGraph, ReadyTracker), ``outputs``, ``validate``
 (validate_template, validate_resources), ``resolver`` (the Resolver protocol

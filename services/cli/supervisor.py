@@ -1,0 +1,156 @@
+"""Child processes for ``ember up``: start them, prefix their output, stop them in order.
+
+Each child runs in its own session (process group), so the Ctrl-C a terminal
+sends to its foreground group reaches ``ember up`` alone; ``ember up`` then
+stops the children one group at a time (api, engines, store) instead of all
+of them racing each other down. On Linux each child also asks the kernel for
+SIGTERM if ``ember up`` itself dies without cleaning up (killed with -9), so
+no orphaned service keeps consuming from the bus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import ctypes.util
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import typer
+
+COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta", "bright_green")
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """preexec_fn: SIGTERM this child when its parent exits (Linux; a no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # best effort: ember up still stops its children on every ordinary exit
+
+
+@dataclass
+class Child:
+    """One service process and the task copying its output to ours with a prefix."""
+
+    name: str
+    argv: list[str]
+    colour: str = "white"
+    process: asyncio.subprocess.Process | None = None
+    _pump: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    async def start(self, env: dict[str, str], width: int, echo: Callable[[str], None]) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            *self.argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        prefix = typer.style(f"{self.name:<{width}} |", fg=self.colour)
+        self._pump = asyncio.create_task(self._copy_output(prefix, echo), name=f"output-{self.name}")
+
+    async def _copy_output(self, prefix: str, echo: Callable[[str], None]) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        while True:
+            try:
+                line = await self.process.stdout.readline()
+            except ValueError:  # a line longer than the stream's limit: take what is there
+                line = await self.process.stdout.read(64 * 1024)
+            if not line:
+                return
+            echo(f"{prefix} {line.decode(errors='replace').rstrip()}")
+
+    async def wait(self) -> int:
+        assert self.process is not None
+        code = await self.process.wait()
+        if self._pump is not None:
+            try:  # the last lines a child wrote before exiting are worth seeing
+                await asyncio.wait_for(self._pump, 5)
+            except TimeoutError:
+                self._pump.cancel()
+        return code
+
+    async def stop(self, timeout: float) -> int:
+        """SIGTERM, wait up to ``timeout`` seconds, then SIGKILL; returns the exit code."""
+        if self.process is None:
+            return 0
+        if self.process.returncode is None:
+            try:
+                self.process.send_signal(signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                return await asyncio.wait_for(self.wait(), timeout)
+            except TimeoutError:
+                try:
+                    self.process.kill()
+                except ProcessLookupError:
+                    pass
+        return await self.wait()
+
+
+class Supervisor:
+    """Children started in groups; stopped group by group in the reverse order."""
+
+    def __init__(self, env: dict[str, str], echo: Callable[[str], None] = typer.echo) -> None:
+        self.env = env
+        self.echo = echo
+        self.groups: list[list[Child]] = []
+        self.width = 8
+
+    @property
+    def children(self) -> list[Child]:
+        return [child for group in self.groups for child in group]
+
+    async def start_group(self, specs: Sequence[tuple[str, list[str]]]) -> list[Child]:
+        group: list[Child] = []
+        for name, argv in specs:
+            child = Child(name, argv, COLOURS[len(self.children) % len(COLOURS)])
+            self.width = max(self.width, len(name))
+            await child.start(self.env, self.width, self.echo)
+            self.echo(f"{'up':<{self.width}} | started {name} (pid {child.pid})")
+            group.append(child)
+        self.groups.append(group)
+        return group
+
+    async def first_exit(self) -> Child:
+        """Wait until any child exits; returns it."""
+        waits = {asyncio.create_task(child.wait()): child for child in self.children if child.running}
+        if not waits:
+            raise RuntimeError("no child is running")
+        try:
+            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                if not task.done():
+                    task.cancel()
+        return waits[next(iter(done))]
+
+    async def stop_all(self, timeout: float) -> dict[str, int]:
+        """Stop the newest group first (api, then engines, then store); returns exit codes by name."""
+        codes: dict[str, int] = {}
+        for group in reversed(self.groups):
+            running = [child for child in group if child.running]
+            for child in running:
+                self.echo(f"{'up':<{self.width}} | stopping {child.name} (pid {child.pid})")
+            results = await asyncio.gather(*(child.stop(timeout) for child in group))
+            codes.update({child.name: code for child, code in zip(group, results, strict=True)})
+        return codes
+
