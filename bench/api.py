@@ -6,6 +6,7 @@ gateway given with --url). Prints, in one run:
 
 - GET /         (versions: the HTTP stack alone, no bus)
 - GET /healthz  (HTTP + one bus round trip to the engine)
+- create_stack  straight over the bus with EngineClient (the engine's share; when it starts the services)
 - POST /stacks  (stacks of 10 OS::Heat::None) with 1 and with 32 concurrent clients:
   latency p50/p99 and stack creations per second.
 
@@ -53,8 +54,9 @@ class Services:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.config = folder / "ember.yaml"
+        self.rpc = {"transport_url": AMQP_URL, "control_exchange": f"ember-bench-{uuid.uuid4().hex[:8]}"}
         settings = {
-            "rpc": {"transport_url": AMQP_URL, "control_exchange": f"ember-bench-{uuid.uuid4().hex[:8]}"},
+            "rpc": self.rpc,
             "database": {"url": f"sqlite+aiosqlite:///{folder / 'ember.sqlite'}"},
             "store": {"auth_encryption_key": Fernet.generate_key().decode()},
             "api": {"bind_port": self.port, "auth_strategy": "noauth"},
@@ -146,15 +148,38 @@ async def warm_up(client: httpx.AsyncClient, project: str, timeout: float = 60) 
             await asyncio.sleep(0.5)
 
 
+async def bus_creates(rpc: dict[str, str], project: str, total: int) -> list[float]:
+    """create_stack straight over the bus (EngineClient, no gateway): the engine's share of POST /stacks."""
+    from shared.clients.engine import EngineClient
+    from shared.config import RpcSettings
+    from shared.context import RequestContext
+    from shared.rpc import Transport
+
+    transport = await Transport.connect(RpcSettings(**rpc))
+    try:
+        engine = EngineClient(transport, timeout=120)
+        ctxt = RequestContext(user_id="bench", project_id=project)
+        out = []
+        for _ in range(total):
+            start = time.perf_counter()
+            await engine.create_stack(ctxt, f"d-{uuid.uuid4().hex[:12]}", TEMPLATE)
+            out.append(time.perf_counter() - start)
+        return out
+    finally:
+        await transport.close()
+
+
 def row(name: str, latencies: list[float], wall: float | None = None) -> str:
     rate = f"{len(latencies) / wall:8.1f}/s" if wall else " " * 10
     return (
-        f"{name:<34} n={len(latencies):<5} p50={pct(latencies, 0.5) * 1000:7.1f} ms  "
+        f"{name:<36} n={len(latencies):<5} p50={pct(latencies, 0.5) * 1000:7.1f} ms  "
         f"p99={pct(latencies, 0.99) * 1000:7.1f} ms  {rate}"
     )
 
 
-async def measure(url: str, token: str | None, project: str, n_creates: int) -> None:
+async def measure(
+    url: str, token: str | None, project: str, n_creates: int, rpc: dict[str, str] | None = None
+) -> None:
     headers = {"X-Auth-Token": token} if token else {}
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=120) as client:
@@ -163,11 +188,14 @@ async def measure(url: str, token: str | None, project: str, n_creates: int) -> 
         await warm_up(client, project)
         versions = await timed_gets(client, "/", 200)
         health = await timed_gets(client, "/healthz", 200)
+        direct = await bus_creates(rpc, project, n_creates) if rpc else None
         one, one_wall = await creates(client, project, n_creates, 1)
         many, many_wall = await creates(client, project, n_creates * 3, 32)
     print(f"gateway {url} ({os.cpu_count()} CPUs)")
     print(row("GET / (no bus)", versions))
     print(row("GET /healthz (1 bus round trip)", health))
+    if direct:
+        print(row("create_stack over the bus (no HTTP)", direct))
     print(row("POST /stacks, 1 client", one, one_wall))
     print(row("POST /stacks, 32 clients", many, many_wall))
     ratio = statistics.median(one) / statistics.median(health)
@@ -190,7 +218,7 @@ def main() -> None:
         services = Services(Path(tmp))
         services.start()
         try:
-            asyncio.run(measure(services.url, None, args.project, args.creates))
+            asyncio.run(measure(services.url, None, args.project, args.creates, services.rpc))
         finally:
             services.stop()
 

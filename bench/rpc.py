@@ -384,11 +384,32 @@ class Impl:
     conn: Connection
 
     def run(self, command: tuple[Any, ...]) -> dict[str, Any]:
+        broker0 = _broker_cpu()
         self.conn.send(command)
         if not self.conn.poll(600):
             raise RuntimeError(f"{self.name} client did not answer {command}")
         result: dict[str, Any] = self.conn.recv()
+        broker1 = _broker_cpu()
+        if broker0 is not None and broker1 is not None and result["calls"]:
+            result["broker_cpu_per_1k"] = (broker1 - broker0) / result["calls"] * 1000
         return result
+
+
+def _broker_cpu() -> float | None:
+    """CPU seconds the local RabbitMQ (beam.smp) has used, from /proc; None if not found.
+
+    It includes whatever else the broker did meanwhile, so on a shared machine
+    it is an upper bound of the broker's cost per call.
+    """
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(beam.smp)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return None
 
 
 def _start(ctx: Any, name: str, url: str, exchange: str) -> Impl:
@@ -517,6 +538,12 @@ def _report(tests: list[Test], names: list[str], results: dict[str, dict[str, li
             for n in names
         ]
         print(f"| CPU s / 1,000 calls (client + server), {test.key} | {' | '.join(cells)} |")
+    for test in tests:
+        cells = [
+            f"{_median([r.get('broker_cpu_per_1k', float('nan')) for r in results[n][test.key]]):.3f}"
+            for n in names
+        ]
+        print(f"| broker CPU s / 1,000 calls (upper bound), {test.key} | {' | '.join(cells)} |")
 
     if "ember" not in names or len(names) < 2:
         return

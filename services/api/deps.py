@@ -100,16 +100,12 @@ async def lookup_location(
     return location
 
 
-def tail_after(request: Request, stack_name: str) -> str:
-    """The part of the request path after ``/stacks/{stack_name}`` (for lookup redirects)."""
+def tail_after(request: Request, tenant_id: str, stack_name: str) -> str:
+    """The part of the request path after ``/v1/{tenant}/stacks/{stack_name}`` (for lookup redirects)."""
     path = request.url.path
-    marker = "/stacks/"
-    start = path.find(marker)
-    if start < 0:
-        return ""
-    rest = path[start + len(marker) :]
-    _name, sep, tail = rest.partition("/")
-    return sep + tail if sep else ""
+    prefix = f"/v1/{tenant_id}/stacks/{stack_name}"
+    start = path.find(prefix)
+    return path[start + len(prefix) :] if start >= 0 else ""
 
 
 async def get_stack_identity(
@@ -118,7 +114,7 @@ async def get_stack_identity(
     """The identity named by the path, or a LookupRedirect when the id slot is a sub-path word."""
     if stack_id in LOOKUP_WORDS:
         location = await lookup_location(
-            engine, ctx, base, request, stack_name, tail_after(request, stack_name)
+            engine, ctx, base, request, stack_name, tail_after(request, tenant_id, stack_name)
         )
         raise LookupRedirect(location)
     return dict(identity(tenant_id, stack_name, stack_id))

@@ -16,7 +16,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.exceptions import BadRequest, TemplateTooLarge
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """Safe YAML where timestamps stay strings: ``heat_template_version: 2018-08-31``
+    must reach the engine as the text, not a date that JSON cannot carry."""
+
+
+def _timestamp_as_text(loader: Any, node: Any) -> Any:
+    return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 _THREAD_THRESHOLD = 64 * 1024
 # How much larger than its text a document may grow once YAML aliases are expanded.
 _EXPANSION_FACTOR = 4
@@ -57,12 +69,14 @@ def _load(text: str, what: str) -> Any:
         raise BadRequest(f"The {what} is nested too deeply.") from None
 
 
-def check_expansion(data: Any, what: str, budget: int) -> None:
-    """Refuse a document whose YAML aliases expand it far beyond its text (a "billion laughs").
+def check_document(data: Any, what: str, budget: int) -> None:
+    """Refuse what cannot travel as JSON or expands far beyond its text.
 
-    Aliases make shared references that cost nothing to parse but are written out
-    in full when the document goes on the bus, so the expanded size is what counts:
-    each node visited costs one unit and each string its length.
+    YAML aliases make shared references that cost nothing to parse but are
+    written out in full when the document goes on the bus (a "billion
+    laughs"), so the expanded size is what counts: each node visited costs one
+    unit and each string its length. YAML's ``!!binary`` and ``!!set`` make
+    values JSON has no form for; they are a client error, not a crash.
     """
     spent = 0
     stack: list[Any] = [data]
@@ -72,10 +86,14 @@ def check_expansion(data: Any, what: str, budget: int) -> None:
         if isinstance(node, dict):
             stack.extend(node.keys())
             stack.extend(node.values())
-        elif isinstance(node, list):
+        elif isinstance(node, (list, tuple)):
             stack.extend(node)
         elif isinstance(node, str):
             spent += len(node)
+        elif node is not None and not isinstance(node, (int, float, bool)):
+            raise BadRequest(
+                f"The {what} holds a value of YAML type {type(node).__name__} that JSON cannot carry."
+            )
         if spent > budget:
             raise TemplateTooLarge(size=f"more than {budget} after expanding aliases", limit=budget)
 
@@ -90,7 +108,7 @@ async def parse_document(value: dict[str, Any] | str | None, what: str, limit: i
     if not value.strip():
         return None
     data = await asyncio.to_thread(_load, value, what) if size > _THREAD_THRESHOLD else _load(value, what)
-    check_expansion(data, what, _EXPANSION_FACTOR * limit)
+    check_document(data, what, _EXPANSION_FACTOR * limit)
     if not isinstance(data, dict):
         raise BadRequest(f"The {what} must be a mapping (a YAML/JSON object).")
     return data

@@ -26,6 +26,7 @@ from services.cli.client import DEFAULT_PROJECT, DEFAULT_URL, GatewayClient, Gat
 from services.cli.output import Format, render
 from services.cli.templates import TemplateFileError, parse_parameters, request_body
 from services.cli.watch import wait_for_stack
+from shared.exceptions import EmberError
 
 app = typer.Typer(help="Ember: Heat-style orchestration from the command line.", no_args_is_help=True)
 stack_app = typer.Typer(help="Create, inspect and delete stacks.", no_args_is_help=True)
@@ -91,7 +92,8 @@ def gateway(ctx: typer.Context) -> Iterator[GatewayClient]:
         raise typer.Exit(1) from None
 
 
-def _finish(stack: dict[str, Any] | None, fmt: Format) -> None:
+def _finish(stack: dict[str, Any] | None, fmt: Format, want: str) -> None:
+    """Report the final state; anything but ``want`` (a FAILED, or a create rolled back) exits 1."""
     if stack is None:
         typer.echo("Stack is gone.")
         return
@@ -101,7 +103,7 @@ def _finish(stack: dict[str, Any] | None, fmt: Format) -> None:
         typer.echo(
             f"{stack.get('stack_name')} {stack.get('stack_status')}: {stack.get('stack_status_reason')}"
         )
-    if str(stack.get("stack_status", "")).endswith("FAILED"):
+    if stack.get("stack_status") != want:
         raise typer.Exit(1)
 
 
@@ -138,7 +140,7 @@ def stack_create(
             render({"id": created["id"], "stack_name": name, "links": created["links"]}, fmt)
             return
         final = wait_for_stack(client, f"{name}/{created['id']}", live=fmt is Format.table)
-    _finish(final, fmt)
+    _finish(final, fmt, "CREATE_COMPLETE")
 
 
 @stack_app.command("list")
@@ -173,7 +175,7 @@ def stack_delete(
             typer.echo(f"Deleting {full}")
             return
         final = wait_for_stack(client, full, live=fmt is Format.table)
-    _finish(final, fmt)
+    _finish(final, fmt, "DELETE_COMPLETE")
 
 
 @stack_app.command("output-list")
@@ -289,8 +291,7 @@ def rpc_create_stack(
     topic: Annotated[str, typer.Option("--topic", help="Engine topic.")] = "engine",
 ) -> None:
     """Publish create_stack on the bus with EngineClient and print the engine's reply."""
-    from services.cli.rpc import create_stack_over_bus
-    from shared.exceptions import EmberError
+    from services.cli.rpc import create_stack_over_bus  # imports the bus: only when asked for
 
     opts: Options = ctx.find_root().obj
     try:

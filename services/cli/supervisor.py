@@ -143,6 +143,15 @@ class Supervisor:
                     task.cancel()
         return waits[next(iter(done))]
 
+    def kill_all(self) -> None:
+        """SIGKILL every running child at once (a second Ctrl-C)."""
+        for child in self.children:
+            if child.running and child.process is not None:
+                try:
+                    child.process.kill()
+                except ProcessLookupError:
+                    pass
+
     async def stop_all(self, timeout: float) -> dict[str, int]:
         """Stop the newest group first (api, then engines, then store); returns exit codes by name."""
         codes: dict[str, int] = {}
@@ -153,4 +162,3 @@ class Supervisor:
             results = await asyncio.gather(*(child.stop(timeout) for child in group))
             codes.update({child.name: code for child, code in zip(group, results, strict=True)})
         return codes
-

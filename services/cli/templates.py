@@ -19,6 +19,18 @@ import yaml
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template", ".json")
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML where timestamps stay strings (as heatclient's loader): an unquoted
+    ``heat_template_version: 2018-08-31`` is the text, not a date JSON cannot carry."""
+
+
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
 class TemplateFileError(Exception):
     pass
 
@@ -32,7 +44,7 @@ def _read_text(path: Path) -> str:
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(_read_text(path))
+        return yaml.load(_read_text(path), Loader=_Loader)
     except yaml.YAMLError as exc:
         raise TemplateFileError(f"{path} is not valid YAML: {exc}") from None
 

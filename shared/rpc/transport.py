@@ -68,11 +68,18 @@ class Delivery:
     reply_to: str | None
     routing_key: str | None
     _raw: AbstractIncomingMessage | None = field(default=None, repr=False)
+    _acked: bool = field(default=False, repr=False)
 
     async def ack(self) -> None:
-        if self._raw is not None and not self._raw.processed:
+        raw = self._raw
+        if raw is not None and not self._acked and not raw.processed and raw.delivery_tag is not None:
+            self._acked = True
             try:
-                await self._raw.ack()
+                # Queue the ack without waiting for the connection's writer to
+                # flush it (aio-pika's ack always waits): frames leave in order,
+                # so it still precedes the reply, and the request starts a loop
+                # turn sooner, without a future and a wake-up per message.
+                await raw.channel.basic_ack(delivery_tag=raw.delivery_tag, wait=False)
             except CONNECTION_ERRORS:
                 # The broker dropped the channel: it will not redeliver an
                 # acked-on-receipt message anyway (at most once).

@@ -171,9 +171,16 @@ fallback = APIRouter(prefix="/v1/{tenant_id}", tags=["stacks"])
     "/stacks/{stack_name}/{word}/{rest:path}", status_code=302, responses=FOUND, include_in_schema=False
 )
 async def lookup_subpath(
-    stack_name: str, word: str, rest: str, request: Request, ctx: Ctx, engine: Engine, base: Base
+    tenant_id: str,
+    stack_name: str,
+    word: str,
+    rest: str,
+    request: Request,
+    ctx: Ctx,
+    engine: Engine,
+    base: Base,
 ) -> Response:
     if word not in LOOKUP_WORDS:
         raise HTTPException(404, "The resource could not be found.")
-    tail = tail_after(request, stack_name)
+    tail = tail_after(request, tenant_id, stack_name)
     return redirect_response(await lookup_location(engine, ctx, base, request, stack_name, tail))

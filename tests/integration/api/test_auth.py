@@ -89,3 +89,8 @@ async def test_noauth_takes_user_and_roles_from_headers(
             "/v1/anyproject/stacks", params={"global_tenant": "1"}, headers={"X-Roles": "admin"}
         )
         assert resp.status_code == 200
+        # A tenant literally named "stacks" still redirects sub-paths correctly.
+        resp = await client.post("/v1/stacks/stacks", json={"stack_name": name, "template": MINIMAL})
+        sid = resp.json()["stack"]["id"]
+        resp = await client.get(f"/v1/stacks/stacks/{name}/resources/a")
+        assert resp.headers["location"] == f"http://ember.test/v1/stacks/stacks/{name}/{sid}/resources/a"

@@ -134,6 +134,9 @@ async def test_wait_exits_non_zero_when_the_create_fails(live_server: str, templ
     result = await ember(live_server, "stack", "create", name, "-t", failing, "--disable-rollback", "--wait")
     assert result.exit_code == 1, result.output
     assert "CREATE_FAILED" in result.output
+    # With rollback the stack ends ROLLBACK_COMPLETE (real engine): still a failed create.
+    result = await ember(live_server, "stack", "create", unique_name("clf"), "-t", failing, "--wait")
+    assert result.exit_code == 1, result.output
 
 
 async def test_errors_are_one_line_and_exit_1(live_server: str, template_file: Path) -> None:

@@ -208,3 +208,9 @@ async def test_deeply_nested_bodies_are_400(client: httpx.AsyncClient) -> None:
         f"/v1/{TENANT}/stacks", json={"stack_name": "x", "template": "a: " + "[" * 50000}
     )
     assert_fault(resp, 400, "HTTPBadRequest")
+
+
+async def test_yaml_values_json_cannot_carry_are_400(client: httpx.AsyncClient) -> None:
+    for text in ("a: !!binary aGVsbG8=", "a: !!set {x, y}"):
+        resp = await client.post(f"/v1/{TENANT}/stacks", json={"stack_name": unique_name(), "template": text})
+        assert "JSON cannot carry" in assert_fault(resp, 400, "HTTPBadRequest")["message"]

@@ -36,6 +36,17 @@ async def test_create_accepts_a_yaml_string_template_and_parameters(client: http
     assert stack["parameters"]["greeting"] == "hi"
 
 
+async def test_unquoted_dates_in_a_yaml_template_stay_text(client: httpx.AsyncClient) -> None:
+    text = yaml.safe_dump(MINIMAL).replace("'2018-08-31'", "2018-08-31")
+    assert "heat_template_version: 2018-08-31" in text
+    name = unique_name()
+    resp = await client.post(f"/v1/{TENANT}/stacks", json={"stack_name": name, "template": text})
+    assert resp.status_code == 201, resp.text
+    path = f"/v1/{TENANT}/stacks/{name}/{resp.json()['stack']['id']}"
+    await wait_status(client, path, "CREATE_COMPLETE")
+    assert (await client.get(path + "/template")).json()["heat_template_version"] == "2018-08-31"
+
+
 async def test_environment_parameters_are_overridden_by_explicit_ones(client: httpx.AsyncClient) -> None:
     name = unique_name()
     env = "parameters:\n  greeting: from-env\n"

@@ -65,3 +65,9 @@ def test_parameters_accept_heatclient_semicolon_lists() -> None:
     assert parse_parameters(["a=1;b=2"]) == {"a": "1", "b": "2"}
     with pytest.raises(TemplateFileError):
         parse_parameters(["novalue"])
+
+
+def test_unquoted_dates_stay_text(tmp_path: Path) -> None:
+    main = write(tmp_path / "t.yaml", "heat_template_version: 2018-08-31\nresources: {}\n")
+    template, _files = load_template(main)
+    assert template["heat_template_version"] == "2018-08-31"

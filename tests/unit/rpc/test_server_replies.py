@@ -37,9 +37,14 @@ class FakeRaw:
     def __init__(self) -> None:
         self.processed = False
         self.acked = False
+        self.delivery_tag = 1
+        self.channel = self  # the AMQP channel the delivery came on
 
-    async def ack(self) -> None:
-        self.acked = self.processed = True
+        self.ack_calls: list[dict[str, Any]] = []
+
+    async def basic_ack(self, delivery_tag: int, multiple: bool = False, wait: bool = True) -> None:
+        self.acked = True
+        self.ack_calls.append({"delivery_tag": delivery_tag, "multiple": multiple, "wait": wait})
 
 
 class FakeTransport:
@@ -199,3 +204,13 @@ async def test_delivery_waiting_for_a_slot_when_stop_begins_is_left_unacked() ->
     await asyncio.wait_for(asyncio.gather(running, waiting, stopping), 5)
     assert running_raw.acked and len(transport.published) == 1  # the running call finished and replied
     assert not waiting_raw.acked  # left for another replica: the broker requeues it when the channel closes
+
+
+async def test_each_request_is_acked_once_on_receipt_without_waiting_for_the_flush() -> None:
+    raw = FakeRaw()
+    delivery = _call("echo", raw=raw, value=1)
+    transport = FakeTransport()
+    await _deliver(_server(transport), delivery)
+    await delivery.ack()  # a second ack is a no-op
+    assert raw.ack_calls == [{"delivery_tag": 1, "multiple": False, "wait": False}]
+    assert len(transport.published) == 1

@@ -1,0 +1,233 @@
+"""compose.yaml and the Dockerfile checked against the code, without Docker.
+
+Docker is not available where these tests run, so nothing here starts a
+container; instead each promise compose.yaml makes is checked against what it
+names: commands are runnable modules, EMBER_* variables are real settings
+(the settings model rejects unknown keys), healthchecks exist and call real
+commands, dependencies wait for health, and the image installs the project
+itself rather than a hand-copied list of packages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from shared.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+EMBER_SERVICES = ("store", "engine", "api")
+# ${NAME:-default} / ${NAME-default} / ${NAME}: compose's interpolation; unset names take the default.
+INTERPOLATION = re.compile(r"\$\{(?P<name>\w+)(?::?-(?P<default>[^}]*))?\}")
+
+
+@cache
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    return data
+
+
+def services() -> dict[str, Any]:
+    result: dict[str, Any] = compose()["services"]
+    return result
+
+
+def interpolate(value: str, env: dict[str, str] | None = None) -> str:
+    env = env or {}
+    return INTERPOLATION.sub(lambda m: env.get(m["name"], m["default"] or ""), value)
+
+
+def environment(service: str, env: dict[str, str] | None = None) -> dict[str, str]:
+    raw = services()[service].get("environment") or {}
+    assert isinstance(raw, dict), f"{service}: write environment as a mapping"
+    return {key: interpolate(str(value), env) for key, value in raw.items()}
+
+
+def settings_from(variables: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings built the way a container builds them: from its environment alone."""
+    for key in [k for k in os.environ if k.startswith("EMBER_")]:
+        monkeypatch.delenv(key)
+    for key, value in variables.items():
+        monkeypatch.setenv(key, value)
+    return Settings()
+
+
+def test_services_are_the_expected_ones() -> None:
+    assert set(services()) == {"rabbitmq", "postgres", "store", "engine", "api"}
+    assert services()["rabbitmq"]["image"].startswith("rabbitmq:3-management")
+    assert services()["postgres"]["profiles"] == ["postgres"]
+    assert all("profiles" not in services()[name] for name in ("rabbitmq", *EMBER_SERVICES))
+
+
+@pytest.mark.parametrize("service", EMBER_SERVICES)
+def test_command_is_a_runnable_module(service: str) -> None:
+    command = services()[service]["command"]
+    assert command[:2] == ["python", "-m"], command
+    assert command[2] == f"services.{service}"
+    result = subprocess.run(
+        [sys.executable, "-m", command[2], *command[3:], "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("service", EMBER_SERVICES)
+def test_every_ember_variable_is_a_setting(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    variables = environment(service)
+    assert variables, f"{service} is configured by EMBER_* variables"
+    assert all(key.startswith("EMBER_") for key in variables), variables
+    settings = settings_from(variables, monkeypatch)  # extra="forbid": an unknown key fails here
+    assert settings.rpc.transport_url.startswith("amqp://guest:guest@rabbitmq:5672/")
+    # Each variable landed on the field it names, so none is silently ignored.
+    for key, value in variables.items():
+        path = key.removeprefix("EMBER_").lower().split("__")
+        field: Any = settings
+        for part in path:
+            field = getattr(field, part)
+        assert str(field).lower() == value.lower(), (key, field)
+
+
+def test_store_database_defaults_to_sqlite_on_its_volume(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = settings_from(environment("store"), monkeypatch).database.url
+    assert url.startswith("sqlite+aiosqlite:////var/lib/ember/")
+    volumes = services()["store"]["volumes"]
+    assert "ember-data:/var/lib/ember" in volumes
+    assert "ember-data" in compose()["volumes"]
+
+
+def test_postgres_profile_points_the_store_at_postgres(monkeypatch: pytest.MonkeyPatch) -> None:
+    pg = services()["postgres"]
+    user = pg["environment"]["POSTGRES_USER"]
+    password = pg["environment"]["POSTGRES_PASSWORD"]
+    db = pg["environment"]["POSTGRES_DB"]
+    documented = f"postgresql+asyncpg://{user}:{password}@postgres:5432/{db}"
+    # The command the header comment (and the README) gives for the profile:
+    assert f"EMBER_DB_URL={documented}" in (ROOT / "compose.yaml").read_text()
+    url = settings_from(environment("store", {"EMBER_DB_URL": documented}), monkeypatch).database.url
+    assert url == documented
+    dependency = services()["store"]["depends_on"]["postgres"]
+    assert dependency == {"condition": "service_healthy", "required": False}
+
+
+def test_engine_runs_two_replicas() -> None:
+    assert services()["engine"]["deploy"]["replicas"] == 2
+
+
+def test_api_publishes_8004_on_all_interfaces_of_the_container(monkeypatch: pytest.MonkeyPatch) -> None:
+    api = services()["api"]
+    assert "8004:8004" in api["ports"]
+    settings = settings_from(environment("api"), monkeypatch)
+    assert (settings.api.bind_host, settings.api.bind_port) == ("0.0.0.0", 8004)
+    assert all("ports" not in services()[name] for name in ("store", "engine"))
+
+
+@pytest.mark.parametrize("service", ["rabbitmq", "postgres", *EMBER_SERVICES])
+def test_every_service_has_a_healthcheck_and_restarts_on_failure(service: str) -> None:
+    spec = services()[service]
+    test = spec["healthcheck"]["test"]
+    assert test[0] == "CMD" and len(test) > 1, test
+    assert spec["restart"] == "on-failure"
+
+
+def test_infrastructure_healthchecks() -> None:
+    assert services()["rabbitmq"]["healthcheck"]["test"] == ["CMD", "rabbitmq-diagnostics", "-q", "ping"]
+    assert services()["postgres"]["healthcheck"]["test"][1] == "pg_isready"
+
+
+def test_ember_healthchecks_are_the_healthcheck_module() -> None:
+    for service in EMBER_SERVICES:
+        test = services()[service]["healthcheck"]["test"]
+        assert test[1:5] == ["python", "-m", "services.healthcheck", service], test
+    result = subprocess.run(
+        [sys.executable, "-m", "services.healthcheck", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "{store,engine,api}" in result.stdout
+
+
+def test_healthcheck_fails_fast_without_a_broker() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "services.healthcheck", "store", "--timeout", "3"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "EMBER_RPC__TRANSPORT_URL": "amqp://guest:guest@127.0.0.1:1/"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "unhealthy: store" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("service", "needs"),
+    [
+        ("store", {"rabbitmq"}),
+        ("engine", {"rabbitmq", "store"}),
+        ("api", {"rabbitmq", "engine"}),
+    ],
+)
+def test_services_wait_for_healthy_dependencies(service: str, needs: set[str]) -> None:
+    depends = services()[service]["depends_on"]
+    assert needs <= set(depends)
+    for name, spec in depends.items():
+        assert spec["condition"] == "service_healthy", (service, name)
+        assert "healthcheck" in services()[name], f"{service} waits on {name}, which has no healthcheck"
+
+
+def dockerfile() -> list[str]:
+    """The Dockerfile's instructions, continuation lines joined, comments dropped."""
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_image_installs_the_project_itself() -> None:
+    lines = dockerfile()
+    assert lines[0].startswith("FROM python:3.11-slim")
+    copied = " ".join(line for line in lines if line.startswith("COPY"))
+    for path in ("pyproject.toml", "shared", "services"):
+        assert path in copied
+    installs = [line for line in lines if "pip install" in line]
+    assert len(installs) == 1, installs
+    # `pip install .`: the dependencies are pyproject.toml's, with no extras, no editable
+    # install and no package named by hand.
+    after = installs[0].split("pip install", 1)[1].split("&&", 1)[0].split()
+    assert after == ["."], after
+    requirements = [line for line in lines if "requirements" in line]
+    assert not requirements
+
+
+def test_image_has_no_test_tools() -> None:
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    text = " ".join(dockerfile())
+    assert "[test]" not in text
+    for requirement in extras["test"]:
+        name = re.split(r"[<>=\[ ]", requirement, maxsplit=1)[0]
+        assert not re.search(rf"pip install[^&]*\b{re.escape(name)}\b", text), name
+
+
+def test_image_runs_as_non_root() -> None:
+    users = [line.split()[1] for line in dockerfile() if line.startswith("USER ")]
+    assert users, "the Dockerfile sets USER"
+    assert users[-1] not in ("root", "0"), users[-1]
+
+
+def test_dockerignore_keeps_local_state_out() -> None:
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    for path in (".venv", ".git", "data"):
+        assert path in ignored
