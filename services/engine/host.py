@@ -78,7 +78,7 @@ class StackHost:
         root.nested_resource_count += len(child.resources)
         await child.store_new()
         parent.children.add(child.id)
-        await parent.rt.actions.start_with_lock(child, CREATE_ACTION, child.create)
+        await parent.rt.actions.start_locked(child, CREATE_ACTION, child.create)
         return child.id
 
     async def delete_nested_stack(self, child_id: str) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.engine import formatting, states
@@ -38,8 +37,6 @@ from shared.schemas.store import StackRecord
 LOG = logging.getLogger(__name__)
 
 API_VERSION = "1.36"
-# A stack stored but not yet started (INIT_IN_PROGRESS) is left alone this long at start-up.
-INIT_GRACE = timedelta(seconds=60)
 _STACK_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_.-]{0,254}$")
 
 
@@ -126,8 +123,8 @@ class EngineService(StackQueries):
         options = _stack_options(args or {})
         environment = self._environment(params, files, environment_files)
         stack = Stack.build(self.rt, ctxt, stack_name, template, environment, files, **options)
-        await stack.store_new()
-        await self.rt.actions.start_with_lock(stack, states.CREATE, stack.create)
+        await stack.store_new()  # also takes the new stack's lock
+        await self.rt.actions.start_locked(stack, states.CREATE, stack.create)
         return stack.identifier()
 
     @expose
@@ -206,11 +203,7 @@ class EngineService(StackQueries):
             admin, filters={"status": states.IN_PROGRESS}, show_nested=True, limit=1000
         )
         count = 0
-        now = datetime.now(UTC)
         for record in stale:
-            created = record.created_at if record.created_at.tzinfo else record.created_at.replace(tzinfo=UTC)
-            if record.action == states.INIT and now - created < INIT_GRACE:
-                continue  # just stored; its engine is taking the lock right now
             holder = await self.store.stack_lock_get_engine_id(admin, record.id)
             if holder == self.rt.engine_id or (holder and await self._liveness(holder)):
                 continue

@@ -228,7 +228,10 @@ class Stack:
     # --- store -------------------------------------------------------------------------
 
     async def store_new(self) -> StackRecord:
-        """Template + credentials + stack row in one transaction (StackExists on a duplicate)."""
+        """Template, credentials, stack row and this engine's lock on it, in one transaction.
+
+        Raises StackExists on a duplicate name (and stores nothing).
+        """
         self.record = await self.store.stack_store(
             self.ctxt,
             raw_template={
@@ -254,6 +257,7 @@ class Stack:
                 "parent_resource_name": self.parent_resource_name,
             },
             store_creds=self.owner_id is None,
+            lock_engine_id=self.rt.engine_id,
         )
         return self.record
 

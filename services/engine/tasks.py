@@ -78,6 +78,16 @@ class ActionRunner:
         if self._stopping:
             raise EngineShuttingDown()
         await self.lock.acquire(stack.ctxt, stack.id, stack.name, action)
+        await self.start_locked(stack, action, run, prepare)
+
+    async def start_locked(
+        self,
+        stack: Stack,
+        action: str,
+        run: Callable[[], Awaitable[None]],
+        prepare: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Like ``start_with_lock`` for a stack whose lock this engine already holds."""
         if prepare is not None:
             try:
                 await prepare()
@@ -95,7 +105,9 @@ class ActionRunner:
             LOG.info("stack %s action cancelled: %s", stack.id, stack.cancel_reason)
         except Exception as exc:
             LOG.exception("stack %s action failed unexpectedly", stack.id)
-            await self._fail(stack, f"Stack {stack.action} failed: internal error: {type(exc).__name__}: {exc}")
+            await self._fail(
+                stack, f"Stack {stack.action} failed: internal error: {type(exc).__name__}: {exc}"
+            )
         finally:
             self._running.pop(stack.id, None)
             await asyncio.shield(self.lock.release(stack.ctxt, stack.id))

@@ -113,10 +113,13 @@ class StoreEndpoint:
         raw_template: dict[str, Any],
         stack: dict[str, Any],
         store_creds: bool = True,
+        lock_engine_id: str | None = None,
     ) -> StackRecord:
         template = parse(RawTemplateCreate, raw_template, "raw_template")
         values = parse(StackCreate, stack, "stack")
-        return await self.db.stack_store(ctxt, template, values, store_creds)
+        if lock_engine_id is not None and not 0 < len(lock_engine_id) <= 255:
+            raise InvalidInput(field="lock_engine_id", reason="must be 1 to 255 characters")
+        return await self.db.stack_store(ctxt, template, values, store_creds, lock_engine_id)
 
     @expose
     async def stack_get(self, ctxt: RequestContext, stack_id: str, show_deleted: bool = False) -> StackRecord:

@@ -115,10 +115,19 @@ class StoreClient:
         raw_template: RawTemplateCreate | Mapping[str, Any],
         stack: StackCreate | Mapping[str, Any],
         store_creds: bool = True,
+        lock_engine_id: str | None = None,
     ) -> StackRecord:
-        """Template + credentials (from ctxt) + stack in one transaction; all or nothing."""
+        """Template + credentials (from ctxt) + stack in one transaction; all or nothing.
+
+        ``lock_engine_id`` also takes the new stack's lock for that engine, in the same transaction.
+        """
         row = await self._call(
-            ctxt, "stack_store", raw_template=_wire(raw_template), stack=_wire(stack), store_creds=store_creds
+            ctxt,
+            "stack_store",
+            raw_template=_wire(raw_template),
+            stack=_wire(stack),
+            store_creds=store_creds,
+            lock_engine_id=lock_engine_id,
         )
         return StackRecord.model_validate(row)
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.store import crypt as crypt_mod
-from services.store.models import RawTemplate, Stack, UserCreds, utcnow
+from services.store.models import RawTemplate, Stack, StackLock, UserCreds, utcnow
 from services.store.sqlalchemy_api.common import BackendBase, is_stack_name_conflict
 from shared.context import RequestContext
 from shared.exceptions import EmberError, EntityNotFound, InvalidInput, StackExists
@@ -155,8 +155,14 @@ class StackQueries(BackendBase):
         raw_template: RawTemplateCreate,
         stack: StackCreate,
         store_creds: bool = True,
+        lock_engine_id: str | None = None,
     ) -> StackRecord:
-        """Template, credentials and stack in one transaction: all of them or none."""
+        """Template, credentials and stack in one transaction: all of them or none.
+
+        With ``lock_engine_id`` the new stack's lock is taken for that engine
+        in the same transaction, so the stack never exists unlocked before
+        its first action starts.
+        """
         async with self._write("stack_store", self._name_conflict(stack.name)) as session:
             await self._check_refs(session, ctxt, stack.model_copy(update={"raw_template_id": None}))
             template = await self._insert_raw_template(session, raw_template)
@@ -167,6 +173,8 @@ class StackQueries(BackendBase):
                 await session.flush()
                 extra["user_creds_id"] = creds.id
             row = await self._insert_stack(session, ctxt, stack, **extra)
+            if lock_engine_id is not None:
+                session.add(StackLock(stack_id=row.id, engine_id=lock_engine_id, created_at=utcnow()))
         return StackRecord.model_validate(row)
 
     async def stack_get(self, ctxt: RequestContext, stack_id: str, show_deleted: bool = False) -> StackRecord:

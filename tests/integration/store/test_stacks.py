@@ -36,6 +36,16 @@ async def test_stack_store_creates_template_creds_and_stack(store: StoreClient, 
     assert again == stack
 
 
+async def test_stack_store_can_take_the_new_stacks_lock(store: StoreClient, ctx: RequestContext) -> None:
+    stack = await store.stack_store(ctx, {"template": {}}, {"name": "locked"}, lock_engine_id="engine-a")
+    assert await store.stack_lock_get_engine_id(ctx, stack.id) == "engine-a"
+    assert await store.stack_lock_create(ctx, stack.id, "engine-b") == "engine-a"
+    with pytest.raises(StackExists):  # a failed store takes no lock either
+        await store.stack_store(ctx, {"template": {}}, {"name": "locked"}, lock_engine_id="engine-b")
+    with pytest.raises(InvalidInput):
+        await store.stack_store(ctx, {"template": {}}, {"name": "bad-lock"}, lock_engine_id="")
+
+
 async def test_stack_create_from_parts(store: StoreClient, ctx: RequestContext) -> None:
     template = await store.raw_template_create(ctx, {"template": {"a": 1}})
     creds = await store.user_creds_create(ctx)
