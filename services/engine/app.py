@@ -10,6 +10,7 @@ the rest, then close the bus connection.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 
@@ -43,6 +44,8 @@ class EngineApp:
         self.transport = transport
         self._owns_transport = transport is None
         self.server: RPCServer | None = None
+        self.control_server: RPCServer | None = None
+        self._housekeeping: asyncio.Task[None] | None = None
         self.runtime: Runtime | None = None
         self.service: EngineService | None = None
 
@@ -59,52 +62,70 @@ class EngineApp:
         except EmberError:
             return False
 
-    async def stop_remote(self, ctxt: RequestContext, engine_id: str, stack_id: str, reason: str) -> None:
+    async def stop_remote(self, ctxt: RequestContext, engine_id: str, stack_id: str) -> None:
         """Ask the engine running a stack's action to cancel it, and wait for it to finish."""
         assert self.transport is not None
-        client = RPCClient(
-            self.transport, Target(topic=self.topic, server=engine_id, version=API_VERSION), timeout=60
-        )
+        target = Target(topic=self.topic, server=engine_id, version=API_VERSION)
         try:
-            await client.call(ctxt, "stop_stack", stack_id=stack_id, reason=reason)
+            await RPCClient(self.transport, target, timeout=25).call(ctxt, "stop_stack", stack_id=stack_id)
         except EmberError as exc:
             LOG.warning("engine %s did not stop stack %s: %s", engine_id, stack_id, exc)
 
     async def start(self) -> None:
         if self.transport is None:
             self.transport = await Transport.connect(self.settings.rpc)
-        store = StoreClient(
-            self.transport, timeout=self.settings.engine.store_timeout, topic=self.store_topic
-        )
+        settings = self.settings.engine
+        store = StoreClient(self.transport, timeout=settings.store_timeout, topic=self.store_topic)
         actions = ActionRunner(StackLock(store, self.engine_id, self.is_alive))
         self.runtime = Runtime(
             store=store,
             registry=default_registry(),
-            settings=self.settings.engine,
+            settings=settings,
             engine_id=self.engine_id,
             actions=actions,
         )
         self.service = EngineService(self.runtime, self.is_alive, self.stop_remote)
-        self.server = RPCServer(
-            self.transport,
-            Target(topic=self.topic, server=self.engine_id),
-            [self.service],
-            concurrency=self.settings.engine.concurrency,
+        target = Target(topic=self.topic, server=self.engine_id)
+        # Two servers: the shared queue (work) stops first on shutdown; this
+        # engine's own queue (liveness, stop_stack) answers until its actions
+        # are drained, so no other engine takes it for dead while it finishes.
+        self.server = RPCServer(self.transport, target, [self.service], concurrency=settings.concurrency)
+        self.control_server = RPCServer(
+            self.transport, target, [self.service], concurrency=16, server_queue_only=True
         )
+        await self.control_server.start()
         await self.server.start()
+        await self._reset_stale()
+        if settings.stale_check_interval > 0:
+            self._housekeeping = asyncio.create_task(self._reset_periodically(settings.stale_check_interval))
+        LOG.info("engine %s serving topic %s", self.engine_id, self.topic)
+
+    async def _reset_stale(self) -> None:
+        assert self.service is not None
         try:
             await self.service.reset_stale_stacks()
         except EmberError as exc:
             LOG.error("could not check for stacks left by dead engines: %s", exc)
-        LOG.info("engine %s serving topic %s", self.engine_id, self.topic)
+
+    async def _reset_periodically(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await self._reset_stale()
 
     async def stop(self) -> None:
         grace = self.settings.engine.graceful_stop_timeout
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            await asyncio.gather(self._housekeeping, return_exceptions=True)
+            self._housekeeping = None
         if self.server is not None:
             await self.server.stop(grace)
             self.server = None
         if self.runtime is not None:
             await self.runtime.actions.stop(grace)
+        if self.control_server is not None:
+            await self.control_server.stop(5)
+            self.control_server = None
         if self._owns_transport and self.transport is not None:
             await self.transport.close()
             self.transport = None

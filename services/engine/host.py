@@ -13,6 +13,7 @@ import secrets
 import string
 from typing import TYPE_CHECKING, Any
 
+from services.engine import states
 from shared.exceptions import RequestLimitExceeded, StackValidationFailed
 
 if TYPE_CHECKING:
@@ -75,21 +76,22 @@ class StackHost:
                 reason=f"the stack would have more than {limit} resources counting nested stacks "
                 "(max_resources_per_stack)"
             )
-        root.nested_resource_count += len(child.resources)
         await child.store_new()
+        root.nested_resource_count += len(child.resources)
         parent.children.add(child.id)
-        await parent.rt.actions.start_locked(child, CREATE_ACTION, child.create)
+        await parent.rt.actions.start_locked(child, states.CREATE, child.create)
         return child.id
 
     async def delete_nested_stack(self, child_id: str) -> None:
         from services.engine.stack import Stack
 
         parent = self._stack
+        parent.children.add(child_id)
+        # Cancel first, then load: the load must see every resource the create started.
+        await parent.rt.actions.cancel(child_id, "Stack CREATE cancelled: its parent is being deleted")
         record = await parent.store.stack_get(parent.ctxt, child_id)
         child = await Stack.load(parent.rt, parent.ctxt, record, root=parent.root)
-        parent.children.add(child.id)
-        await parent.rt.actions.cancel(child.id, "Stack CREATE cancelled: its parent is being deleted")
-        await parent.rt.actions.start_with_lock(child, DELETE_ACTION, child.delete)
+        await parent.rt.actions.start_with_lock(child, states.DELETE, child.delete)
 
     async def nested_stack_outputs(self, child_id: str) -> dict[str, Any]:
         from services.engine.stack import Stack
@@ -103,7 +105,3 @@ class StackHost:
         parent = self._stack
         record = await parent.store.stack_get(parent.ctxt, child_id, show_deleted=True)
         return record.action, record.status, record.status_reason or ""
-
-
-CREATE_ACTION = "CREATE"
-DELETE_ACTION = "DELETE"

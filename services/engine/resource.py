@@ -147,8 +147,10 @@ class StackResource:
 
     async def create(self) -> None:
         """Create; raises ResourceFailure (reason as Heat words it) when it fails."""
-        await self.transition(CREATE, IN_PROGRESS, "state changed")
         try:
+            # Inside the try: a cancel while this write is pending still records FAILED
+            # (the writer keeps order, so FAILED lands after IN_PROGRESS).
+            await self.transition(CREATE, IN_PROGRESS, "state changed")
             await self.stack.prepare_dependencies(self)
             properties = self.definition.resolved_properties(self.stack.resolver)
             plugin = self.plugin_class(self.name, properties, self.stack.host, definition=self.definition.raw)
@@ -178,8 +180,8 @@ class StackResource:
     async def delete(self, action: str = DELETE) -> None:
         """Delete what exists (idempotent); raises ResourceFailure when it fails."""
         plugin = self.plugin()
-        await self.transition(DELETE, IN_PROGRESS, "state changed")
         try:
+            await self.transition(DELETE, IN_PROGRESS, "state changed")
             if plugin is not None and self.definition.deletion_policy != "Retain":
                 token = await plugin.handle_delete()
                 await self._poll(plugin.check_delete_complete, token)
@@ -196,8 +198,17 @@ class StackResource:
         self._plugin = None
 
     async def _mark_failed(self, action: str, reason: str) -> None:
+        """Record FAILED, with what the plugin made so far, so a later delete finds it
+        (e.g. a nested stack started before its parent resource failed)."""
+        values: dict[str, Any] = {}
+        if self._plugin is not None and self._plugin.resource_id is not None:
+            values = {
+                "physical_resource_id": self._plugin.resource_id,
+                "properties_data": _jsonable(self._plugin.properties),
+                "data": self._plugin.data,
+            }
         try:
-            await self.transition(action, FAILED, reason)
+            await self.transition(action, FAILED, reason, **values)
         except EmberError as exc:
             LOG.error("could not record %s of %s as FAILED: %s", action, self.name, exc)
 

@@ -64,9 +64,13 @@ class EngineService(StackQueries):
         return True
 
     @expose
-    async def stop_stack(self, ctxt: RequestContext, stack_id: str, reason: str = "") -> bool:
-        """Cancel this engine's running action on a stack (another engine wants to delete it)."""
-        return await self.rt.actions.cancel(stack_id, reason or "Stack action cancelled")
+    async def stop_stack(self, ctxt: RequestContext, stack_id: str) -> bool:
+        """Cancel this engine's running action on a stack (another engine is deleting it).
+
+        The stack must be visible to the caller: no tenant can stop another's.
+        """
+        record = await self._get_record(ctxt, {"stack_id": stack_id})
+        return await self.rt.actions.cancel(record.id, _cancelled_for_delete(record.action))
 
     # --- create / validate ---------------------------------------------------------
 
@@ -186,48 +190,65 @@ class EngineService(StackQueries):
     async def delete_stack(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> None:
         """Start DELETE; a create still running (here or on a live engine) is cancelled first."""
         record = await self._get_record(ctxt, stack_identity, show_deleted=False)
-        reason = f"Stack {record.action} cancelled: the stack is being deleted"
-        if not await self.rt.actions.cancel(record.id, reason):
+        if not await self.rt.actions.cancel(record.id, _cancelled_for_delete(record.action)):
             holder = await self.store.stack_lock_get_engine_id(ctxt, record.id)
             if holder and holder != self.rt.engine_id and await self._liveness(holder):
-                await self._stop_remote(ctxt, holder, record.id, reason)
+                await self._stop_remote(ctxt, holder, record.id)
         stack = await Stack.load(self.rt, ctxt, await self.store.stack_get(ctxt, record.id))
         await self.rt.actions.start_with_lock(stack, states.DELETE, stack.delete, prepare=stack.begin_delete)
 
     # --- startup housekeeping ----------------------------------------------------------
 
     async def reset_stale_stacks(self) -> int:
-        """Fail stacks left IN_PROGRESS by engines that are gone, and free their locks."""
+        """Fail stacks left IN_PROGRESS by engines that are gone, and free their locks.
+
+        Runs at start and then periodically, so a live engine also cleans up
+        after a dead one. Each holder's liveness is asked once per pass.
+        """
         admin = RequestContext.admin()
-        stale = await self.store.stack_get_all(
-            admin, filters={"status": states.IN_PROGRESS}, show_nested=True, limit=1000
-        )
-        count = 0
-        for record in stale:
-            holder = await self.store.stack_lock_get_engine_id(admin, record.id)
-            if holder == self.rt.engine_id or (holder and await self._liveness(holder)):
-                continue
-            ctxt = RequestContext.admin(project_id=record.tenant)
-            if holder:
-                if await self.store.stack_lock_steal(ctxt, record.id, holder, self.rt.engine_id) is not None:
-                    continue
-            elif await self.store.stack_lock_create(ctxt, record.id, self.rt.engine_id) is not None:
-                continue
-            try:
-                stack = await Stack.load(self.rt, ctxt, record)
-                reason = states.engine_down(record.action)
-                for resource in stack.resources.values():
-                    if resource.status == states.IN_PROGRESS:
-                        await resource.transition(resource.action, states.FAILED, reason)
-                await stack.state_set(record.action, states.FAILED, reason)
-                count += 1
-            except EmberError as exc:
-                LOG.error("could not reset stack %s: %s", record.id, exc)
-            finally:
-                await self.store.stack_lock_release(ctxt, record.id, self.rt.engine_id)
+        answers: dict[str, bool] = {}
+
+        async def alive(engine_id: str) -> bool:
+            if engine_id not in answers:
+                answers[engine_id] = await self._liveness(engine_id)
+            return answers[engine_id]
+
+        count, marker = 0, None
+        while True:
+            page = await self.store.stack_get_all(
+                admin, filters={"status": states.IN_PROGRESS}, show_nested=True, limit=200, marker=marker
+            )
+            for record in page:
+                if not self.rt.actions.is_running(record.id) and await self._reset(record, alive):
+                    count += 1
+            if len(page) < 200:
+                break
+            marker = page[-1].id
         if count:
             LOG.warning("marked %d stack(s) left IN_PROGRESS by a dead engine as FAILED", count)
         return count
+
+    async def _reset(self, record: StackRecord, alive: Any) -> bool:
+        ctxt = RequestContext.admin(project_id=record.tenant)
+        if await self.rt.actions.lock.take(ctxt, record.id, is_alive=alive) is not None:
+            return False  # a live engine holds it
+        try:
+            stack = await Stack.load(self.rt, ctxt, record)
+            reason = states.engine_down(record.action)
+            for resource in stack.resources.values():
+                if resource.status == states.IN_PROGRESS:
+                    await resource.transition(resource.action, states.FAILED, reason)
+            await stack.state_set(record.action, states.FAILED, reason)
+            return True
+        except EmberError as exc:
+            LOG.error("could not reset stack %s: %s", record.id, exc)
+            return False
+        finally:
+            await self.rt.actions.lock.release(ctxt, record.id)
+
+
+def _cancelled_for_delete(action: str) -> str:
+    return f"Stack {action} cancelled: the stack is being deleted"
 
 
 def _stack_options(args: dict[str, Any]) -> dict[str, Any]:

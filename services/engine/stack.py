@@ -334,7 +334,6 @@ class Stack:
         await self.store.stack_delete(self.ctxt, self.id)
 
     async def _delete_resources(self, action: str) -> str | None:
-        await self._ensure_resource_rows()
         return await self._run_action(
             action,
             lambda name: self.resources[name].delete(action),
@@ -358,11 +357,10 @@ class Stack:
                     skip=skip,
                 )
         except TimeoutError:
-            await self.cancel_children(states.timed_out(action))
-            await self._drain_quietly()
+            await self._stop_after_failure(states.timed_out(action))
             return states.timed_out(action)
         except ResourceFailure as exc:
-            await self._drain_quietly()
+            await self._stop_after_failure(f"Stack {action} failed: another resource failed")
             return states.resource_failed(action, str(exc))
         except asyncio.CancelledError:
             reason = self.cancel_reason or f"Stack {action} cancelled"
@@ -371,13 +369,18 @@ class Stack:
             await self._record_cancel(action, reason)
             raise
         except EmberError as exc:
-            await self._drain_quietly()
+            await self._stop_after_failure(f"Stack {action} failed: {type(exc).__name__}")
             return states.resource_failed(action, f"{type(exc).__name__}: {exc}")
         try:
             await self.transitions.drain()
         except EmberError as exc:
             return f"Stack {action} failed: could not store resource states: {exc}"
         return None
+
+    async def _stop_after_failure(self, reason: str) -> None:
+        """Nested stacks still running stop too; every queued state is stored."""
+        await self.cancel_children(reason)
+        await self._drain_quietly()
 
     async def _drain_quietly(self) -> None:
         try:

@@ -18,7 +18,14 @@ from shared.rpc import expose
 from shared.schemas.engine import EventInfo, ResourceInfo, StackInfo
 from shared.schemas.store import StackRecord
 
-_EVENT_FILTERS = ("resource_action", "resource_status", "resource_name", "resource_type")
+_EVENT_FILTERS = (
+    "resource_action",
+    "resource_status",
+    "resource_name",
+    "resource_type",
+    "physical_resource_id",
+    "uuid",
+)
 _STACK_FILTERS = ("id", "name", "action", "status", "owner_id", "username", "tenant", "parent_resource_name")
 
 

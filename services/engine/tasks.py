@@ -1,18 +1,20 @@
 """Background stack actions under the stack lock.
 
-``start_with_lock`` takes the lock through the store before anything runs:
-if another engine holds it and answers a liveness call, the caller gets
-ActionInProgress; if the holder does not answer, the lock is stolen (its
-engine is dead). The action then runs as a task of this engine and the
-lock is released when it ends, however it ends. ``cancel`` stops an
-action (a delete that overrides a create); ``stop`` drains actions on
-shutdown and fails what is still running after the grace period.
+The lock rules live in one place, ``StackLock.take``: a free lock is taken;
+a lock held by this engine with no action running here is stale (left by a
+failed release, or by this engine before a restart) and is taken over; a
+lock held by an engine that does not answer a liveness call is stolen; a
+lock held by a live engine is refused. ``start_with_lock`` then runs the
+action as a task of this engine and releases the lock however it ends.
+``cancel`` stops an action (a delete overriding a create); ``stop`` drains
+actions on shutdown and fails what still runs after the grace period.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -35,21 +37,32 @@ class StackLock:
         self.store = store
         self.engine_id = engine_id
         self.is_alive = is_alive
+        self.is_running: Callable[[str], bool] = lambda _stack_id: False
 
-    async def acquire(self, ctxt: RequestContext, stack_id: str, stack_name: str, action: str) -> None:
-        """Take the lock or raise ActionInProgress (stealing it from a dead engine)."""
+    async def take(self, ctxt: RequestContext, stack_id: str, is_alive: Liveness | None = None) -> str | None:
+        """Take the lock; None when taken, else the live engine holding it."""
+        is_alive = is_alive or self.is_alive
         for _ in range(3):
             holder = await self.store.stack_lock_create(ctxt, stack_id, self.engine_id)
             if holder is None:
-                return
-            if holder == self.engine_id or await self.is_alive(holder):
-                raise ActionInProgress(stack_name=stack_name, action=action)
+                return None
+            if holder == self.engine_id:
+                if self.is_running(stack_id):
+                    return holder
+                LOG.info("taking over this engine's stale lock on stack %s", stack_id)
+                return None
+            if await is_alive(holder):
+                return holder
             LOG.info("engine %s holding stack %s does not answer: stealing its lock", holder, stack_id)
-            result = await self.store.stack_lock_steal(ctxt, stack_id, holder, self.engine_id)
-            if result is None:
-                return
-            # Someone else changed the lock meanwhile: look again.
-        raise ActionInProgress(stack_name=stack_name, action=action)
+            if await self.store.stack_lock_steal(ctxt, stack_id, holder, self.engine_id) is None:
+                return None
+            # The lock changed hands meanwhile: look again.
+        return await self.store.stack_lock_get_engine_id(ctxt, stack_id) or "unknown"
+
+    async def acquire(self, ctxt: RequestContext, stack_id: str, stack_name: str, action: str) -> None:
+        """Take the lock or raise ActionInProgress."""
+        if await self.take(ctxt, stack_id) is not None:
+            raise ActionInProgress(stack_name=stack_name, action=action)
 
     async def release(self, ctxt: RequestContext, stack_id: str) -> None:
         try:
@@ -61,11 +74,16 @@ class StackLock:
 class ActionRunner:
     def __init__(self, lock: StackLock) -> None:
         self.lock = lock
+        lock.is_running = self.is_running
         self._running: dict[str, tuple[asyncio.Task[None], Stack]] = {}
         self._stopping = False
 
     def is_running(self, stack_id: str) -> bool:
         return stack_id in self._running
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
 
     async def start_with_lock(
         self,
@@ -88,6 +106,9 @@ class ActionRunner:
         prepare: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """Like ``start_with_lock`` for a stack whose lock this engine already holds."""
+        if self._stopping:
+            await self.lock.release(stack.ctxt, stack.id)
+            raise EngineShuttingDown()
         if prepare is not None:
             try:
                 await prepare()
@@ -96,6 +117,14 @@ class ActionRunner:
                 raise
         task = asyncio.create_task(self._run(stack, run), name=f"stack:{stack.id}:{action}")
         self._running[stack.id] = (task, stack)
+        # A task cancelled before its first step never enters _run: clean up here too.
+        task.add_done_callback(lambda t: self._forget_if_never_ran(t, stack))
+
+    def _forget_if_never_ran(self, task: asyncio.Task[None], stack: Stack) -> None:
+        entry = self._running.get(stack.id)
+        if entry is not None and entry[0] is task:
+            self._running.pop(stack.id, None)
+            asyncio.get_running_loop().create_task(self.lock.release(stack.ctxt, stack.id))
 
     async def _run(self, stack: Stack, run: Callable[[], Awaitable[None]]) -> None:
         token = request_id_var.set(stack.ctxt.request_id)
@@ -109,8 +138,10 @@ class ActionRunner:
                 stack, f"Stack {stack.action} failed: internal error: {type(exc).__name__}: {exc}"
             )
         finally:
-            self._running.pop(stack.id, None)
+            # Release before forgetting: a delete arriving in between must not see
+            # "not running here" while this engine still holds the lock.
             await asyncio.shield(self.lock.release(stack.ctxt, stack.id))
+            self._running.pop(stack.id, None)
             request_id_var.reset(token)
 
     @staticmethod
@@ -121,7 +152,7 @@ class ActionRunner:
         except Exception as exc:
             LOG.error("could not mark stack %s FAILED: %s", stack.id, exc)
 
-    async def cancel(self, stack_id: str, reason: str, timeout: float = 30.0) -> bool:
+    async def cancel(self, stack_id: str, reason: str, timeout: float = 20.0) -> bool:
         """Cancel the running action of a stack on this engine; True if there was one."""
         entry = self._running.get(stack_id)
         if entry is None:
@@ -135,15 +166,15 @@ class ActionRunner:
     async def stop(self, grace: float) -> None:
         """Refuse new actions, let running ones finish for ``grace`` seconds, then fail them."""
         self._stopping = True
-        if not self._running:
-            return
-        tasks = {task for task, _stack in self._running.values()}
-        LOG.info("waiting up to %.0fs for %d running stack action(s)", grace, len(tasks))
-        _done, pending = await asyncio.wait(tasks, timeout=grace)
-        for task in pending:
-            for stack_task, stack in list(self._running.values()):
-                if stack_task is task:
-                    stack.cancel_reason = f"Engine stopped during stack {stack.action}"
+        deadline = time.monotonic() + grace
+        # Loop: an action may start a nested stack's action while we wait.
+        while self._running and time.monotonic() < deadline:
+            tasks = {task for task, _stack in self._running.values()}
+            LOG.info("waiting for %d running stack action(s)", len(tasks))
+            await asyncio.wait(tasks, timeout=max(deadline - time.monotonic(), 0))
+        for task, stack in list(self._running.values()):
+            stack.cancel_reason = f"Engine stopped during stack {stack.action}"
             task.cancel()
-        if pending:
-            await asyncio.wait(pending, timeout=30)
+        remaining = {task for task, _stack in self._running.values()}
+        if remaining:
+            await asyncio.wait(remaining, timeout=30)

@@ -36,9 +36,15 @@ class RPCServer:
         endpoints: Sequence[object],
         concurrency: int = 64,
         serializer: Serializer | None = None,
+        server_queue_only: bool = False,
     ) -> None:
+        """``server_queue_only`` serves just ``<topic>.<server>``: calls to this one server,
+        e.g. liveness checks that must keep answering while the shared queue drains."""
         if not target.topic:
             raise ValueError("an RPC server needs a topic")
+        if server_queue_only and not target.server:
+            raise ValueError("server_queue_only needs a target server")
+        self._server_queue_only = server_queue_only
         self.transport = transport
         self.target = target
         self.dispatcher = RpcDispatcher(endpoints, serializer)
@@ -58,7 +64,11 @@ class RPCServer:
         assert self.target.topic is not None
         self._stopping = False
         self._consumer = await self.transport.consume_server(
-            self.target.topic, self.target.server, self._on_delivery, prefetch=self.concurrency
+            self.target.topic,
+            self.target.server,
+            self._on_delivery,
+            prefetch=self.concurrency,
+            shared=not self._server_queue_only,
         )
         LOG.info("serving topic %s (server %s)", self.target.topic, self.target.server)
 

@@ -263,9 +263,18 @@ class Transport:
     # -- consuming ---------------------------------------------------------------
 
     async def consume_server(
-        self, topic: str, server: str | None, handler: DeliveryHandler, prefetch: int, fanout: bool = True
+        self,
+        topic: str,
+        server: str | None,
+        handler: DeliveryHandler,
+        prefetch: int,
+        fanout: bool = True,
+        shared: bool = True,
     ) -> Consumer:
-        """Declare and consume ``<topic>``, ``<topic>.<server>`` and the fanout queue (acked by the handler)."""
+        """Declare and consume ``<topic>``, ``<topic>.<server>`` and the fanout queue (acked by the handler).
+
+        ``shared=False`` consumes only ``<topic>.<server>`` (and no fanout).
+        """
         connection = self._require_connection()
         channel: AbstractRobustChannel = await connection.channel(publisher_confirms=False)  # type: ignore[assignment]
         await channel.set_qos(prefetch_count=prefetch)
@@ -276,7 +285,8 @@ class Transport:
             auto_delete=self.settings.amqp_auto_delete,
         )
         queues: list[AbstractRobustQueue] = []
-        names = [topic] + ([f"{topic}.{server}"] if server else [])
+        names = ([topic] if shared else []) + ([f"{topic}.{server}"] if server else [])
+        fanout = fanout and shared
         for name in names:
             queue: AbstractRobustQueue = await channel.declare_queue(  # type: ignore[assignment]
                 name,

@@ -49,7 +49,7 @@ async def test_graceful_stop_fails_what_still_runs_and_frees_its_lock(
     )
     template = {
         "heat_template_version": "2021-04-16",
-        "resources": {"slow": {"type": "OS::Heat::TestResource", "properties": {"wait_secs": 60}}},
+        "resources": {"slow": {"type": "OS::Heat::TestResource", "properties": {"action_wait_secs": {"create": 60}}}},
     }
     identity = await on_engine.call(ctx, "create_stack", stack_name="stopping", template=template,
                                     params={}, files={}, args={})

@@ -228,3 +228,16 @@ async def test_describe_resource_and_identify(engine_services: EngineServices, c
     assert await engine_services.client.count_stacks(ctx) == 1
     template_back = await engine_services.client.get_template(ctx, identity)
     assert template_back["resources"]["v"]["properties"]["value"] == "hello"
+
+
+async def test_events_filter_by_resource_and_id(engine_services: EngineServices, ctx: RequestContext) -> None:
+    template = tmpl({"a": {"type": "OS::Heat::None"}, "b": {"type": "OS::Heat::None"}})
+    identity = await engine_services.client.create_stack(ctx, "filtered", template)
+    await engine_services.wait_for_status(ctx, identity, DONE)
+    only_a = await engine_services.client.list_events(ctx, identity, filters={"resource_name": "a"})
+    assert {e["resource_name"] for e in only_a} == {"a"} and len(only_a) == 2
+    event_id = only_a[1]["event_identity"]["path"].rsplit("/", 1)[-1]
+    one = await engine_services.client.list_events(ctx, identity, filters={"uuid": event_id})
+    assert [e["resource_status"] for e in one] == ["COMPLETE"]
+    page = await engine_services.client.list_events(ctx, identity, limit=2, sort_dir="desc")
+    assert len(page) == 2 and page[0]["resource_name"] == "filtered"

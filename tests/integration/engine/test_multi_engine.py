@@ -15,13 +15,13 @@ import pytest
 
 from shared.clients.engine import API_VERSION
 from shared.context import RequestContext
-from shared.exceptions import ActionInProgress, EmberError
+from shared.exceptions import ActionInProgress, EmberError, StackNotFound
 from shared.rpc import RPCClient, Target
 from tests.integration.engine.conftest import EngineServices
 
 LONG = {
     "heat_template_version": "2021-04-16",
-    "resources": {"slow": {"type": "OS::Heat::TestResource", "properties": {"wait_secs": 120}}},
+    "resources": {"slow": {"type": "OS::Heat::TestResource", "properties": {"action_wait_secs": {"create": 120}}}},
 }
 QUICK = {"heat_template_version": "2021-04-16", "resources": {"n": {"type": "OS::Heat::None"}}}
 
@@ -167,3 +167,46 @@ async def test_killed_engine_lock_is_stolen_by_a_delete(
     assert await engine_services.store.stack_lock_get_engine_id(ctx, identity["stack_id"]) == engine_id
     await engine_services.client.delete_stack(ctx, identity)  # the holder does not answer: its lock is stolen
     await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=30)
+
+
+async def test_stop_stack_cannot_reach_another_tenants_stack(
+    engine_services: EngineServices, make_ctx: Any
+) -> None:
+    owner, intruder = make_ctx(), make_ctx()
+    identity = await engine_services.client.create_stack(owner, "guarded", LONG)
+    await _wait_resource_in_progress(engine_services, owner, identity)
+    on_engine = _on(engine_services, engine_services.engine.engine_id)
+    with pytest.raises(StackNotFound):
+        await on_engine.call(intruder, "stop_stack", stack_id=identity["stack_id"])
+    stack = (await engine_services.client.show_stack(owner, identity))[0]
+    assert stack["stack_status"] == "IN_PROGRESS"
+    await engine_services.client.delete_stack(owner, identity)
+    await engine_services.wait_for_status(owner, identity, {"DELETE_COMPLETE"}, timeout=30)
+
+
+async def test_a_stale_lock_of_this_engine_is_taken_over(engine_services: EngineServices, ctx: RequestContext) -> None:
+    identity = await engine_services.client.create_stack(ctx, "stalelock", QUICK)
+    await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE"})
+    # As if releasing the lock had failed: the row names this engine, nothing runs.
+    engine_id = engine_services.engine.engine_id
+    assert await engine_services.store.stack_lock_create(ctx, identity["stack_id"], engine_id) is None
+    await engine_services.client.delete_stack(ctx, identity)
+    await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"})
+
+
+async def test_a_draining_engine_still_answers_liveness(engine_services: EngineServices, ctx: RequestContext) -> None:
+    other = await engine_services.start_engine()
+    template = {
+        "heat_template_version": "2021-04-16",
+        "resources": {"slow": {"type": "OS::Heat::TestResource", "properties": {"wait_secs": 2}}},
+    }
+    identity = await _create_on(engine_services, other.engine_id, ctx, "draining", template)
+    await _wait_resource_in_progress(engine_services, ctx, identity)
+    stopping = asyncio.create_task(other.stop())
+    await asyncio.sleep(0.3)
+    assert not stopping.done()
+    assert await engine_services.client.listening(RequestContext.admin(), engine_id=other.engine_id, timeout=1)
+    lock = engine_services.engine.runtime.actions.lock  # type: ignore[union-attr]
+    assert await lock.take(ctx, identity["stack_id"]) == other.engine_id  # not stolen as a dead engine's
+    await stopping
+    await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE"})

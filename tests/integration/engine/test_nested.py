@@ -115,3 +115,30 @@ async def test_nesting_deeper_than_the_limit_fails_the_stack(
     assert f"Recursion depth exceeds {limit}" in stack["stack_status_reason"]
     await engine_services.client.delete_stack(ctx, identity)
     await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=60)
+
+
+async def test_a_failed_group_s_child_stack_is_deleted_with_its_parent(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    template = {
+        "heat_template_version": "2021-04-16",
+        "resources": {
+            "group": {
+                "type": "OS::Heat::ResourceGroup",
+                "properties": {
+                    "count": 2,
+                    "resource_def": {"type": "OS::Heat::TestResource", "properties": {"fail": True}},
+                },
+            }
+        },
+    }
+    client = engine_services.client
+    identity = await client.create_stack(ctx, "failedgroup", template)
+    stack = await engine_services.wait_for_status(ctx, identity, DONE)
+    assert stack["stack_status"] == "FAILED"
+    children = await client.list_stacks(ctx, show_nested=True, filters={"owner_id": identity["stack_id"]})
+    assert len(children) == 1
+    await client.delete_stack(ctx, identity)
+    await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=60)
+    child = (await client.show_stack(ctx, children[0]["stack_identity"]))[0]
+    assert (child["stack_action"], child["stack_status"]) == ("DELETE", "COMPLETE")
