@@ -19,7 +19,9 @@ def flat(n: int) -> dict[str, Any]:
     }
 
 
-async def test_a_large_stack_leaves_no_tasks_behind(engine_services: EngineServices, ctx: RequestContext) -> None:
+async def test_a_large_stack_leaves_no_tasks_behind(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
     await asyncio.sleep(0.2)
     baseline = len(asyncio.all_tasks())
     identity = await engine_services.client.create_stack(ctx, "large", flat(300))
@@ -44,15 +46,19 @@ async def test_graceful_stop_fails_what_still_runs_and_frees_its_lock(
     from shared.rpc import RPCClient, Target
 
     on_engine = RPCClient(
-        engine_services.transport, Target(topic=engine_services.engine_topic, server=engine.engine_id,
-                                          version=API_VERSION), timeout=30
+        engine_services.transport,
+        Target(topic=engine_services.engine_topic, server=engine.engine_id, version=API_VERSION),
+        timeout=30,
     )
     template = {
         "heat_template_version": "2021-04-16",
-        "resources": {"slow": {"type": "OS::Heat::TestResource", "properties": {"action_wait_secs": {"create": 60}}}},
+        "resources": {
+            "slow": {"type": "OS::Heat::TestResource", "properties": {"action_wait_secs": {"create": 60}}}
+        },
     }
-    identity = await on_engine.call(ctx, "create_stack", stack_name="stopping", template=template,
-                                    params={}, files={}, args={})
+    identity = await on_engine.call(
+        ctx, "create_stack", stack_name="stopping", template=template, params={}, files={}, args={}
+    )
     for _ in range(100):
         resources = await engine_services.client.list_stack_resources(ctx, identity)
         if resources and resources[0]["resource_status"] == "IN_PROGRESS":

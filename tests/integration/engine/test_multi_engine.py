@@ -21,7 +21,9 @@ from tests.integration.engine.conftest import EngineServices
 
 LONG = {
     "heat_template_version": "2021-04-16",
-    "resources": {"slow": {"type": "OS::Heat::TestResource", "properties": {"action_wait_secs": {"create": 120}}}},
+    "resources": {
+        "slow": {"type": "OS::Heat::TestResource", "properties": {"action_wait_secs": {"create": 120}}}
+    },
 }
 QUICK = {"heat_template_version": "2021-04-16", "resources": {"n": {"type": "OS::Heat::None"}}}
 
@@ -184,7 +186,9 @@ async def test_stop_stack_cannot_reach_another_tenants_stack(
     await engine_services.wait_for_status(owner, identity, {"DELETE_COMPLETE"}, timeout=30)
 
 
-async def test_a_stale_lock_of_this_engine_is_taken_over(engine_services: EngineServices, ctx: RequestContext) -> None:
+async def test_a_stale_lock_of_this_engine_is_taken_over(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
     identity = await engine_services.client.create_stack(ctx, "stalelock", QUICK)
     await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE"})
     # As if releasing the lock had failed: the row names this engine, nothing runs.
@@ -194,7 +198,9 @@ async def test_a_stale_lock_of_this_engine_is_taken_over(engine_services: Engine
     await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"})
 
 
-async def test_a_draining_engine_still_answers_liveness(engine_services: EngineServices, ctx: RequestContext) -> None:
+async def test_a_draining_engine_still_answers_liveness(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
     other = await engine_services.start_engine()
     template = {
         "heat_template_version": "2021-04-16",
@@ -205,7 +211,9 @@ async def test_a_draining_engine_still_answers_liveness(engine_services: EngineS
     stopping = asyncio.create_task(other.stop())
     await asyncio.sleep(0.3)
     assert not stopping.done()
-    assert await engine_services.client.listening(RequestContext.admin(), engine_id=other.engine_id, timeout=1)
+    assert await engine_services.client.listening(
+        RequestContext.admin(), engine_id=other.engine_id, timeout=1
+    )
     lock = engine_services.engine.runtime.actions.lock  # type: ignore[union-attr]
     assert await lock.take(ctx, identity["stack_id"]) == other.engine_id  # not stolen as a dead engine's
     await stopping

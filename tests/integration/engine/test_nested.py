@@ -106,7 +106,10 @@ async def test_nesting_deeper_than_the_limit_fails_the_stack(
     recursive = "heat_template_version: 2021-04-16\nresources:\n  again: {type: My::Recursive}\n"
     template = {"heat_template_version": "2021-04-16", "resources": {"top": {"type": "My::Recursive"}}}
     identity = await engine_services.client.create_stack(
-        ctx, "recursive", template, params={"resource_registry": {"My::Recursive": "rec.yaml"}},
+        ctx,
+        "recursive",
+        template,
+        params={"resource_registry": {"My::Recursive": "rec.yaml"}},
         files={"rec.yaml": recursive},
     )
     stack = await engine_services.wait_for_status(ctx, identity, DONE)

@@ -94,7 +94,9 @@ async def test_reply_address_is_found_in_the_body_when_properties_are_absent(
 async def test_oversized_request_gets_message_too_large(
     small_transport: Transport, unique_topic: str, server: RPCServer
 ) -> None:
-    body = _wrapped({"method": "echo", "args": {"value": 1, "note": "x" * 5000}, "_msg_id": "MSGID", "_reply_q": "REPLYQ"})
+    body = _wrapped(
+        {"method": "echo", "args": {"value": 1, "note": "x" * 5000}, "_msg_id": "MSGID", "_reply_q": "REPLYQ"}
+    )
     with pytest.raises(MessageTooLarge):
         await _raw_call(small_transport, unique_topic, body)
     await _still_serving(small_transport, unique_topic)

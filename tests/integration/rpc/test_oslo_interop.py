@@ -31,7 +31,9 @@ def oslo_transport() -> Iterator[Any]:
     transport.cleanup()
 
 
-async def test_oslo_client_calls_ember_server(transport: Transport, unique_topic: str, oslo_transport: Any) -> None:
+async def test_oslo_client_calls_ember_server(
+    transport: Transport, unique_topic: str, oslo_transport: Any
+) -> None:
     endpoint = EchoEndpoint()
     server = RPCServer(transport, Target(topic=unique_topic, server="ember1"), [endpoint])
     await server.start()
@@ -107,9 +109,10 @@ async def test_ember_declarations_match_oslo_ones(rpc_settings: RpcSettings, osl
     """An Ember server on a topic an oslo server declared (and vice versa) declares without error."""
     transport = await Transport.connect(rpc_settings)
     try:
-        server = RPCServer(transport, Target(topic=oslo_server, server=f"ember-{uuid.uuid4().hex[:6]}"), [EchoEndpoint()])
+        server = RPCServer(
+            transport, Target(topic=oslo_server, server=f"ember-{uuid.uuid4().hex[:6]}"), [EchoEndpoint()]
+        )
         await server.start()
         await server.stop(grace=0)
     finally:
         await transport.close()
-

@@ -28,11 +28,19 @@ pytestmark = pytest.mark.slow
 def _close_connections_named(name: str) -> int:
     listing = subprocess.run(
         ["rabbitmqctl", "list_connections", "-q", "pid", "client_properties"],
-        capture_output=True, text=True, timeout=30, check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     ).stdout
     pids = [line.split("\t", 1)[0] for line in listing.splitlines() if name in line]
     for pid in pids:
-        subprocess.run(["rabbitmqctl", "close_connection", pid, "ember test"], capture_output=True, timeout=30, check=True)
+        subprocess.run(
+            ["rabbitmqctl", "close_connection", pid, "ember test"],
+            capture_output=True,
+            timeout=30,
+            check=True,
+        )
     return len(pids)
 
 
@@ -75,7 +83,9 @@ async def test_server_and_client_resume_after_connections_are_closed(
         await server.stop(grace=1)
 
 
-@pytest.mark.skipif(os.environ.get("EMBER_TEST_BROKER_RESTART") != "1", reason="restarts the broker (CI only)")
+@pytest.mark.skipif(
+    os.environ.get("EMBER_TEST_BROKER_RESTART") != "1", reason="restarts the broker (CI only)"
+)
 async def test_server_and_client_resume_after_broker_restart(
     named_transports: tuple[str, Transport, Transport], unique_topic: str
 ) -> None:
@@ -85,8 +95,12 @@ async def test_server_and_client_resume_after_broker_restart(
     client = RPCClient(client_transport, Target(topic=unique_topic), timeout=5)
     try:
         assert (await client.call(CTX, "echo", value=1))["value"] == 1
-        await asyncio.to_thread(subprocess.run, ["rabbitmqctl", "stop_app"], capture_output=True, timeout=60, check=True)
-        await asyncio.to_thread(subprocess.run, ["rabbitmqctl", "start_app"], capture_output=True, timeout=60, check=True)
+        await asyncio.to_thread(
+            subprocess.run, ["rabbitmqctl", "stop_app"], capture_output=True, timeout=60, check=True
+        )
+        await asyncio.to_thread(
+            subprocess.run, ["rabbitmqctl", "start_app"], capture_output=True, timeout=60, check=True
+        )
         result = await _call_until_ok(client, time.monotonic() + 60)
         assert result["value"] == 9
     finally:

@@ -31,11 +31,12 @@ async def endpoint() -> EchoEndpoint:
 
 
 @pytest.fixture
-async def server(
-    transport: Transport, unique_topic: str, endpoint: EchoEndpoint
-) -> AsyncIterator[RPCServer]:
+async def server(transport: Transport, unique_topic: str, endpoint: EchoEndpoint) -> AsyncIterator[RPCServer]:
     server = RPCServer(
-        transport, Target(topic=unique_topic, server="srv1"), [endpoint, OtherNamespaceEndpoint()], concurrency=8
+        transport,
+        Target(topic=unique_topic, server="srv1"),
+        [endpoint, OtherNamespaceEndpoint()],
+        concurrency=8,
     )
     await server.start()
     yield server
@@ -103,7 +104,9 @@ async def test_namespace_selects_the_endpoint(client: RPCClient) -> None:
     ("kwargs", "named"),
     [({}, "value"), ({"value": 1, "bogus": 2}, "bogus"), ({"value": "seven"}, "value")],
 )
-async def test_bad_arguments_name_the_argument(client: RPCClient, kwargs: dict[str, object], named: str) -> None:
+async def test_bad_arguments_name_the_argument(
+    client: RPCClient, kwargs: dict[str, object], named: str
+) -> None:
     with pytest.raises(InvalidRPCArguments) as info:
         await client.call(CTX, "echo", **kwargs)
     assert named in str(info.value)
@@ -128,7 +131,9 @@ async def test_call_times_out_when_no_server_consumes(transport: Transport, uniq
     assert _waiter_for(transport).pending_count == 0
 
 
-async def test_late_reply_is_dropped(client: RPCClient, transport: Transport, caplog: pytest.LogCaptureFixture) -> None:
+async def test_late_reply_is_dropped(
+    client: RPCClient, transport: Transport, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG, logger="shared.rpc.client")
     with pytest.raises(MessagingTimeout):
         await client.prepare(timeout=0.2).call(CTX, "sleep", seconds=0.6)
@@ -152,7 +157,10 @@ async def test_call_to_one_server_by_name(client: RPCClient) -> None:
 
 async def test_fanout_cast_reaches_every_server(transport: Transport, unique_topic: str) -> None:
     endpoints = [EchoEndpoint(), EchoEndpoint()]
-    servers = [RPCServer(transport, Target(topic=unique_topic, server=f"s{i}"), [ep]) for i, ep in enumerate(endpoints)]
+    servers = [
+        RPCServer(transport, Target(topic=unique_topic, server=f"s{i}"), [ep])
+        for i, ep in enumerate(endpoints)
+    ]
     for server in servers:
         await server.start()
     try:
