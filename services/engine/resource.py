@@ -150,7 +150,7 @@ class StackResource:
         try:
             # Inside the try: a cancel while this write is pending still records FAILED
             # (the writer keeps order, so FAILED lands after IN_PROGRESS).
-            await self.transition(CREATE, IN_PROGRESS, "state changed")
+            await self._start(CREATE)
             await self.stack.prepare_dependencies(self)
             properties = self.definition.resolved_properties(self.stack.resolver)
             plugin = self.plugin_class(self.name, properties, self.stack.host, definition=self.definition.raw)
@@ -181,7 +181,7 @@ class StackResource:
         """Delete what exists (idempotent); raises ResourceFailure when it fails."""
         plugin = self.plugin()
         try:
-            await self.transition(DELETE, IN_PROGRESS, "state changed")
+            await self._start(DELETE)
             if plugin is not None and self.definition.deletion_policy != "Retain":
                 token = await plugin.handle_delete()
                 await self._poll(plugin.check_delete_complete, token)
@@ -196,6 +196,14 @@ class StackResource:
             raise ResourceFailure(reason) from exc
         self.transition_behind(DELETE, COMPLETE, "state changed")
         self._plugin = None
+
+    async def _start(self, action: str) -> None:
+        """Record ACTION_IN_PROGRESS: stored before acting when the plugin touches the world
+        outside, else queued (a chain of value-only resources then never waits on the store)."""
+        if self.plugin_class.external_state:
+            await self.transition(action, IN_PROGRESS, "state changed")
+        else:
+            self.transition_behind(action, IN_PROGRESS, "state changed")
 
     async def _mark_failed(self, action: str, reason: str) -> None:
         """Record FAILED, with what the plugin made so far, so a later delete finds it

@@ -83,6 +83,11 @@ class Resource:
     support_status: ClassVar[SupportStatus] = SupportStatus()
     #: OS::Heat::None takes any properties (to stand in for any type) and ignores them.
     accepts_any_properties: ClassVar[bool] = False
+    #: Whether create/delete act on something outside the engine's own records
+    #: (a cloud resource, a nested stack). The engine then stores IN_PROGRESS
+    #: before acting, so a crash never leaves an untracked thing behind; types
+    #: that only compute values let that write go in the background.
+    external_state: ClassVar[bool] = True
     physical_resource_name_limit: ClassVar[int] = 255
 
     def __init__(

@@ -14,7 +14,7 @@ with its size. It is all or nothing: one unknown resource and nothing changes.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.store.models import Event, Resource, new_uuid, utcnow
 from services.store.sqlalchemy_api.common import BackendBase, insert_many, non_null_values
 from shared.context import RequestContext
-from shared.exceptions import EntityNotFound, InvalidInput
+from shared.exceptions import EntityNotFound
 from shared.schemas.store import (
     EventRecord,
     EventValues,
@@ -38,7 +38,7 @@ R = cast(Table, Resource.__table__)
 E = cast(Table, Event.__table__)
 
 
-def _event_row(resource: RowMapping, event: EventValues | None, now: Any) -> dict[str, Any]:
+def _event_row(resource: Mapping[str, Any], event: EventValues | None, now: Any) -> dict[str, Any]:
     """The event of a transition: what the caller said, the rest from the resource after it."""
     row = {
         "uuid": new_uuid(),
@@ -91,7 +91,7 @@ class TransitionQueries(BackendBase):
         async with self._write_conn("resource_transition") as conn:
             row = await self._transition_one(conn, ctxt, resource_id, data)
             event_row = (
-                (await conn.execute(insert(E).values(**_event_row(row, event, now)).returning(*E.c)))
+                (await conn.execute(insert(E).values(**_event_row(dict(row), event, now)).returning(*E.c)))
                 .mappings()
                 .one()
             )
@@ -103,49 +103,57 @@ class TransitionQueries(BackendBase):
     async def resource_transition_many(
         self, ctxt: RequestContext, items: Sequence[ResourceTransitionItem]
     ) -> list[ResourceTransition]:
-        """Many transitions in one transaction, results in the order given; all or nothing."""
+        """Many transitions in one transaction, results in the order given; all or nothing.
+
+        A resource may appear several times (IN_PROGRESS then COMPLETE): each
+        event sees the resource as it was after its own step, and the row is
+        written once, with its final values.
+        """
         if not items:
             return []
         now = utcnow()
         datas = [non_null_values(Resource, item.values) | {"updated_at": now} for item in items]
-        ids = [item.resource_id for item in items]
         async with self._write_conn("resource_transition_many") as conn:
-            if len(set(ids)) != len(ids):
-                # The same resource twice: each event must see its own step, so go one by one.
-                rows = [await self._transition_one(conn, ctxt, i, d) for i, d in zip(ids, datas, strict=True)]
-            else:
-                rows = await self._transition_batch(conn, ctxt, ids, datas)
-            events = [_event_row(row, item.event, now) for row, item in zip(rows, items, strict=True)]
+            current = await self._load_for_update(conn, ctxt, {item.resource_id for item in items})
+            steps: list[dict[str, Any]] = []
+            for item, data in zip(items, datas, strict=True):
+                current[item.resource_id] = {**current[item.resource_id], **data}
+                steps.append(current[item.resource_id])
+            final: dict[int, dict[str, Any]] = {}
+            for item, data in zip(items, datas, strict=True):
+                final.setdefault(item.resource_id, {}).update(data)
+            await self._update_rows(conn, final)
+            events = [_event_row(step, item.event, now) for step, item in zip(steps, items, strict=True)]
             event_rows = await insert_many(conn, E, events)
         return [
             ResourceTransition(
-                resource=ResourceRecord.model_validate(dict(row)), event=EventRecord.model_validate(dict(ev))
+                resource=ResourceRecord.model_validate(step), event=EventRecord.model_validate(dict(ev))
             )
-            for row, ev in zip(rows, event_rows, strict=True)
+            for step, ev in zip(steps, event_rows, strict=True)
         ]
 
-    async def _transition_batch(
-        self, conn: AsyncConnection, ctxt: RequestContext, ids: list[int], datas: list[dict[str, Any]]
-    ) -> list[RowMapping]:
-        check = select(R.c.id).where(R.c.id.in_(ids))
+    async def _load_for_update(
+        self, conn: AsyncConnection, ctxt: RequestContext, ids: set[int]
+    ) -> dict[int, dict[str, Any]]:
+        """The rows as they are, by id; EntityNotFound (nothing written) if one is missing or foreign."""
+        stmt = select(R).where(R.c.id.in_(ids))
         scope = self._resource_scope(ctxt)
         if scope is not None:
-            check = check.where(scope)
-        found = set((await conn.execute(check)).scalars().all())
-        missing = [i for i in ids if i not in found]
+            stmt = stmt.where(scope)
+        rows = {row["id"]: dict(row) for row in (await conn.execute(stmt)).mappings().all()}
+        missing = sorted(ids - rows.keys())
         if missing:
             raise EntityNotFound(entity="Resource", name=str(missing[0]))
+        return rows
+
+    @staticmethod
+    async def _update_rows(conn: AsyncConnection, values_by_id: dict[int, dict[str, Any]]) -> None:
+        """One executemany UPDATE per shape of values."""
         shapes: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-        for resource_id, data in zip(ids, datas, strict=True):
+        for resource_id, data in values_by_id.items():
             shapes[tuple(sorted(data))].append(
                 {"b_id": resource_id, **{f"b_{k}": v for k, v in data.items()}}
             )
         for keys, params in shapes.items():
             stmt = update(R).where(R.c.id == bindparam("b_id")).values({k: bindparam(f"b_{k}") for k in keys})
             await conn.execute(stmt, params)
-        by_id = {
-            row["id"]: row for row in (await conn.execute(select(R).where(R.c.id.in_(ids)))).mappings().all()
-        }
-        if len(by_id) != len(ids):
-            raise InvalidInput(field="transitions", reason="a resource vanished during the batch")
-        return [by_id[i] for i in ids]

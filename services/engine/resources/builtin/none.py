@@ -17,6 +17,7 @@ from ..support import SupportStatus
 
 class NoneResource(Resource):
     type_name: ClassVar[str] = "OS::Heat::None"
+    external_state: ClassVar[bool] = False  # nothing outside the engine's records
     description: ClassVar[str] = (
         "Enables easily disabling certain resources via the resource_registry. It does nothing, "
         "but can effectively stub out any other resource because it accepts any properties."

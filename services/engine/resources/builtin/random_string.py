@@ -42,6 +42,7 @@ _MIN = Property(
 
 class RandomString(Resource):
     type_name: ClassVar[str] = "OS::Heat::RandomString"
+    external_state: ClassVar[bool] = False  # nothing outside the engine's records
     description: ClassVar[str] = (
         "Generates a random string, e.g. for passwords; the value is its reference and its "
         "value attribute. A change of salt replaces it with a new string."

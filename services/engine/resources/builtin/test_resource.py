@@ -29,6 +29,7 @@ class TestResource(Resource):
     __test__ = False  # not a pytest test class despite the name
 
     type_name: ClassVar[str] = "OS::Heat::TestResource"
+    external_state: ClassVar[bool] = False  # nothing outside the engine's records
     description: ClassVar[str] = (
         "A resource for testing: it stores a value and can be told to wait or to fail."
     )

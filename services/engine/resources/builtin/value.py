@@ -41,6 +41,7 @@ _PROPERTY_FOR_TYPE = {
 
 class Value(Resource):
     type_name: ClassVar[str] = "OS::Heat::Value"
+    external_state: ClassVar[bool] = False  # nothing outside the engine's records
     description: ClassVar[str] = "A resource that exposes a value, optionally checked against a type."
     support_status: ClassVar[SupportStatus] = SupportStatus(version="7.0.0")
     properties_schema: ClassVar[Mapping[str, Property]] = {
