@@ -228,11 +228,11 @@ class Stack:
     # --- store -------------------------------------------------------------------------
 
     async def store_new(self) -> StackRecord:
-        """Template, credentials, stack row and this engine's lock on it, in one transaction.
-
-        Raises StackExists on a duplicate name (and stores nothing).
-        """
-        self.record = await self.store.stack_store(
+        """Store the new stack as CREATE_IN_PROGRESS, in one transaction and round trip:
+        template, credentials, the stack row with its first event, its resource rows and
+        this engine's lock on it. Raises StackExists on a duplicate name (nothing stored)."""
+        reason = states.started(CREATE)
+        stored = await self.store.stack_store_with_resources(
             self.ctxt,
             raw_template={
                 "template": self.definition.template.raw,
@@ -243,11 +243,9 @@ class Stack:
                 "id": self.id,
                 "name": self.name,
                 "username": self.ctxt.user_name or self.ctxt.user_id,
-                # Like Heat: INIT_IN_PROGRESS until the background create takes over,
-                # so a client polling right after create_stack sees "in progress".
-                "action": INIT,
+                "action": CREATE,
                 "status": IN_PROGRESS,
-                "status_reason": "Stack CREATE requested",
+                "status_reason": reason,
                 "parameters": self.environment.get("parameters", {}),
                 "owner_id": self.owner_id,
                 "nested_depth": self.nested_depth,
@@ -256,9 +254,18 @@ class Stack:
                 "tags": self.tags,
                 "parent_resource_name": self.parent_resource_name,
             },
+            resources=self._resource_rows(list(self.resources.values())),
+            event={
+                "resource_action": CREATE,
+                "resource_status": IN_PROGRESS,
+                "resource_status_reason": reason,
+            },
             store_creds=self.owner_id is None,
             lock_engine_id=self.rt.engine_id,
         )
+        self.record = stored.stack
+        for row in stored.resources:
+            self.resources[row.name].record = row
         return self.record
 
     async def state_set(self, action: str, status: str, reason: str) -> None:
@@ -277,31 +284,30 @@ class Stack:
 
     async def _ensure_resource_rows(self) -> None:
         missing = [r for r in self.resources.values() if r.record is None]
-        if not missing:
-            return
-        rows = await self.store.resource_create_many(
-            self.ctxt,
-            self.id,
-            [
-                {
-                    "name": r.name,
-                    "type": r.type,
-                    "action": INIT,
-                    "status": COMPLETE,
-                    "status_reason": "",
-                    "depends_on": sorted(self.definition.dependencies.requires(r.name)),
-                }
-                for r in missing
-            ],
-        )
-        for resource, row in zip(missing, rows, strict=True):
-            resource.record = row
+        if missing:
+            rows = await self.store.resource_create_many(self.ctxt, self.id, self._resource_rows(missing))
+            for resource, row in zip(missing, rows, strict=True):
+                resource.record = row
+
+    def _resource_rows(self, resources: list[StackResource]) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": r.name,
+                "type": r.type,
+                "action": INIT,
+                "status": COMPLETE,
+                "status_reason": "",
+                "depends_on": sorted(self.definition.dependencies.requires(r.name)),
+            }
+            for r in resources
+        ]
 
     # --- actions -----------------------------------------------------------------------
 
     async def create(self) -> None:
         """CREATE; on failure or timeout, ROLLBACK unless disable_rollback."""
-        await self.state_set(CREATE, IN_PROGRESS, states.started(CREATE))
+        if (self.action, self.status) != (CREATE, IN_PROGRESS):  # store_new already recorded it
+            await self.state_set(CREATE, IN_PROGRESS, states.started(CREATE))
         reason = await self._run_action(CREATE, lambda name: self.resources[name].create())
         if reason is None:
             await self.state_set(CREATE, COMPLETE, states.completed(CREATE))

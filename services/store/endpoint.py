@@ -36,6 +36,7 @@ from shared.schemas.store import (
     StackRecord,
     StackTransition,
     StackValues,
+    StoredStack,
     UserCredsRecord,
 )
 
@@ -120,6 +121,35 @@ class StoreEndpoint:
         if lock_engine_id is not None and not 0 < len(lock_engine_id) <= 255:
             raise InvalidInput(field="lock_engine_id", reason="must be 1 to 255 characters")
         return await self.db.stack_store(ctxt, template, values, store_creds, lock_engine_id)
+
+    @expose
+    async def stack_store_with_resources(
+        self,
+        ctxt: RequestContext,
+        raw_template: dict[str, Any],
+        stack: dict[str, Any],
+        store_creds: bool = True,
+        lock_engine_id: str | None = None,
+        resources: list[Any] | None = None,
+        event: dict[str, Any] | None = None,
+    ) -> StoredStack:
+        template = parse(RawTemplateCreate, raw_template, "raw_template")
+        values = parse(StackCreate, stack, "stack")
+        if lock_engine_id is not None and not 0 < len(lock_engine_id) <= 255:
+            raise InvalidInput(field="lock_engine_id", reason="must be 1 to 255 characters")
+        rows = resources or []
+        if len(rows) > MAX_BULK:
+            raise InvalidInput(field="resources", reason=f"more than {MAX_BULK} resources at once")
+        parsed = [parse(ResourceCreate, r, f"resources.{i}") for i, r in enumerate(rows)]
+        return await self.db.stack_store_with_resources(
+            ctxt,
+            template,
+            values,
+            store_creds,
+            lock_engine_id,
+            parsed,
+            _optional(EventValues, event, "event"),
+        )
 
     @expose
     async def stack_get(self, ctxt: RequestContext, stack_id: str, show_deleted: bool = False) -> StackRecord:

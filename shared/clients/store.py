@@ -35,6 +35,7 @@ from shared.schemas.store import (
     StackRecord,
     StackTransition,
     StackValues,
+    StoredStack,
     UserCredsRecord,
 )
 
@@ -130,6 +131,30 @@ class StoreClient:
             lock_engine_id=lock_engine_id,
         )
         return StackRecord.model_validate(row)
+
+    async def stack_store_with_resources(
+        self,
+        ctxt: RequestContext,
+        raw_template: RawTemplateCreate | Mapping[str, Any],
+        stack: StackCreate | Mapping[str, Any],
+        resources: Sequence[ResourceCreate | Mapping[str, Any]],
+        event: EventValues | Mapping[str, Any] | None = None,
+        store_creds: bool = True,
+        lock_engine_id: str | None = None,
+    ) -> StoredStack:
+        """``stack_store`` plus the resource rows and the stack's first event: one round trip,
+        one transaction, whatever the stack's size."""
+        row = await self._call(
+            ctxt,
+            "stack_store_with_resources",
+            raw_template=_wire(raw_template),
+            stack=_wire(stack),
+            store_creds=store_creds,
+            lock_engine_id=lock_engine_id,
+            resources=[_wire(r) for r in resources],
+            event=_wire(event),
+        )
+        return StoredStack.model_validate(row)
 
     async def stack_get(self, ctxt: RequestContext, stack_id: str, show_deleted: bool = False) -> StackRecord:
         """StackNotFound for a missing or foreign stack (or a deleted one unless show_deleted)."""

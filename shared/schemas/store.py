@@ -332,3 +332,10 @@ class ResourceTransition(_Record):
 class StackTransition(_Record):
     stack: StackRecord
     event: EventRecord
+
+
+class StoredStack(_Record):
+    """A new stack with the resource rows stored in the same transaction."""
+
+    stack: StackRecord
+    resources: list[ResourceRecord]

@@ -24,6 +24,7 @@ from services.store.engine import Database
 from services.store.models import STACK_NAME_INDEX, Stack
 from shared.context import RequestContext
 from shared.exceptions import DatabaseError, EmberError, InvalidInput, StackNotFound
+from shared.schemas.store import EventValues
 
 LOG = logging.getLogger("services.store.db")
 
@@ -187,3 +188,34 @@ class BackendBase:
         if not ctxt.project_id:
             raise InvalidInput(field="context.project_id", reason="a project is required to create a stack")
         return ctxt.project_id
+
+
+RESOURCE_DEFAULTS: dict[str, Any] = {
+    "action": "INIT",
+    "status": "COMPLETE",
+    "status_reason": None,
+    "physical_resource_id": None,
+    "properties_data": {},
+    "attributes": {},
+    "data": {},
+    "rsrc_metadata": {},
+    "depends_on": [],
+}
+
+STACK_EVENT_TYPE = "OS::Heat::Stack"
+
+
+def stack_event(stack: Any, event: EventValues) -> dict[str, Any]:
+    """A stack's event row: what the caller said, the rest from the stack as it is now."""
+    data: dict[str, Any] = {
+        "stack_id": stack.id,
+        "resource_name": stack.name,
+        "physical_resource_id": stack.id,
+        "resource_type": STACK_EVENT_TYPE,
+        "resource_action": stack.action,
+        "resource_status": stack.status,
+        "resource_status_reason": stack.status_reason,
+        "resource_properties": {},
+    }
+    data.update(event.model_dump(exclude_none=True))
+    return data

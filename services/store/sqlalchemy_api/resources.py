@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.store.models import Event, Resource, new_uuid, utcnow
 from services.store.sqlalchemy_api.common import (
+    RESOURCE_DEFAULTS,
     BackendBase,
     after_marker,
     apply_filters,
@@ -36,17 +37,6 @@ from shared.schemas.store import (
 
 _NO_SYNC = {"synchronize_session": False}
 # Every bulk row carries every column, so the rows go to the database as one executemany.
-_RESOURCE_DEFAULTS: dict[str, Any] = {
-    "action": "INIT",
-    "status": "COMPLETE",
-    "status_reason": None,
-    "physical_resource_id": None,
-    "properties_data": {},
-    "attributes": {},
-    "data": {},
-    "rsrc_metadata": {},
-    "depends_on": [],
-}
 
 
 def _resource_not_found(resource_id: int | str) -> EntityNotFound:
@@ -77,7 +67,7 @@ class ResourceQueries(BackendBase):
             return []
         now = utcnow()
         rows = [
-            _RESOURCE_DEFAULTS
+            RESOURCE_DEFAULTS
             | v.model_dump(exclude_none=True)
             | {"stack_id": stack_id, "created_at": now, "uuid": new_uuid()}
             for v in values

@@ -15,6 +15,7 @@ from services.store.sqlalchemy_api.common import (
     apply_filters,
     non_null_values,
     order_by,
+    stack_event,
 )
 from services.store.sqlalchemy_api.stacks import StackQueries
 from shared.context import RequestContext
@@ -27,8 +28,6 @@ from shared.schemas.store import (
     StackTransition,
     StackValues,
 )
-
-STACK_EVENT_TYPE = "OS::Heat::Stack"
 
 
 def _like_tag(tag: str) -> Any:
@@ -136,21 +135,9 @@ class StackStateQueries(StackQueries, BackendBase):
         name = values.name or ""
         async with self._write("stack_transition", self._name_conflict(name)) as session:
             row = await self._update_stack(session, ctxt, stack_id, values)
-            ev = event or EventValues()
-            data: dict[str, Any] = {
-                "resource_name": row.name,
-                "physical_resource_id": row.id,
-                "resource_type": STACK_EVENT_TYPE,
-                "resource_action": row.action,
-                "resource_status": row.status,
-                "resource_status_reason": row.status_reason,
-                "resource_properties": {},
-            }
-            data.update(ev.model_dump(exclude_none=True))
+            data = stack_event(row, event or EventValues())
             event_row = (
-                await session.scalars(
-                    insert(Event).values(stack_id=row.id, created_at=utcnow(), **data).returning(Event)
-                )
+                await session.scalars(insert(Event).values(created_at=utcnow(), **data).returning(Event))
             ).one()
         return StackTransition(
             stack=StackRecord.model_validate(row), event=EventRecord.model_validate(event_row)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select, update
@@ -9,16 +10,26 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.store import crypt as crypt_mod
-from services.store.models import RawTemplate, Stack, StackLock, UserCreds, utcnow
-from services.store.sqlalchemy_api.common import BackendBase, is_stack_name_conflict
+from services.store.models import Event, RawTemplate, Resource, Stack, StackLock, UserCreds, new_uuid, utcnow
+from services.store.sqlalchemy_api.common import (
+    RESOURCE_DEFAULTS,
+    BackendBase,
+    insert_many,
+    is_stack_name_conflict,
+    stack_event,
+)
 from shared.context import RequestContext
 from shared.exceptions import EmberError, EntityNotFound, InvalidInput, StackExists
 from shared.schemas.store import (
+    EventValues,
     RawTemplateCreate,
     RawTemplateRecord,
+    ResourceCreate,
+    ResourceRecord,
     StackCreate,
     StackRecord,
     StackValues,
+    StoredStack,
     UserCredsRecord,
 )
 
@@ -163,6 +174,21 @@ class StackQueries(BackendBase):
         in the same transaction, so the stack never exists unlocked before
         its first action starts.
         """
+        stored = await self.stack_store_with_resources(ctxt, raw_template, stack, store_creds, lock_engine_id)
+        return stored.stack
+
+    async def stack_store_with_resources(
+        self,
+        ctxt: RequestContext,
+        raw_template: RawTemplateCreate,
+        stack: StackCreate,
+        store_creds: bool = True,
+        lock_engine_id: str | None = None,
+        resources: Sequence[ResourceCreate] = (),
+        event: EventValues | None = None,
+    ) -> StoredStack:
+        """``stack_store`` plus the stack's resource rows and its first event, in the same
+        transaction: a new stack is then one write, whatever its size."""
         async with self._write("stack_store", self._name_conflict(stack.name)) as session:
             await self._check_refs(session, ctxt, stack.model_copy(update={"raw_template_id": None}))
             template = await self._insert_raw_template(session, raw_template)
@@ -175,7 +201,23 @@ class StackQueries(BackendBase):
             row = await self._insert_stack(session, ctxt, stack, **extra)
             if lock_engine_id is not None:
                 session.add(StackLock(stack_id=row.id, engine_id=lock_engine_id, created_at=utcnow()))
-        return StackRecord.model_validate(row)
+            now = utcnow()
+            created = []
+            if resources:
+                rows = [
+                    RESOURCE_DEFAULTS
+                    | values.model_dump(exclude_none=True)
+                    | {"stack_id": row.id, "created_at": now, "uuid": new_uuid()}
+                    for values in resources
+                ]
+                created = await insert_many(await session.connection(), Resource.__table__, rows)
+            if event is not None:
+                session.add(Event(**stack_event(row, event), uuid=new_uuid(), created_at=now))
+            await session.flush()
+        return StoredStack(
+            stack=StackRecord.model_validate(row),
+            resources=[ResourceRecord.model_validate(dict(r)) for r in created],
+        )
 
     async def stack_get(self, ctxt: RequestContext, stack_id: str, show_deleted: bool = False) -> StackRecord:
         async with self._read("stack_get") as session:

@@ -46,6 +46,41 @@ async def test_stack_store_can_take_the_new_stacks_lock(store: StoreClient, ctx:
         await store.stack_store(ctx, {"template": {}}, {"name": "bad-lock"}, lock_engine_id="")
 
 
+async def test_stack_store_with_resources_is_one_transaction(store: StoreClient, ctx: RequestContext) -> None:
+    stored = await store.stack_store_with_resources(
+        ctx,
+        {"template": {}},
+        {
+            "name": "whole",
+            "action": "CREATE",
+            "status": "IN_PROGRESS",
+            "status_reason": "Stack CREATE started",
+        },
+        resources=[
+            {"name": f"r{i}", "type": "OS::Heat::None", "depends_on": ["r0"] if i else []} for i in range(3)
+        ],
+        event={"resource_status_reason": "Stack CREATE started"},
+        lock_engine_id="engine-a",
+    )
+    assert [r.name for r in stored.resources] == ["r0", "r1", "r2"]
+    assert stored.resources[1].depends_on == ["r0"] and stored.resources[0].action == "INIT"
+    events = await store.event_get_all_by_stack(ctx, stored.stack.id)
+    assert [(e.resource_name, e.resource_action, e.resource_status) for e in events] == [
+        ("whole", "CREATE", "IN_PROGRESS")
+    ]
+    assert await store.stack_lock_get_engine_id(ctx, stored.stack.id) == "engine-a"
+    with pytest.raises(StackExists):  # nothing of a failed store remains
+        await store.stack_store_with_resources(
+            ctx, {"template": {}}, {"name": "whole"}, resources=[{"name": "x", "type": "T"}]
+        )
+    with pytest.raises(InvalidInput):
+        await store.stack_store_with_resources(
+            ctx, {"template": {}}, {"name": "bad"}, resources=[{"name": "x"}]
+        )
+    with pytest.raises(EntityNotFound):
+        await store.stack_get_by_name(ctx, "bad")
+
+
 async def test_stack_create_from_parts(store: StoreClient, ctx: RequestContext) -> None:
     template = await store.raw_template_create(ctx, {"template": {"a": 1}})
     creds = await store.user_creds_create(ctx)
