@@ -116,11 +116,8 @@ class StoreEndpoint:
         store_creds: bool = True,
         lock_engine_id: str | None = None,
     ) -> StackRecord:
-        template = parse(RawTemplateCreate, raw_template, "raw_template")
-        values = parse(StackCreate, stack, "stack")
-        if lock_engine_id is not None and not 0 < len(lock_engine_id) <= 255:
-            raise InvalidInput(field="lock_engine_id", reason="must be 1 to 255 characters")
-        return await self.db.stack_store(ctxt, template, values, store_creds, lock_engine_id)
+        stored = await self.stack_store_with_resources(ctxt, raw_template, stack, store_creds, lock_engine_id)
+        return stored.stack
 
     @expose
     async def stack_store_with_resources(
