@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.exceptions import MalformedMessage
+from shared.rpc.serializer import json_default
 
 OSLO_VERSION = "2.0"
 _CONTEXT_PREFIX = "_context_"
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=json_default).encode
 
 
 @dataclass(slots=True)

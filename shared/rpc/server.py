@@ -181,10 +181,9 @@ class RPCServer:
         try:
             body = encode_reply(request.msg_id, result, failure)
         except (TypeError, ValueError) as exc:
+            # The caller gets RemoteError(TypeError/ValueError), as for any unexpected error.
             LOG.error("%s returned a value that is not JSON: %s", request.method, exc)
-            body = encode_reply(
-                request.msg_id, None, serialize_failure(EmberError(f"{request.method} returned a bad value"))
-            )
+            body = encode_reply(request.msg_id, None, serialize_failure(exc))
         await self._publish_reply(request.reply_q, request.msg_id, body)
 
     async def _reply_to_undecodable(self, delivery: Delivery, error: EmberError) -> None:
