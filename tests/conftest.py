@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 
 from shared.config import RpcSettings
+from shared.context import RequestContext
 from shared.rpc import Transport
 
 AMQP_URL = os.environ.get("EMBER_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -30,3 +32,21 @@ async def transport(rpc_settings: RpcSettings) -> AsyncIterator[Transport]:
 @pytest.fixture
 def unique_topic() -> str:
     return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def make_ctx() -> Callable[..., RequestContext]:
+    """A context for a fresh project (unique per call unless named)."""
+
+    def factory(project: str | None = None, **kwargs: Any) -> RequestContext:
+        kwargs.setdefault("user_id", "user-1")
+        kwargs.setdefault("user_name", "demo")
+        kwargs.setdefault("auth_token", "secret-token")
+        return RequestContext(project_id=project or f"project-{uuid.uuid4().hex[:8]}", **kwargs)
+
+    return factory
+
+
+@pytest.fixture
+def ctx(make_ctx: Callable[..., RequestContext]) -> RequestContext:
+    return make_ctx()

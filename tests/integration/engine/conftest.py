@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,19 +98,3 @@ async def engine_services(
     yield services
     await engine.stop()
     await store_service.stop()
-
-
-@pytest.fixture
-def make_ctx() -> Callable[..., RequestContext]:
-    def factory(project: str | None = None, **kwargs: Any) -> RequestContext:
-        kwargs.setdefault("user_id", "user-1")
-        kwargs.setdefault("user_name", "demo")
-        kwargs.setdefault("auth_token", "secret-token")
-        return RequestContext(project_id=project or f"project-{uuid.uuid4().hex[:8]}", **kwargs)
-
-    return factory
-
-
-@pytest.fixture
-def ctx(make_ctx: Callable[..., RequestContext]) -> RequestContext:
-    return make_ctx()

@@ -103,24 +103,6 @@ def db(store_service: StoreService) -> Any:
 
 
 @pytest.fixture
-def make_ctx() -> Callable[..., RequestContext]:
-    """A context for a fresh project (unique per call unless named)."""
-
-    def factory(project: str | None = None, **kwargs: Any) -> RequestContext:
-        kwargs.setdefault("user_id", "user-1")
-        kwargs.setdefault("user_name", "demo")
-        kwargs.setdefault("auth_token", "secret-token")
-        return RequestContext(project_id=project or f"project-{uuid.uuid4().hex[:8]}", **kwargs)
-
-    return factory
-
-
-@pytest.fixture
-def ctx(make_ctx: Callable[..., RequestContext]) -> RequestContext:
-    return make_ctx()
-
-
-@pytest.fixture
 def unique_name() -> Iterator[Callable[[str], str]]:
     yield lambda prefix="stack": f"{prefix}-{uuid.uuid4().hex[:8]}"
 
