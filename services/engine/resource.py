@@ -156,6 +156,7 @@ class StackResource:
             plugin = self.plugin_class(self.name, properties, self.stack.host, definition=self.definition.raw)
             self._plugin = plugin
             token = await plugin.handle_create()
+            await self._record_physical_id(plugin)
             await self._poll(plugin.check_create_complete, token)
         except asyncio.CancelledError:
             await self._mark_failed(CREATE, self.stack.cancel_reason or "CREATE aborted")
@@ -196,6 +197,21 @@ class StackResource:
             raise ResourceFailure(reason) from exc
         self.transition_behind(DELETE, COMPLETE, "state changed")
         self._plugin = None
+
+    async def _record_physical_id(self, plugin: Resource) -> None:
+        """Store what an external create made before waiting for it, as Heat's resource_id_set does:
+        an engine that dies now leaves a row that a later delete can act on."""
+        if not self.plugin_class.external_state or plugin.resource_id is None or self.record is None:
+            return
+        self.record = await self.stack.store.resource_update(
+            self.stack.ctxt,
+            self.record.id,
+            {
+                "physical_resource_id": plugin.resource_id,
+                "properties_data": _jsonable(plugin.properties),
+                "data": plugin.data,
+            },
+        )
 
     async def _start(self, action: str) -> None:
         """Record ACTION_IN_PROGRESS: stored before acting when the plugin touches the world

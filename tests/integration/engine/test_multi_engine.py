@@ -218,3 +218,39 @@ async def test_a_draining_engine_still_answers_liveness(
     assert await lock.take(ctx, identity["stack_id"]) == other.engine_id  # not stolen as a dead engine's
     await stopping
     await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE"})
+
+
+async def test_a_killed_engines_nested_stack_is_deleted_with_its_parent(
+    engine_services: EngineServices, ctx: RequestContext, engine_process: tuple[str, subprocess.Popen[bytes]]
+) -> None:
+    engine_id, proc = engine_process
+    template = {
+        "heat_template_version": "2021-04-16",
+        "resources": {
+            "group": {
+                "type": "OS::Heat::ResourceGroup",
+                "properties": {
+                    "count": 1,
+                    "resource_def": {
+                        "type": "OS::Heat::TestResource",
+                        "properties": {"action_wait_secs": {"create": 120}},
+                    },
+                },
+            }
+        },
+    }
+    identity = await _create_on(engine_services, engine_id, ctx, "orphaned", template)
+    for _ in range(200):
+        children = await engine_services.client.list_stacks(
+            ctx, show_nested=True, filters={"owner_id": identity["stack_id"]}
+        )
+        if children:
+            break
+        await asyncio.sleep(0.05)
+    await _wait_resource_in_progress(engine_services, ctx, children[0]["stack_identity"])
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    await engine_services.client.delete_stack(ctx, identity)  # steals the dead engine's lock
+    await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=60)
+    child = (await engine_services.client.show_stack(ctx, children[0]["stack_identity"]))[0]
+    assert (child["stack_action"], child["stack_status"]) == ("DELETE", "COMPLETE")
