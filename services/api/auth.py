@@ -20,7 +20,7 @@ from fastapi import Request
 
 from shared.config import ApiSettings, ApiToken
 from shared.context import RequestContext, generate_request_id
-from shared.exceptions import Forbidden, NotAuthenticated
+from shared.exceptions import BadRequest, Forbidden, NotAuthenticated
 
 DEFAULT_USER = "ember"
 ADMIN_ROLE = "admin"
@@ -42,7 +42,9 @@ def _find_token(tokens: dict[str, ApiToken], presented: str) -> ApiToken | None:
 def authenticate(settings: ApiSettings, request: Request, tenant_id: str | None) -> RequestContext:
     """The caller's context for ``tenant_id`` (None for routes outside a tenant); raises 401/403 errors."""
     request_id = getattr(request.state, "request_id", None) or generate_request_id()
+    _check_identifier("tenant_id", tenant_id)
     if settings.auth_strategy == "noauth":
+        _check_identifier("X-User-Id", request.headers.get("x-user-id"))
         roles = _roles(request.headers.get("x-roles"))
         return RequestContext(
             user_id=request.headers.get("x-user-id") or DEFAULT_USER,
@@ -69,3 +71,9 @@ def authenticate(settings: ApiSettings, request: Request, tenant_id: str | None)
         is_admin=is_admin,
         request_id=request_id,
     )
+
+
+def _check_identifier(name: str, value: str | None) -> None:
+    """Project and user ids are stored as text of at most 255 characters without NUL."""
+    if value is not None and (len(value) > 255 or "\x00" in value):
+        raise BadRequest(reason=f"{name} must be at most 255 characters and hold no NUL")

@@ -96,6 +96,8 @@ def _finish(stack: dict[str, Any] | None, fmt: Format, want: str) -> None:
     """Report the final state; anything but ``want`` (a FAILED, or a create rolled back) exits 1."""
     if stack is None:
         typer.echo("Stack is gone.")
+        if want != "DELETE_COMPLETE":
+            raise typer.Exit(1)
         return
     if fmt is not Format.table:
         render(stack, fmt)

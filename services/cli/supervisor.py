@@ -75,7 +75,12 @@ class Child:
                 line = await self.process.stdout.read(64 * 1024)
             if not line:
                 return
-            echo(f"{prefix} {line.decode(errors='replace').rstrip()}")
+            try:
+                echo(f"{prefix} {line.decode(errors='replace').rstrip()}")
+            except (OSError, UnicodeError):
+                # Our own output is gone (a closed pipe): keep draining the child's,
+                # or it blocks on a full pipe and never stops.
+                echo = _discard
 
     async def wait(self) -> int:
         assert self.process is not None
@@ -85,6 +90,8 @@ class Child:
                 await asyncio.wait_for(self._pump, 5)
             except TimeoutError:
                 self._pump.cancel()
+            except Exception:  # the output copy broke; the child's exit code still counts
+                pass
         return code
 
     async def stop(self, timeout: float) -> int:
@@ -159,6 +166,11 @@ class Supervisor:
             running = [child for child in group if child.running]
             for child in running:
                 self.echo(f"{'up':<{self.width}} | stopping {child.name} (pid {child.pid})")
-            results = await asyncio.gather(*(child.stop(timeout) for child in group))
-            codes.update({child.name: code for child, code in zip(group, results, strict=True)})
+            results = await asyncio.gather(*(child.stop(timeout) for child in group), return_exceptions=True)
+            for child, result in zip(group, results, strict=True):
+                codes[child.name] = result if isinstance(result, int) else -1
         return codes
+
+
+def _discard(_line: str) -> None:
+    """An echo that drops output once ours can no longer be written."""

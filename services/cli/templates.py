@@ -40,6 +40,8 @@ def _read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise TemplateFileError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise TemplateFileError(f"cannot read {path}: it is not UTF-8 text") from None
 
 
 def _load_yaml(path: Path) -> Any:

@@ -134,6 +134,17 @@ class StackQueries:
         record = await self._get_record(ctxt, stack_identity)
         return (await self.store.raw_template_get(ctxt, record.raw_template_id)).template
 
+    @expose
+    async def get_environment(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> dict[str, Any]:
+        """The environment the stack was created with (parameters as given)."""
+        record = await self._get_record(ctxt, stack_identity)
+        return (await self.store.raw_template_get(ctxt, record.raw_template_id)).environment
+
+    @expose
+    async def get_files(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> dict[str, Any]:
+        record = await self._get_record(ctxt, stack_identity)
+        return (await self.store.raw_template_get(ctxt, record.raw_template_id)).files
+
     # --- outputs ----------------------------------------------------------------------
 
     @expose

@@ -169,6 +169,16 @@ class EngineClient:
         result: dict[str, Any] = await self._call(ctxt, "get_template", "1.0", stack_identity=stack_identity)
         return result
 
+    async def get_environment(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call(
+            ctxt, "get_environment", "1.28", stack_identity=stack_identity
+        )
+        return result
+
+    async def get_files(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call(ctxt, "get_files", "1.32", stack_identity=stack_identity)
+        return result
+
     async def delete_stack(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> None:
         """Start deleting; returns once the delete is accepted (poll show_stack for DELETE_COMPLETE)."""
         await self._call(ctxt, "delete_stack", "1.0", stack_identity=stack_identity)

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from shared.exceptions import MalformedMessage
+from shared.exceptions import InvalidInput, MalformedMessage
 from shared.rpc.serializer import json_default
 
 OSLO_VERSION = "2.0"
@@ -51,7 +51,13 @@ class RpcReply:
 
 
 def _wrap(inner: dict[str, Any]) -> bytes:
-    return _dumps({"oslo.version": OSLO_VERSION, "oslo.message": _dumps(inner)}).encode()
+    try:
+        return _dumps({"oslo.version": OSLO_VERSION, "oslo.message": _dumps(inner)}).encode()
+    except UnicodeEncodeError:
+        # Text JSON allows (\ud800) but UTF-8 cannot carry: refuse it here, by name.
+        raise InvalidInput(
+            field="message", reason="text holds an unpaired surrogate (not valid Unicode)"
+        ) from None
 
 
 def _unwrap(body: bytes) -> dict[str, Any]:

@@ -61,11 +61,13 @@ def _json_limit(limit: int) -> AfterValidator:
     return AfterValidator(check)
 
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=255)]
-ShortText = Annotated[str, StringConstraints(max_length=255)]
-Reason = Annotated[str, StringConstraints(max_length=MAX_REASON)]
-Uuid = Annotated[str, StringConstraints(min_length=1, max_length=36)]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[^,]+$")]
+# PostgreSQL text cannot hold NUL; refuse it with the field's name rather than fail in SQL.
+_NO_NUL = r"^[^\x00]*$"
+Name = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=_NO_NUL)]
+ShortText = Annotated[str, StringConstraints(max_length=255, pattern=_NO_NUL)]
+Reason = Annotated[str, StringConstraints(max_length=MAX_REASON, pattern=_NO_NUL)]
+Uuid = Annotated[str, StringConstraints(min_length=1, max_length=36, pattern=_NO_NUL)]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[^,\x00]+$")]
 JsonObject = Annotated[dict[str, Any], _json_limit(MAX_JSON_BYTES)]
 JsonList = Annotated[list[Any], _json_limit(MAX_JSON_BYTES)]
 TemplateBlob = Annotated[dict[str, Any], _json_limit(MAX_TEMPLATE_BYTES)]

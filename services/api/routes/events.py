@@ -100,6 +100,8 @@ async def list_resource_events(
 async def show_event(
     resource_name: str, event_id: str, stack: StackIdentity, ctx: Ctx, engine: Engine, base: Base
 ) -> dict[str, Any]:
+    if len(event_id) > 36:  # no event id is longer than a uuid
+        raise HTTPException(404, f"No event {event_id} found")
     events = await engine.list_events(ctx, stack, filters={"resource_name": resource_name, "uuid": event_id})
     # Match the id here too: an engine that ignores the uuid filter returns the resource's events.
     found = [e for e in events if views.event_id(e.get("event_identity") or {}) == event_id]

@@ -153,6 +153,16 @@ async def get_template(stack: StackIdentity, ctx: Ctx, engine: Engine) -> dict[s
     return await engine.get_template(ctx, stack)
 
 
+@router.get("/stacks/{stack_name}/{stack_id}/environment", summary="The stack's environment")
+async def get_environment(stack: StackIdentity, ctx: Ctx, engine: Engine) -> dict[str, Any]:
+    return await engine.get_environment(ctx, stack)
+
+
+@router.get("/stacks/{stack_name}/{stack_id}/files", summary="The stack's files")
+async def get_files(stack: StackIdentity, ctx: Ctx, engine: Engine) -> dict[str, Any]:
+    return await engine.get_files(ctx, stack)
+
+
 @router.get("/stacks/{stack_name}/{stack_id}/outputs", summary="List the stack's outputs")
 async def list_outputs(stack: StackIdentity, ctx: Ctx, engine: Engine) -> dict[str, Any]:
     return {"outputs": await engine.list_outputs(ctx, stack)}

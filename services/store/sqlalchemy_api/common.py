@@ -120,8 +120,7 @@ class BackendBase:
                 field=operation, reason="refers to a row that does not exist or conflicts"
             ) from None
         except (SQLAlchemyError, DBAPIError, OSError) as exc:
-            LOG.exception("%s failed", operation)
-            raise DatabaseError(operation=operation) from exc
+            raise _database_failure(operation, exc) from None
 
     @contextlib.asynccontextmanager
     async def _write(
@@ -145,8 +144,7 @@ class BackendBase:
         except EmberError:
             raise
         except (SQLAlchemyError, DBAPIError, OSError) as exc:
-            LOG.exception("%s failed", operation)
-            raise DatabaseError(operation=operation) from exc
+            raise _database_failure(operation, exc) from None
 
     # --- tenant scoping -----------------------------------------------------------
 
@@ -219,3 +217,17 @@ def stack_event(stack: Any, event: EventValues) -> dict[str, Any]:
     }
     data.update(event.model_dump(exclude_none=True))
     return data
+
+
+def _database_failure(operation: str, exc: BaseException) -> EmberError:
+    """A data error (SQLSTATE class 22: NUL in text, value too long, bad number) is the
+    caller's input: InvalidInput (400). Anything else is ours: DatabaseError, logged."""
+    orig = getattr(exc, "orig", None)
+    sqlstate = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    if sqlstate.startswith("22"):
+        LOG.info("%s rejected a value: %s", operation, orig)
+        return InvalidInput(
+            field=operation, reason="a value is not acceptable to the database (too long, or holds NUL)"
+        )
+    LOG.error("%s failed", operation, exc_info=exc)
+    return DatabaseError(operation=operation)

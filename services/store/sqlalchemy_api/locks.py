@@ -72,5 +72,7 @@ class LockQueries(BackendBase):
         return None if result.rowcount == 1 else True  # type: ignore[attr-defined]
 
     async def stack_lock_get_engine_id(self, ctxt: RequestContext, stack_id: str) -> str | None:
+        """The holder's engine id; StackNotFound for a stack the caller may not see."""
+        await self._check_stack(ctxt, stack_id)
         async with self._read("stack_lock_get_engine_id") as session:
             return await session.scalar(select(StackLock.engine_id).where(StackLock.stack_id == stack_id))

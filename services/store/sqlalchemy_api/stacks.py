@@ -227,6 +227,10 @@ class StackQueries(BackendBase):
     async def stack_get_by_name(self, ctxt: RequestContext, name: str) -> StackRecord:
         async with self._read("stack_get_by_name") as session:
             stmt = self._scoped_stacks(ctxt).where(Stack.name == name).order_by(Stack.created_at)
+            if ctxt.project_id:
+                # Names are unique per project only: even an admin looks one up in its own
+                # project (as Heat does), never in whichever project happens to have it.
+                stmt = stmt.where(Stack.tenant == ctxt.project_id)
             row = (await session.scalars(stmt.limit(1))).first()
         if row is None:
             raise EntityNotFound(entity="Stack", name=name)

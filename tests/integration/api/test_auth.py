@@ -94,3 +94,19 @@ async def test_noauth_takes_user_and_roles_from_headers(
         sid = resp.json()["stack"]["id"]
         resp = await client.get(f"/v1/stacks/stacks/{name}/resources/a")
         assert resp.headers["location"] == f"http://ember.test/v1/stacks/stacks/{name}/{sid}/resources/a"
+
+
+async def test_an_admin_name_lookup_stays_in_the_path_tenant(app: Any, stack: dict[str, Any]) -> None:
+    # The stack lives in TENANT; asked for by name under another tenant, even an admin gets 404,
+    # never a redirect to (and a delete of) another project's stack of that name.
+    async with asgi_client(app, token="admin-token") as client:
+        resp = await client.get(f"/v1/{OTHER_TENANT}/stacks/{stack['name']}")
+        assert_fault(resp, 404, "EntityNotFound")
+        resp = await client.delete(f"/v1/{OTHER_TENANT}/stacks/{stack['name']}")
+        assert_fault(resp, 404, "EntityNotFound")
+
+
+async def test_oversized_or_nul_tenant_is_400(app: Any) -> None:
+    async with asgi_client(app, token="admin-token") as client:
+        assert_fault(await client.get(f"/v1/{'t' * 300}/stacks"), 400, "HTTPBadRequest")
+        assert_fault(await client.get("/v1/a%00b/stacks"), 400, "HTTPBadRequest")

@@ -214,3 +214,16 @@ async def test_yaml_values_json_cannot_carry_are_400(client: httpx.AsyncClient) 
     for text in ("a: !!binary aGVsbG8=", "a: !!set {x, y}"):
         resp = await client.post(f"/v1/{TENANT}/stacks", json={"stack_name": unique_name(), "template": text})
         assert "JSON cannot carry" in assert_fault(resp, 400, "HTTPBadRequest")["message"]
+
+
+async def test_unpaired_surrogate_in_the_body_is_400_not_500(client: httpx.AsyncClient) -> None:
+    body = b'{"stack_name": "s\\ud800", "template": {"heat_template_version": "2018-08-31"}}'
+    resp = await client.post(
+        f"/v1/{TENANT}/stacks", content=body, headers={"content-type": "application/json"}
+    )
+    assert resp.status_code == 400, resp.text
+
+
+async def test_event_id_longer_than_a_uuid_is_404(client: httpx.AsyncClient, stack: dict[str, Any]) -> None:
+    resp = await client.get(f"{stack['path']}/resources/a/events/{'e' * 400}")
+    assert resp.status_code == 404, resp.text

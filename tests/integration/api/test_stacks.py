@@ -197,3 +197,16 @@ async def test_update_and_preview_are_not_implemented(
     ):
         assert resp.status_code == 501
         assert resp.json()["error"]["type"] == "HTTPNotImplemented"
+
+
+async def test_environment_and_files_are_returned(client: httpx.AsyncClient) -> None:
+    name = unique_name()
+    env = {"parameters": {"greeting": "from-env"}}
+    resp = await client.post(
+        f"/v1/{TENANT}/stacks",
+        json={"stack_name": name, "template": MINIMAL, "environment": env, "files": {"note.txt": "hello"}},
+    )
+    path = f"/v1/{TENANT}/stacks/{name}/{resp.json()['stack']['id']}"
+    await wait_status(client, path, "CREATE_COMPLETE")
+    assert (await client.get(path + "/environment")).json()["parameters"]["greeting"] == "from-env"
+    assert (await client.get(path + "/files")).json() == {"note.txt": "hello"}

@@ -8,7 +8,7 @@ import pytest
 
 from shared.clients.store import StoreClient
 from shared.context import RequestContext
-from shared.exceptions import InvalidInput, InvalidRPCArguments, StackNotFound
+from shared.exceptions import EntityNotFound, InvalidInput, InvalidRPCArguments, StackNotFound
 
 
 async def test_unknown_key_is_rejected_by_name(
@@ -84,3 +84,20 @@ async def test_bad_query_arguments(store: StoreClient, ctx: RequestContext) -> N
 async def test_wrong_scalar_argument_type_names_the_argument(store: StoreClient, ctx: RequestContext) -> None:
     with pytest.raises(InvalidRPCArguments, match="resource_id"):
         await store.rpc.call(ctx, "resource_get", resource_id="abc")
+
+
+async def test_nul_in_looked_up_text_is_never_a_database_error(
+    store: StoreClient, ctx: RequestContext
+) -> None:
+    # PostgreSQL text cannot hold NUL: lookups answer "not found" or "invalid", never a 500.
+    for call in (
+        store.stack_get_by_name(ctx, "a\x00b"),
+        store.stack_get(ctx, "a\x00b"),
+        store.stack_get_all(ctx, filters={"name": "a\x00"}),
+    ):
+        try:
+            await call
+        except (EntityNotFound, InvalidInput):
+            pass
+    with pytest.raises(InvalidInput):
+        await store.stack_store(ctx, {"template": {}}, {"name": "nul\x00name"})
