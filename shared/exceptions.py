@@ -14,6 +14,8 @@ import json
 import sys
 from typing import Any, ClassVar
 
+from shared.jsonsafe import plain_json
+
 _MODULE = __name__
 
 
@@ -296,8 +298,8 @@ def serialize_failure(exc: BaseException, tb: list[str] | None = None) -> str:
         "module": type(exc).__module__,
         "message": str(exc),
         "tb": tb or [],
-        "args": [] if isinstance(exc, EmberError) else [_plain(a) for a in exc.args],
-        "kwargs": _plain(kwargs),
+        "args": [] if isinstance(exc, EmberError) else [plain_json(a) for a in exc.args],
+        "kwargs": plain_json(kwargs),
     }
     return json.dumps(data)
 
@@ -326,17 +328,6 @@ def deserialize_failure(data: str | dict[str, Any]) -> EmberError:
         err.args = (message,)
         return err
     return RemoteError(name, message)
-
-
-def _plain(value: Any) -> Any:
-    """Make a value JSON-safe without losing the common shapes."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_plain(v) for v in value]
-    return str(value)
 
 
 # --- gateway ------------------------------------------------------------------

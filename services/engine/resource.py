@@ -18,6 +18,7 @@ from services.engine.hot.resolver import select_path
 from services.engine.resources import Resource
 from services.engine.states import COMPLETE, CREATE, DELETE, FAILED, IN_PROGRESS, INIT
 from shared.exceptions import EmberError, ResourceFailure
+from shared.jsonsafe import plain_json
 from shared.schemas.store import ResourceRecord
 
 if TYPE_CHECKING:
@@ -174,7 +175,7 @@ class StackResource:
             COMPLETE,
             "state changed",
             physical_resource_id=plugin.resource_id,
-            properties_data=_jsonable(plugin.properties),
+            properties_data=plain_json(plugin.properties),
             data=plugin.data,
         )
 
@@ -208,7 +209,7 @@ class StackResource:
             self.record.id,
             {
                 "physical_resource_id": plugin.resource_id,
-                "properties_data": _jsonable(plugin.properties),
+                "properties_data": plain_json(plugin.properties),
                 "data": plugin.data,
             },
         )
@@ -228,21 +229,10 @@ class StackResource:
         if self._plugin is not None and self._plugin.resource_id is not None:
             values = {
                 "physical_resource_id": self._plugin.resource_id,
-                "properties_data": _jsonable(self._plugin.properties),
+                "properties_data": plain_json(self._plugin.properties),
                 "data": self._plugin.data,
             }
         try:
             await self.transition(action, FAILED, reason, **values)
         except EmberError as exc:
             LOG.error("could not record %s of %s as FAILED: %s", action, self.name, exc)
-
-
-def _jsonable(value: Any) -> Any:
-    """Properties as stored: plain JSON (sentinels and odd types become text)."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return str(value)

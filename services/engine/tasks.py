@@ -81,10 +81,6 @@ class ActionRunner:
     def is_running(self, stack_id: str) -> bool:
         return stack_id in self._running
 
-    @property
-    def stopping(self) -> bool:
-        return self._stopping
-
     async def start_with_lock(
         self,
         stack: Stack,

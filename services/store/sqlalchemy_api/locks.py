@@ -41,7 +41,7 @@ class LockQueries(BackendBase):
                 return None
             except _Taken:
                 pass
-            holder = await self.stack_lock_get_engine_id(ctxt, stack_id)
+            holder = await self._holder(stack_id)
             if holder is not None:
                 return holder
         raise Conflict(reason=f"stack lock {stack_id} changed hands {_ATTEMPTS} times while acquiring it")
@@ -74,5 +74,9 @@ class LockQueries(BackendBase):
     async def stack_lock_get_engine_id(self, ctxt: RequestContext, stack_id: str) -> str | None:
         """The holder's engine id; StackNotFound for a stack the caller may not see."""
         await self._check_stack(ctxt, stack_id)
+        return await self._holder(stack_id)
+
+    async def _holder(self, stack_id: str) -> str | None:
+        """The lock row's engine id, for a stack already checked to be the caller's."""
         async with self._read("stack_lock_get_engine_id") as session:
             return await session.scalar(select(StackLock.engine_id).where(StackLock.stack_id == stack_id))
