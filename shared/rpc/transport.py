@@ -255,9 +255,15 @@ class Transport:
         ttl = self.settings.transient_queues_ttl
         return {"x-expires": ttl * 1000} if ttl > 0 else {}
 
-    def _require_connection(self) -> AbstractRobustConnection:
+    async def _require_connection(self, timeout: float = 30.0) -> AbstractRobustConnection:
+        """The connection, once up: a consumer started while the broker is coming back
+        (a restart, dropped connections) waits for the reconnect instead of failing."""
         if self._connection is None:
             raise MessagingError(reason="transport is not connected")
+        if not await self.wait_connected(timeout):
+            raise MessagingError(
+                reason=f"the broker at {self.safe_url} did not come back within {timeout:.0f}s"
+            )
         return self._connection
 
     # -- consuming ---------------------------------------------------------------
@@ -275,7 +281,7 @@ class Transport:
 
         ``shared=False`` consumes only ``<topic>.<server>`` (and no fanout).
         """
-        connection = self._require_connection()
+        connection = await self._require_connection()
         channel: AbstractRobustChannel = await connection.channel(publisher_confirms=False)  # type: ignore[assignment]
         await channel.set_qos(prefetch_count=prefetch)
         exchange = await channel.declare_exchange(
@@ -314,7 +320,7 @@ class Transport:
 
     async def consume_replies(self, handler: DeliveryHandler) -> tuple[str, Consumer]:
         """Declare this process's ``reply_<hex>`` queue and consume it (no acks: replies are transient)."""
-        connection = self._require_connection()
+        connection = await self._require_connection()
         channel: AbstractRobustChannel = await connection.channel(publisher_confirms=False)  # type: ignore[assignment]
         name = f"reply_{uuid.uuid4().hex}"
         queue: AbstractRobustQueue = await channel.declare_queue(  # type: ignore[assignment]
