@@ -1,5 +1,8 @@
-"""The engine service's lifecycle: connect, reset what dead engines left, serve; drain on stop.
+"""The engine's composition root and lifecycle: wire the layers, connect, serve; drain on stop.
 
+Wiring (the only module that knows every layer): store client -> repository
+(+ plugin registry) -> lock and action runner -> use cases (``StackOps``)
+-> the nested-stack host given to plugins -> the RPC endpoint.
 Start: bus, store client, plugin registry, RPC server on ``engine`` and
 ``engine.<engine_id>`` (competing consumers; the second queue is for calls to
 this engine alone: liveness and stop), then fail the stacks that dead
@@ -14,10 +17,14 @@ import asyncio
 import logging
 import uuid
 
-from services.engine.resources import default_registry
-from services.engine.runtime import Runtime
-from services.engine.service import API_VERSION, EngineService
-from services.engine.tasks import ActionRunner, StackLock
+from services.engine.endpoints.actions import API_VERSION, EngineService
+from services.engine.lifecycle.nested import NestedStackHost
+from services.engine.lifecycle.ops import StackOps
+from services.engine.model.stack import Stack
+from services.engine.persistence.repository import StackRepository
+from services.engine.resources import ResourceHost, default_registry
+from services.engine.runtime.locks import StackLock
+from services.engine.runtime.runner import ActionRunner
 from shared.clients.engine import EngineClient
 from shared.clients.store import StoreClient
 from shared.config import Settings
@@ -46,7 +53,7 @@ class EngineApp:
         self.server: RPCServer | None = None
         self.control_server: RPCServer | None = None
         self._housekeeping: asyncio.Task[None] | None = None
-        self.runtime: Runtime | None = None
+        self.ops: StackOps | None = None
         self.service: EngineService | None = None
 
     async def is_alive(self, engine_id: str) -> bool:
@@ -76,15 +83,16 @@ class EngineApp:
             self.transport = await Transport.connect(self.settings.rpc)
         settings = self.settings.engine
         store = StoreClient(self.transport, timeout=settings.store_timeout, topic=self.store_topic)
-        actions = ActionRunner(StackLock(store, self.engine_id, self.is_alive))
-        self.runtime = Runtime(
-            store=store,
-            registry=default_registry(),
-            settings=settings,
-            engine_id=self.engine_id,
-            actions=actions,
-        )
-        self.service = EngineService(self.runtime, self.is_alive, self.stop_remote)
+        repo = StackRepository(store, default_registry(), settings)
+        runner = ActionRunner(StackLock(store, self.engine_id, self.is_alive))
+        ops = StackOps(repo, runner, settings, self.engine_id, self.is_alive, self.stop_remote)
+
+        def host_for(stack: Stack) -> ResourceHost:
+            return NestedStackHost(stack, ops)
+
+        repo.host_factory = host_for
+        self.ops = ops
+        self.service = EngineService(ops)
         target = Target(topic=self.topic, server=self.engine_id)
         # Two servers: the shared queue (work) stops first on shutdown; this
         # engine's own queue (liveness, stop_stack) answers until its actions
@@ -101,9 +109,9 @@ class EngineApp:
         LOG.info("engine %s serving topic %s", self.engine_id, self.topic)
 
     async def _reset_stale(self) -> None:
-        assert self.service is not None
+        assert self.ops is not None
         try:
-            await self.service.reset_stale_stacks()
+            await self.ops.reset_stale()
         except EmberError as exc:
             LOG.error("could not check for stacks left by dead engines: %s", exc)
 
@@ -121,8 +129,8 @@ class EngineApp:
         if self.server is not None:
             await self.server.stop(grace)
             self.server = None
-        if self.runtime is not None:
-            await self.runtime.actions.stop(grace)
+        if self.ops is not None:
+            await self.ops.runner.stop(grace)
         if self.control_server is not None:
             await self.control_server.stop(5)
             self.control_server = None

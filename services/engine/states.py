@@ -1,19 +1,32 @@
-"""Heat's lifecycle vocabulary: actions x statuses, and the status reasons it writes."""
+"""Heat's lifecycle vocabulary — actions x statuses — and the status reasons it writes.
+
+The one list of these names in the engine: plugins, the model and the
+lifecycle all import them from here. Both enums are ``StrEnum``s, so they
+compare equal to the plain strings stored in rows and sent on the wire.
+"""
 
 from __future__ import annotations
 
-INIT = "INIT"
-CREATE = "CREATE"
-DELETE = "DELETE"
-UPDATE = "UPDATE"
-ROLLBACK = "ROLLBACK"
-SUSPEND = "SUSPEND"
-RESUME = "RESUME"
-ADOPT = "ADOPT"
+from enum import StrEnum
 
-IN_PROGRESS = "IN_PROGRESS"
-FAILED = "FAILED"
-COMPLETE = "COMPLETE"
+
+class Action(StrEnum):
+    INIT = "INIT"
+    CREATE = "CREATE"
+    DELETE = "DELETE"
+    UPDATE = "UPDATE"
+    ROLLBACK = "ROLLBACK"
+    SUSPEND = "SUSPEND"
+    RESUME = "RESUME"
+    ADOPT = "ADOPT"
+    CHECK = "CHECK"
+
+
+class Status(StrEnum):
+    IN_PROGRESS = "IN_PROGRESS"
+    FAILED = "FAILED"
+    COMPLETE = "COMPLETE"
+
 
 STACK_RESOURCE_TYPE = "OS::Heat::Stack"
 
@@ -36,3 +49,7 @@ def timed_out(action: str) -> str:
 
 def engine_down(action: str) -> str:
     return f"Engine went down during stack {action}"
+
+
+def cancelled_for_delete(action: str) -> str:
+    return f"Stack {action} cancelled: the stack is being deleted"

@@ -35,6 +35,7 @@ from .dependencies import DependencyGraph, ReadyTracker
 from .environment import Environment, ResolvedType
 from .outputs import resolve_output, resolve_outputs
 from .parameters import HIDDEN_MASK, PSEUDO_PARAMETERS, Parameters, ParamSchema
+from .plugin_checks import validate_resources
 from .registry_protocol import PluginClass, PluginRegistry
 from .resolver import (
     DELETE,
@@ -53,7 +54,7 @@ from .stack import (
     load_stack_definition_async,
 )
 from .template import DEFAULT_MAX_TEMPLATE_SIZE, Template, load_document
-from .validate import validate_resources, validate_template
+from .validate import validate_template
 from .versions import TemplateVersion, get_version
 
 __all__ = [

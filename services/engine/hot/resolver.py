@@ -13,10 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from services.engine.unresolved import UNRESOLVED
+
+__all__ = ["DELETE", "UNRESOLVED", "ParameterResolver", "Resolver", "StackResolver", "ValidationResolver", "select_path"]
 from shared.exceptions import StackValidationFailed, UserParameterMissing
 
 
 class _Sentinel:
+    """A marker compared by identity that deep copies keep."""
+
     def __init__(self, name: str) -> None:
         self._name = name
 
@@ -30,22 +35,8 @@ class _Sentinel:
         return self
 
 
-UNRESOLVED: Any = _Sentinel("UNRESOLVED")
-"""A value not known yet (a reference or attribute of a resource not created)."""
-
 DELETE: Any = _Sentinel("DELETE")
 """What ``if`` without a false branch yields: the enclosing key or item is removed."""
-
-
-def is_unresolved(value: Any) -> bool:
-    """True if ``value`` is or contains UNRESOLVED anywhere."""
-    if value is UNRESOLVED:
-        return True
-    if isinstance(value, dict):
-        return any(is_unresolved(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(is_unresolved(v) for v in value)
-    return False
 
 
 @runtime_checkable

@@ -15,14 +15,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from services.engine.states import Action, Status
 from shared.exceptions import NotFound
 
 from .base import Resource
 
-COMPLETE = "COMPLETE"
-FAILED = "FAILED"
-CREATE = "CREATE"
-DELETE = "DELETE"
+COMPLETE = Status.COMPLETE
+FAILED = Status.FAILED
+CREATE = Action.CREATE
+DELETE = Action.DELETE
 
 
 class NestedStackResource(Resource):

@@ -23,6 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from services.engine.unresolved import UNRESOLVED, Unresolved, contains_unresolved, is_unresolved
+
+__all__ = ["UNRESOLVED", "Unresolved", "contains_unresolved", "is_unresolved"]  # re-exported for plugins
 from shared.exceptions import StackValidationFailed
 
 from .constraints import Constraint
@@ -35,41 +38,6 @@ MAP: Final = "map"
 LIST: Final = "list"
 ANY: Final = "any"  # OS::Heat::Value's value: checked by the plugin, not the schema
 TYPES: Final = (STRING, INTEGER, NUMBER, BOOLEAN, MAP, LIST, ANY)
-
-
-class Unresolved:
-    """A value not known until a resource exists (get_resource, get_attr, ...).
-
-    The template layer may subclass or instantiate it with a ``reason`` for
-    debugging; validation only checks ``isinstance``.
-    """
-
-    __slots__ = ("reason",)
-
-    def __init__(self, reason: str = "") -> None:
-        self.reason = reason
-
-    def __repr__(self) -> str:
-        return f"<unresolved {self.reason}>" if self.reason else "<unresolved>"
-
-
-UNRESOLVED: Final = Unresolved()
-
-
-def is_unresolved(value: Any) -> bool:
-    """True for the sentinel the template layer uses for unknown values."""
-    return isinstance(value, Unresolved)
-
-
-def contains_unresolved(value: Any) -> bool:
-    """True when the value or anything nested in it is unresolved."""
-    if is_unresolved(value):
-        return True
-    if isinstance(value, Mapping):
-        return any(contains_unresolved(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_unresolved(v) for v in value)
-    return False
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,8 @@ async def test_a_large_stack_leaves_no_tasks_behind(
     await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=120)
     await asyncio.sleep(0.5)
     assert len(asyncio.all_tasks()) <= baseline
-    runtime = engine_services.engine.runtime
-    assert runtime is not None and not runtime.actions.is_running(identity["stack_id"])
+    ops = engine_services.engine.ops
+    assert ops is not None and not ops.runner.is_running(identity["stack_id"])
     assert await engine_services.store.stack_lock_get_engine_id(ctx, identity["stack_id"]) is None
 
 
@@ -76,12 +76,12 @@ async def test_graceful_stop_fails_what_still_runs_and_frees_its_lock(
 async def test_an_internal_failure_never_leaves_a_stack_in_progress(
     engine_services: EngineServices, ctx: RequestContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services.engine.stack import Stack
+    from services.engine.persistence.repository import StackRepository
 
-    async def broken(self: Stack, *args: Any, **kwargs: Any) -> None:
+    async def broken(self: StackRepository, *args: Any, **kwargs: Any) -> None:
         raise MessagingTimeout(method="resource_create_many", topic="store", timeout=30)
 
-    monkeypatch.setattr(Stack, "_ensure_resource_rows", broken)
+    monkeypatch.setattr(StackRepository, "ensure_resource_rows", broken)
     identity = await engine_services.client.create_stack(ctx, "broken", flat(2))
     stack = await engine_services.wait_for_status(ctx, identity, {"CREATE_FAILED"})
     assert "Timed out waiting for a reply to resource_create_many" in stack["stack_status_reason"]

@@ -140,7 +140,7 @@ async def test_timeout_fails_the_stack_and_cancels_what_runs(
     engine_services: EngineServices, ctx: RequestContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # timeout_mins is in minutes; shrink a minute for the test.
-    monkeypatch.setattr("services.engine.stack.SECONDS_PER_MINUTE", 0.5)
+    monkeypatch.setattr("services.engine.model.stack.SECONDS_PER_MINUTE", 0.5)
     template = tmpl({"slow": waiter(30), "quick": {"type": "OS::Heat::None"}})
     identity = await engine_services.client.create_stack(ctx, "slowpoke", template, args={"timeout_mins": 1})
     stack = await engine_services.wait_for_status(ctx, identity, DONE, timeout=20)

@@ -93,12 +93,11 @@ async def test_a_second_action_while_one_runs_is_action_in_progress(
 ) -> None:
     identity = await engine_services.client.create_stack(ctx, "busy", LONG)
     await _wait_resource_in_progress(engine_services, ctx, identity)
-    runner = engine_services.engine.runtime.actions  # type: ignore[union-attr]
-    stack = await __import__("services.engine.stack", fromlist=["Stack"]).Stack.load(
-        engine_services.engine.runtime, ctx, await engine_services.store.stack_get(ctx, identity["stack_id"])
-    )
+    ops = engine_services.engine.ops
+    assert ops is not None
+    stack = await ops.repo.load_by_id(ctx, identity["stack_id"])
     with pytest.raises(ActionInProgress):
-        await runner.start_with_lock(stack, "DELETE", stack.delete)
+        await ops.runner.start_with_lock(ops.job(stack, "DELETE", lambda: ops.walk.cancel_children(stack, "")))
     await engine_services.client.delete_stack(ctx, identity)  # cancels the create, then deletes
     await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=30)
 
@@ -214,7 +213,7 @@ async def test_a_draining_engine_still_answers_liveness(
     assert await engine_services.client.listening(
         RequestContext.admin(), engine_id=other.engine_id, timeout=1
     )
-    lock = engine_services.engine.runtime.actions.lock  # type: ignore[union-attr]
+    lock = engine_services.engine.ops.runner.lock  # type: ignore[union-attr]
     assert await lock.take(ctx, identity["stack_id"]) == other.engine_id  # not stolen as a dead engine's
     await stopping
     await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE"})

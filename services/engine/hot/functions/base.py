@@ -12,10 +12,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Protocol
 
+from services.engine.unresolved import contains_unresolved as is_unresolved
 from shared.exceptions import EmberError, NotSupported, StackValidationFailed
 
 from ..paths import join
-from ..resolver import DELETE, UNRESOLVED, Resolver, is_unresolved
+from ..resolver import DELETE, UNRESOLVED, Resolver
 from ..versions import ALL_FUNCTIONS, CFN_FUNCTIONS, TemplateVersion
 
 FUNCTIONS: dict[str, type[Function]] = {}

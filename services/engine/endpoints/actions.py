@@ -3,8 +3,9 @@
 Method names and arguments are heat-engine's, so heat's own RPC client and
 Ember's EngineClient drive it alike. Each method gets the caller's
 RequestContext from the dispatcher; EmberErrors travel back to the caller
-as themselves. Long work (create, delete) starts in the background under
-the stack lock and the method returns at once.
+as themselves. A method checks its arguments, calls one use case of
+``lifecycle.ops`` and shapes the reply; long work (create, delete) starts
+in the background under the stack lock and the method returns at once.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ import re
 import uuid
 from typing import Any
 
-from services.engine import formatting, states
+from services.engine.endpoints import formatting
+from services.engine.endpoints.queries import StackQueries
 from services.engine.hot.environment import Environment
 from services.engine.hot.validate import validate_template
-from services.engine.runtime import Runtime
-from services.engine.stack import Stack
-from services.engine.stack_queries import StackQueries
+from services.engine.lifecycle.ops import StackOps
+from services.engine.model.stack import StackOptions
 from shared.context import RequestContext
 from shared.exceptions import (
     BadRequest,
@@ -51,10 +52,10 @@ def _is_uuid(value: str) -> bool:
 class EngineService(StackQueries):
     target = Target(version=API_VERSION)
 
-    def __init__(self, rt: Runtime, liveness: Any, stop_remote: Any) -> None:
-        super().__init__(rt)
-        self._liveness = liveness  # async (engine_id) -> bool
-        self._stop_remote = stop_remote  # async (ctxt, engine_id, stack_id) -> None
+    def __init__(self, ops: StackOps) -> None:
+        super().__init__(ops.repo)
+        self.ops = ops
+        self.settings = ops.settings
 
     # --- liveness ----------------------------------------------------------------
 
@@ -70,7 +71,7 @@ class EngineService(StackQueries):
         The stack must be visible to the caller: no tenant can stop another's.
         """
         record = await self._get_record(ctxt, {"stack_id": stack_id})
-        return await self.rt.actions.cancel(record.id, _cancelled_for_delete(record.action))
+        return await self.ops.stop_here(record)
 
     # --- create / validate ---------------------------------------------------------
 
@@ -126,9 +127,7 @@ class EngineService(StackQueries):
         files = dict(files or {})
         options = _stack_options(args or {})
         environment = self._environment(params, files, environment_files)
-        stack = Stack.build(self.rt, ctxt, stack_name, template, environment, files, **options)
-        await stack.store_new()  # also takes the new stack's lock
-        await self.rt.actions.start_locked(stack, states.CREATE, stack.create)
+        stack = await self.ops.create(ctxt, stack_name, template, environment, files, options)
         return stack.identifier()
 
     @expose
@@ -152,9 +151,9 @@ class EngineService(StackQueries):
                 template,
                 environment,
                 files,
-                registry=self.rt.registry,
-                max_size=self.rt.settings.max_template_size,
-                max_resources=self.rt.settings.max_resources_per_stack,
+                registry=self.registry,
+                max_size=self.settings.max_template_size,
+                max_resources=self.settings.max_resources_per_stack,
             )
         except EmberError as exc:
             if ignorable_errors and type(exc).__name__ in ignorable_errors:
@@ -190,82 +189,24 @@ class EngineService(StackQueries):
     async def delete_stack(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> None:
         """Start DELETE; a create still running (here or on a live engine) is cancelled first."""
         record = await self._get_record(ctxt, stack_identity, show_deleted=False)
-        if not await self.rt.actions.cancel(record.id, _cancelled_for_delete(record.action)):
-            holder = await self.store.stack_lock_get_engine_id(ctxt, record.id)
-            if holder and holder != self.rt.engine_id and await self._liveness(holder):
-                await self._stop_remote(ctxt, holder, record.id)
-        stack = await Stack.load(self.rt, ctxt, await self.store.stack_get(ctxt, record.id))
-        await self.rt.actions.start_with_lock(stack, states.DELETE, stack.delete, prepare=stack.begin_delete)
-
-    # --- startup housekeeping ----------------------------------------------------------
-
-    async def reset_stale_stacks(self) -> int:
-        """Fail stacks left IN_PROGRESS by engines that are gone, and free their locks.
-
-        Runs at start and then periodically, so a live engine also cleans up
-        after a dead one. Each holder's liveness is asked once per pass.
-        """
-        admin = RequestContext.admin()
-        answers: dict[str, bool] = {}
-
-        async def alive(engine_id: str) -> bool:
-            if engine_id not in answers:
-                answers[engine_id] = await self._liveness(engine_id)
-            return answers[engine_id]
-
-        count, marker = 0, None
-        while True:
-            page = await self.store.stack_get_all(
-                admin, filters={"status": states.IN_PROGRESS}, show_nested=True, limit=200, marker=marker
-            )
-            for record in page:
-                if not self.rt.actions.is_running(record.id) and await self._reset(record, alive):
-                    count += 1
-            if len(page) < 200:
-                break
-            marker = page[-1].id
-        if count:
-            LOG.warning("marked %d stack(s) left IN_PROGRESS by a dead engine as FAILED", count)
-        return count
-
-    async def _reset(self, record: StackRecord, alive: Any) -> bool:
-        ctxt = RequestContext.admin(project_id=record.tenant)
-        if await self.rt.actions.lock.take(ctxt, record.id, is_alive=alive) is not None:
-            return False  # a live engine holds it
-        try:
-            stack = await Stack.load(self.rt, ctxt, record)
-            reason = states.engine_down(record.action)
-            for resource in stack.resources.values():
-                if resource.status == states.IN_PROGRESS:
-                    await resource.transition(resource.action, states.FAILED, reason)
-            await stack.state_set(record.action, states.FAILED, reason)
-            return True
-        except EmberError as exc:
-            LOG.error("could not reset stack %s: %s", record.id, exc)
-            return False
-        finally:
-            await self.rt.actions.lock.release(ctxt, record.id)
+        await self.ops.delete(ctxt, record)
 
 
-def _cancelled_for_delete(action: str) -> str:
-    return f"Stack {action} cancelled: the stack is being deleted"
-
-
-def _stack_options(args: dict[str, Any]) -> dict[str, Any]:
+def _stack_options(args: dict[str, Any]) -> StackOptions:
     """timeout_mins, disable_rollback and tags from create_stack's ``args``, checked."""
-    options: dict[str, Any] = {}
+    options = StackOptions()
     timeout = args.get("timeout_mins")
     if timeout not in (None, ""):
         try:
-            options["timeout_mins"] = int(timeout)
+            options.timeout_mins = int(timeout)
         except (TypeError, ValueError):
             raise StackValidationFailed(path="timeout_mins", reason=f"{timeout!r} is not a number") from None
-        if options["timeout_mins"] <= 0:
+        if options.timeout_mins <= 0:
             raise StackValidationFailed(path="timeout_mins", reason="must be a positive number of minutes")
     rollback = args.get("disable_rollback", True)
     if isinstance(rollback, str):
         rollback = rollback.strip().lower() in ("true", "1", "yes", "on")
-    options["disable_rollback"] = bool(rollback)
+    options.disable_rollback = bool(rollback)
     tags = args.get("tags")
     if isinstance(tags, str):
         tags = [t.strip() for t in tags.split(",") if t.strip()]
@@ -273,5 +214,5 @@ def _stack_options(args: dict[str, Any]) -> dict[str, Any]:
         raise StackValidationFailed(
             path="tags", reason="must be a list of strings or a comma-separated string"
         )
-    options["tags"] = tags
+    options.tags = list(tags or [])
     return options

@@ -1,28 +1,28 @@
-"""A stack's resource as the engine runs it: its stored row, its plugin, its transitions.
+"""A stack's resource as the engine runs it: its stored row, its plugin, the steps of one action.
 
-Every transition is one store round trip that updates the row and writes
-the event in one transaction (``resource_transition``). The plugin instance
-is rebuilt from the row when this engine did not create it, so any engine
-can resolve attributes of, or delete, what another engine created.
+Every state change goes to the owning stack's ``TransitionSink`` (a row
+update and its event in one store transaction, batched with others); so
+does every other row write. The plugin instance is rebuilt from the row when
+this engine did not create it, so any engine can resolve attributes of, or
+delete, what another engine created. The resource sees its stack only
+through ``OwningStack``: no store client, no task runner.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
 
 from services.engine.hot.definition import ResourceDefinition
-from services.engine.hot.resolver import select_path
-from services.engine.resources import Resource
-from services.engine.states import COMPLETE, CREATE, DELETE, FAILED, IN_PROGRESS, INIT
+from services.engine.hot.resolver import Resolver, select_path
+from services.engine.model.protocols import TransitionSink
+from services.engine.resources import Resource, ResourceHost
+from services.engine.states import Action, Status
 from shared.exceptions import EmberError, ResourceFailure
 from shared.jsonsafe import plain_json
-from shared.schemas.store import ResourceRecord
-
-if TYPE_CHECKING:
-    from services.engine.stack import Stack
+from shared.schemas.store import ResourceRecord, ResourceTransition
 
 LOG = logging.getLogger(__name__)
 
@@ -31,10 +31,31 @@ _FIRST_POLL = 0.005
 _MAX_POLL = 1.0
 
 
+class OwningStack(Protocol):
+    """What a resource reads of its stack while it acts."""
+
+    @property
+    def transitions(self) -> TransitionSink: ...
+
+    @property
+    def host(self) -> ResourceHost: ...
+
+    @property
+    def resolver(self) -> Resolver: ...
+
+    @property
+    def cancel_reason(self) -> str | None: ...
+
+    async def prepare_dependencies(self, resource: StackResource) -> None: ...
+
+
+Check = Callable[[Any], Awaitable[bool]]
+
+
 class StackResource:
     def __init__(
         self,
-        stack: Stack,
+        stack: OwningStack,
         definition: ResourceDefinition,
         plugin_class: type[Resource],
         record: ResourceRecord | None = None,
@@ -55,16 +76,16 @@ class StackResource:
 
     @property
     def action(self) -> str:
-        return self.record.action if self.record else INIT
+        return self.record.action if self.record else Action.INIT
 
     @property
     def status(self) -> str:
-        return self.record.status if self.record else COMPLETE
+        return self.record.status if self.record else Status.COMPLETE
 
     @property
     def created(self) -> bool:
         """Whether there may be something to delete (any action beyond INIT)."""
-        return self.action != INIT and not (self.action == DELETE and self.status == COMPLETE)
+        return self.action != Action.INIT and not (self.action == Action.DELETE and self.status == Status.COMPLETE)
 
     # --- plugin -------------------------------------------------------------
 
@@ -72,7 +93,7 @@ class StackResource:
         """The live plugin, rebuilt from the stored row if needed; None when never created."""
         if self._plugin is not None:
             return self._plugin
-        if self.record is None or self.action == INIT:
+        if self.record is None or self.action == Action.INIT:
             return None
         try:
             self._plugin = self.plugin_class(
@@ -114,7 +135,7 @@ class StackResource:
         """Queue a state change with its event; the stack's ``drain`` reports a failure."""
         future = self.stack.transitions.submit(*self._transition_args(action, status, reason, values))
 
-        def stored(done: asyncio.Future[Any]) -> None:
+        def stored(done: asyncio.Future[ResourceTransition]) -> None:
             if not done.cancelled() and done.exception() is None:
                 self.record = done.result().resource
 
@@ -140,7 +161,7 @@ class StackResource:
             return str(exc)
         return f"{type(exc).__name__}: resources.{self.name}: {exc}"
 
-    async def _poll(self, check: Any, token: Any) -> None:
+    async def _poll(self, check: Check, token: Any) -> None:
         delay = _FIRST_POLL
         while not await check(token):
             await asyncio.sleep(delay)
@@ -151,7 +172,7 @@ class StackResource:
         try:
             # Inside the try: a cancel while this write is pending still records FAILED
             # (the writer keeps order, so FAILED lands after IN_PROGRESS).
-            await self._start(CREATE)
+            await self._start(Action.CREATE)
             await self.stack.prepare_dependencies(self)
             properties = self.definition.resolved_properties(self.stack.resolver)
             plugin = self.plugin_class(self.name, properties, self.stack.host, definition=self.definition.raw)
@@ -160,43 +181,43 @@ class StackResource:
             await self._record_physical_id(plugin)
             await self._poll(plugin.check_create_complete, token)
         except asyncio.CancelledError:
-            await self._mark_failed(CREATE, self.stack.cancel_reason or "CREATE aborted")
+            await self._mark_failed(Action.CREATE, self.stack.cancel_reason or "CREATE aborted")
             raise
         except Exception as exc:
             if not isinstance(exc, EmberError):
                 LOG.exception("resource %s failed to create", self.name)
             reason = self._failure_reason(exc)
-            await self._mark_failed(CREATE, reason)
+            await self._mark_failed(Action.CREATE, reason)
             raise ResourceFailure(reason) from exc
         # Write-behind: dependents start now and their first transition joins
         # this one in a batch; the stack drains the writer before it reports.
         self.transition_behind(
-            CREATE,
-            COMPLETE,
+            Action.CREATE,
+            Status.COMPLETE,
             "state changed",
             physical_resource_id=plugin.resource_id,
             properties_data=plain_json(plugin.properties),
             data=plugin.data,
         )
 
-    async def delete(self, action: str = DELETE) -> None:
+    async def delete(self) -> None:
         """Delete what exists (idempotent); raises ResourceFailure when it fails."""
         plugin = self.plugin()
         try:
-            await self._start(DELETE)
+            await self._start(Action.DELETE)
             if plugin is not None and self.definition.deletion_policy != "Retain":
                 token = await plugin.handle_delete()
                 await self._poll(plugin.check_delete_complete, token)
         except asyncio.CancelledError:
-            await self._mark_failed(DELETE, self.stack.cancel_reason or "DELETE aborted")
+            await self._mark_failed(Action.DELETE, self.stack.cancel_reason or "DELETE aborted")
             raise
         except Exception as exc:
             if not isinstance(exc, EmberError):
                 LOG.exception("resource %s failed to delete", self.name)
             reason = self._failure_reason(exc)
-            await self._mark_failed(DELETE, reason)
+            await self._mark_failed(Action.DELETE, reason)
             raise ResourceFailure(reason) from exc
-        self.transition_behind(DELETE, COMPLETE, "state changed")
+        self.transition_behind(Action.DELETE, Status.COMPLETE, "state changed")
         self._plugin = None
 
     async def _record_physical_id(self, plugin: Resource) -> None:
@@ -204,8 +225,7 @@ class StackResource:
         an engine that dies now leaves a row that a later delete can act on."""
         if not self.plugin_class.external_state or plugin.resource_id is None or self.record is None:
             return
-        self.record = await self.stack.store.resource_update(
-            self.stack.ctxt,
+        self.record = await self.stack.transitions.update(
             self.record.id,
             {
                 "physical_resource_id": plugin.resource_id,
@@ -218,9 +238,9 @@ class StackResource:
         """Record ACTION_IN_PROGRESS: stored before acting when the plugin touches the world
         outside, else queued (a chain of value-only resources then never waits on the store)."""
         if self.plugin_class.external_state:
-            await self.transition(action, IN_PROGRESS, "state changed")
+            await self.transition(action, Status.IN_PROGRESS, "state changed")
         else:
-            self.transition_behind(action, IN_PROGRESS, "state changed")
+            self.transition_behind(action, Status.IN_PROGRESS, "state changed")
 
     async def _mark_failed(self, action: str, reason: str) -> None:
         """Record FAILED, with what the plugin made so far, so a later delete finds it
@@ -233,6 +253,6 @@ class StackResource:
                 "data": self._plugin.data,
             }
         try:
-            await self.transition(action, FAILED, reason, **values)
+            await self.transition(action, Status.FAILED, reason, **values)
         except EmberError as exc:
             LOG.error("could not record %s of %s as FAILED: %s", action, self.name, exc)

@@ -1,6 +1,6 @@
 """The engine's read-only RPC methods: stacks, resources, events, outputs, types.
 
-Kept apart from the methods that change stacks (service.py) so each module
+Kept apart from the methods that change stacks (actions.py) so each module
 has one job. Every lookup goes through the store, which scopes it to the
 caller's project: another tenant's stack looks exactly like a missing one.
 """
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.engine import formatting
-from services.engine.runtime import Runtime
-from services.engine.stack import Stack
+from services.engine.endpoints import formatting
+from services.engine.model.resource import StackResource
+from services.engine.model.stack import Stack
+from services.engine.persistence.repository import StackRepository
 from shared.context import RequestContext
 from shared.exceptions import BadRequest, NotFound, OutputNotFound, ResourceNotFound, StackNotFound
 from shared.rpc import expose
@@ -30,9 +31,10 @@ _STACK_FILTERS = ("id", "name", "action", "status", "owner_id", "username", "ten
 
 
 class StackQueries:
-    def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
-        self.store = rt.store
+    def __init__(self, repo: StackRepository) -> None:
+        self.repo = repo
+        self.store = repo.store
+        self.registry = repo.registry
 
     async def _get_record(
         self, ctxt: RequestContext, stack_identity: dict[str, Any], show_deleted: bool = True
@@ -51,7 +53,7 @@ class StackQueries:
         return record
 
     async def _load(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> Stack:
-        return await Stack.load(self.rt, ctxt, await self._get_record(ctxt, stack_identity))
+        return await self.repo.load(ctxt, await self._get_record(ctxt, stack_identity))
 
     # --- stacks -------------------------------------------------------------------
 
@@ -210,7 +212,7 @@ class StackQueries:
             for child_record in await self.store.stack_get_all(
                 stack.ctxt, filters={"owner_id": stack.id}, show_nested=True
             ):
-                child = await Stack.load(self.rt, stack.ctxt, child_record)
+                child = await self.repo.load(stack.ctxt, child_record)
                 result.extend(await self._resources_of(child, depth - 1, detail, filters))
         return result
 
@@ -281,7 +283,7 @@ class StackQueries:
         heat_version: str | None = None,
         with_description: bool = False,
     ) -> list[Any]:
-        return self.rt.registry.list_types(
+        return self.registry.list_types(
             name=type_name,
             support_status=support_status,
             version=heat_version,
@@ -292,13 +294,13 @@ class StackQueries:
     async def resource_schema(
         self, ctxt: RequestContext, type_name: str, with_description: bool = False
     ) -> dict[str, Any]:
-        return self.rt.registry.schema(type_name)
+        return self.registry.schema(type_name)
 
     @expose
     async def generate_template(
         self, ctxt: RequestContext, type_name: str, template_type: str = "cfn"
     ) -> dict[str, Any]:
-        return self.rt.registry.template(type_name, template_type)
+        return self.registry.template(type_name, template_type)
 
 
 def _matches(row: dict[str, Any], filters: dict[str, Any]) -> bool:
@@ -317,7 +319,7 @@ def _matches(row: dict[str, Any], filters: dict[str, Any]) -> bool:
     return True
 
 
-def _safe_show(resource: Any) -> dict[str, Any]:
+def _safe_show(resource: StackResource) -> dict[str, Any]:
     try:
         value = resource.attribute(None)
     except Exception:

@@ -9,7 +9,11 @@ one round trip, one transaction. Nothing waits on a timer. ``write``
 returns once the transition is stored; ``submit`` queues it (write-behind)
 so that a resource's COMPLETE and its dependents' IN_PROGRESS share a batch,
 and ``drain`` waits for all of it and raises a failure nobody awaited.
-Events keep the order in which transitions were queued.
+Events keep the order in which transitions were queued. ``update`` writes
+row values that are no state change (a physical id stored before waiting on
+an external create); it is the only other resource-row write the engine
+makes, so every such write goes through this one object. The caller awaits its
+resource's earlier transition first (``write``), which keeps the order.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 
 from shared.clients.store import StoreClient
 from shared.context import RequestContext
-from shared.schemas.store import ResourceTransition
+from shared.schemas.store import ResourceRecord, ResourceTransition
 
 LOG = logging.getLogger(__name__)
 
@@ -58,6 +62,11 @@ class TransitionWriter:
     ) -> ResourceTransition:
         """Store a transition and return it (raises what the store raised)."""
         return await asyncio.shield(self.submit(resource_id, values, event))
+
+    async def update(self, resource_id: int, values: dict[str, Any]) -> ResourceRecord:
+        """Store row values with no event (the caller has awaited its own earlier transitions)."""
+        self.round_trips += 1
+        return await self._store.resource_update(self._ctxt, resource_id, values)
 
     async def drain(self) -> None:
         """Wait for every queued transition; raise the first failure of one nobody awaited."""

@@ -1,0 +1,1 @@
+"""The engine's RPC face: check arguments, call one use case, shape the reply."""

@@ -1,0 +1,48 @@
+"""What the engine lends a resource plugin: its stack's identity and nested stacks (``ResourceHost``).
+
+Nested stacks (ResourceGroup, provider templates) are real child stacks:
+stored with ``owner_id``, with their own lock, resources and events. A child
+runs on this engine as its own background action; its parent polls its
+state through the store, so the same code serves a child created by
+another engine. The host is made per stack by the composition root
+(``repository.host_factory``) and delegates to the use cases in ``ops``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.engine.lifecycle.ops import StackOps
+from services.engine.model.stack import Stack
+
+
+class NestedStackHost:
+    def __init__(self, stack: Stack, ops: StackOps) -> None:
+        self._stack = stack
+        self._ops = ops
+
+    @property
+    def stack_name(self) -> str:
+        return self._stack.name
+
+    @property
+    def stack_id(self) -> str:
+        return self._stack.id
+
+    @property
+    def project_id(self) -> str:
+        return self._stack.ctxt.project_id or ""
+
+    async def create_nested_stack(
+        self, resource_name: str, template: dict[str, Any], params: dict[str, Any], files: dict[str, str]
+    ) -> str:
+        return await self._ops.create_child(self._stack, resource_name, template, params, files)
+
+    async def delete_nested_stack(self, child_id: str) -> None:
+        await self._ops.delete_child(self._stack, child_id)
+
+    async def nested_stack_outputs(self, child_id: str) -> dict[str, Any]:
+        return await self._ops.child_outputs(self._stack, child_id)
+
+    async def nested_stack_status(self, child_id: str) -> tuple[str, str, str]:
+        return await self._ops.child_status(self._stack, child_id)

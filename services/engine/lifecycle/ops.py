@@ -1,0 +1,275 @@
+"""The stack use cases: create, delete, rollback, reset what dead engines left; nested stacks.
+
+Each public method is what one RPC call (or a nested-stack plugin) asks
+for: check what can be checked, store what must be stored before the
+caller hears back, then start the long work as a background ``Job`` under
+the stack lock and return. The work itself is an action body here
+(``_create``, ``_delete``, ``_rollback``) that walks the graph through
+``ActionWalk`` and sets the stack's state around it.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import string
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from services.engine.lifecycle.actions import ActionWalk
+from services.engine.model.stack import Stack, StackOptions
+from services.engine.persistence.repository import StackRepository
+from services.engine.runtime.locks import Liveness
+from services.engine.runtime.runner import ActionRunner, Job
+from services.engine.states import Action, Status, cancelled_for_delete, completed, engine_down, started
+from shared.config import EngineSettings
+from shared.context import RequestContext
+from shared.exceptions import EmberError, RequestLimitExceeded, StackValidationFailed
+from shared.schemas.store import StackRecord
+
+LOG = logging.getLogger(__name__)
+
+StopRemote = Callable[[RequestContext, str, str], Awaitable[None]]
+
+_ALPHABET = string.ascii_lowercase + string.digits
+_STALE_PAGE = 200
+
+
+class StackOps:
+    def __init__(
+        self,
+        repo: StackRepository,
+        runner: ActionRunner,
+        settings: EngineSettings,
+        engine_id: str,
+        is_alive: Liveness,
+        stop_remote: StopRemote,
+    ) -> None:
+        self.repo = repo
+        self.store = repo.store
+        self.runner = runner
+        self.settings = settings
+        self.engine_id = engine_id
+        self.is_alive = is_alive
+        self.stop_remote = stop_remote
+        self.walk = ActionWalk(repo, runner, settings.max_concurrent_resources)
+
+    def job(self, stack: Stack, action: str, run: Callable[[], Awaitable[None]]) -> Job:
+        """A background job for ``run`` that keeps ``stack``'s state honest however it ends."""
+
+        async def on_crash(exc: Exception) -> None:
+            # Never leave a stack IN_PROGRESS because its action broke (e.g. the store timed out).
+            reason = f"Stack {stack.action} failed: internal error: {type(exc).__name__}: {exc}"
+            await self.repo.state_set(stack, stack.action, Status.FAILED, reason)
+
+        def on_cancel(reason: str) -> None:
+            stack.cancel_reason = reason
+
+        return Job(
+            ctxt=stack.ctxt,
+            stack_id=stack.id,
+            stack_name=stack.name,
+            action=action,
+            run=run,
+            on_crash=on_crash,
+            on_cancel=on_cancel,
+            current_action=lambda: stack.action,
+        )
+
+    # --- create ------------------------------------------------------------------------
+
+    async def create(
+        self,
+        ctxt: RequestContext,
+        name: str,
+        template: Mapping[str, Any] | str,
+        environment: dict[str, Any],
+        files: dict[str, str],
+        options: StackOptions,
+    ) -> Stack:
+        """Validate and store a new stack, start CREATE in the background; the stored stack."""
+        stack = await self.repo.build(ctxt, name, template, environment, files, options=options)
+        await self.repo.store_new(stack, self.engine_id)  # also takes the new stack's lock
+        await self.runner.start_locked(self.job(stack, Action.CREATE, lambda: self._create(stack)))
+        return stack
+
+    async def _create(self, stack: Stack) -> None:
+        """CREATE; on failure or timeout, ROLLBACK unless disable_rollback."""
+        if (stack.action, stack.status) != (Action.CREATE, Status.IN_PROGRESS):  # store_new recorded it
+            await self.repo.state_set(stack, Action.CREATE, Status.IN_PROGRESS, started(Action.CREATE))
+        reason = await self.walk.run(
+            stack,
+            Action.CREATE,
+            lambda name: stack.resources[name].create(),
+            timeout=stack.timeout_seconds,
+        )
+        if reason is None:
+            await self.repo.state_set(stack, Action.CREATE, Status.COMPLETE, completed(Action.CREATE))
+            return
+        await self.repo.state_set(stack, Action.CREATE, Status.FAILED, reason)
+        if not stack.options.disable_rollback:
+            await self._rollback(stack)
+
+    async def _rollback(self, stack: Stack) -> None:
+        await self.repo.state_set(stack, Action.ROLLBACK, Status.IN_PROGRESS, started(Action.ROLLBACK))
+        reason = await self._delete_resources(stack, Action.ROLLBACK)
+        if reason is None:
+            await self.repo.state_set(stack, Action.ROLLBACK, Status.COMPLETE, completed(Action.ROLLBACK))
+        else:
+            await self.repo.state_set(stack, Action.ROLLBACK, Status.FAILED, reason)
+
+    # --- delete ------------------------------------------------------------------------
+
+    async def delete(self, ctxt: RequestContext, record: StackRecord) -> None:
+        """Start DELETE; an action still running (here or on a live engine) is cancelled first."""
+        if not await self.runner.cancel(record.id, cancelled_for_delete(record.action)):
+            holder = await self.runner.lock.holder(ctxt, record.id)
+            if holder and holder != self.engine_id and await self.is_alive(holder):
+                await self.stop_remote(ctxt, holder, record.id)
+        # Load after the cancel: the load must see every resource the create started.
+        stack = await self.repo.load_by_id(ctxt, record.id)
+        await self._start_delete(stack)
+
+    async def _start_delete(self, stack: Stack) -> None:
+        async def begin() -> None:
+            # Recorded before delete_stack returns, so callers see DELETE_IN_PROGRESS at once.
+            await self.repo.state_set(stack, Action.DELETE, Status.IN_PROGRESS, started(Action.DELETE))
+
+        await self.runner.start_with_lock(
+            self.job(stack, Action.DELETE, lambda: self._delete(stack)), prepare=begin
+        )
+
+    async def _delete(self, stack: Stack) -> None:
+        """DELETE every resource in reverse order, then soft-delete the stack."""
+        if (stack.action, stack.status) != (Action.DELETE, Status.IN_PROGRESS):
+            await self.repo.state_set(stack, Action.DELETE, Status.IN_PROGRESS, started(Action.DELETE))
+        reason = await self._delete_resources(stack, Action.DELETE)
+        if reason is not None:
+            await self.repo.state_set(stack, Action.DELETE, Status.FAILED, reason)
+            return
+        await self.repo.state_set(stack, Action.DELETE, Status.COMPLETE, completed(Action.DELETE))
+        await self.repo.soft_delete(stack)
+
+    async def _delete_resources(self, stack: Stack, action: str) -> str | None:
+        return await self.walk.run(
+            stack,
+            action,
+            lambda name: stack.resources[name].delete(),
+            reverse=True,
+            skip=lambda name: not stack.resources[name].created,
+        )
+
+    async def stop_here(self, record: StackRecord) -> bool:
+        """Cancel this engine's action on a stack (another engine is deleting it)."""
+        return await self.runner.cancel(record.id, cancelled_for_delete(record.action))
+
+    # --- nested stacks (for lifecycle.nested) ----------------------------------------------
+
+    async def create_child(
+        self,
+        parent: Stack,
+        resource_name: str,
+        template: dict[str, Any],
+        params: dict[str, Any],
+        files: dict[str, str],
+    ) -> str:
+        """Store a nested stack of ``parent`` and start creating it; its id."""
+        depth = parent.nested_depth + 1
+        if depth > self.settings.max_nested_stack_depth:
+            raise StackValidationFailed(
+                path=f"resources.{resource_name}",
+                reason=f"Recursion depth exceeds {self.settings.max_nested_stack_depth}.",
+            )
+        suffix = "".join(secrets.choice(_ALPHABET) for _ in range(12))
+        environment = {
+            "parameters": dict(params),
+            "resource_registry": dict(parent.environment.get("resource_registry") or {}),
+        }
+        child = await self.repo.build(
+            parent.ctxt,
+            f"{parent.name}-{resource_name}-{suffix}",
+            template,
+            environment,
+            {**parent.definition.files, **files},
+            options=StackOptions(disable_rollback=True),
+            owner_id=parent.id,
+            nested_depth=depth,
+            parent_resource_name=resource_name,
+            root=parent.root,
+        )
+        root = parent.root
+        limit = self.settings.max_resources_per_stack
+        if root.total_resources() + len(child.resources) > limit:
+            raise RequestLimitExceeded(
+                reason=f"the stack would have more than {limit} resources counting nested stacks "
+                "(max_resources_per_stack)"
+            )
+        await self.repo.store_new(child, self.engine_id)
+        root.nested_resource_count += len(child.resources)
+        parent.children.add(child.id)
+        await self.runner.start_locked(self.job(child, Action.CREATE, lambda: self._create(child)))
+        return child.id
+
+    async def delete_child(self, parent: Stack, child_id: str) -> None:
+        parent.children.add(child_id)
+        # Cancel first, then load: the load must see every resource the create started.
+        await self.runner.cancel(child_id, "Stack CREATE cancelled: its parent is being deleted")
+        child = await self.repo.load_by_id(parent.ctxt, child_id, root=parent.root)
+        await self.runner.start_with_lock(self.job(child, Action.DELETE, lambda: self._delete(child)))
+
+    async def child_outputs(self, parent: Stack, child_id: str) -> dict[str, Any]:
+        child = await self.repo.load_by_id(parent.ctxt, child_id, root=parent.root)
+        return {item["output_key"]: item.get("output_value") for item in await child.outputs()}
+
+    async def child_status(self, parent: Stack, child_id: str) -> tuple[str, str, str]:
+        record = await self.store.stack_get(parent.ctxt, child_id, show_deleted=True)
+        return record.action, record.status, record.status_reason or ""
+
+    # --- housekeeping ----------------------------------------------------------------------
+
+    async def reset_stale(self) -> int:
+        """Fail stacks left IN_PROGRESS by engines that are gone, and free their locks.
+
+        Runs at start and then periodically, so a live engine also cleans up
+        after a dead one. Each holder's liveness is asked once per pass.
+        """
+        admin = RequestContext.admin()
+        answers: dict[str, bool] = {}
+
+        async def alive(engine_id: str) -> bool:
+            if engine_id not in answers:
+                answers[engine_id] = await self.is_alive(engine_id)
+            return answers[engine_id]
+
+        count, marker = 0, None
+        while True:
+            page = await self.store.stack_get_all(
+                admin, filters={"status": Status.IN_PROGRESS}, show_nested=True, limit=_STALE_PAGE, marker=marker
+            )
+            for record in page:
+                if not self.runner.is_running(record.id) and await self._reset(record, alive):
+                    count += 1
+            if len(page) < _STALE_PAGE:
+                break
+            marker = page[-1].id
+        if count:
+            LOG.warning("marked %d stack(s) left IN_PROGRESS by a dead engine as FAILED", count)
+        return count
+
+    async def _reset(self, record: StackRecord, alive: Liveness) -> bool:
+        ctxt = RequestContext.admin(project_id=record.tenant)
+        if await self.runner.lock.take(ctxt, record.id, is_alive=alive) is not None:
+            return False  # a live engine holds it
+        try:
+            stack = await self.repo.load(ctxt, record)
+            reason = engine_down(record.action)
+            for resource in stack.resources.values():
+                if resource.status == Status.IN_PROGRESS:
+                    await resource.transition(resource.action, Status.FAILED, reason)
+            await self.repo.state_set(stack, record.action, Status.FAILED, reason)
+            return True
+        except EmberError as exc:
+            LOG.error("could not reset stack %s: %s", record.id, exc)
+            return False
+        finally:
+            await self.runner.lock.release(ctxt, record.id)

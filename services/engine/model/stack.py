@@ -1,0 +1,173 @@
+"""Stack: a template's resources brought to life in memory — definitions, rows, plugins, outputs.
+
+The model holds what a stack *is*: its definition (hot), its identity and
+options, its stored row and one ``StackResource`` per enabled resource.
+It does no I/O of its own: state changes go to the ``TransitionSink`` it is
+given, nested stacks to the ``ResourceHost`` made for it. Building one from
+a request or from the store is the persistence layer's job
+(``persistence.repository``); running an action over it is the lifecycle's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.engine.hot import StackDefinition
+from services.engine.hot.resolver import StackResolver
+from services.engine.hot.template import load_document
+from services.engine.model.protocols import TransitionSink
+from services.engine.model.resource import StackResource
+from services.engine.resources import Resource, ResourceHost, ResourceRegistry, provider_plugin
+from services.engine.states import Action, Status
+from services.engine.unresolved import UNRESOLVED
+from shared.context import RequestContext
+from shared.schemas.engine import StackIdentity
+from shared.schemas.store import StackRecord
+
+# Stack timeouts are given in minutes (Heat's timeout_mins).
+SECONDS_PER_MINUTE = 60.0
+
+
+@dataclass
+class StackOptions:
+    """What a stack's creator chooses beside the template (Heat's create_stack ``args``)."""
+
+    timeout_mins: int | None = None
+    disable_rollback: bool = True
+    tags: list[str] = field(default_factory=list)
+
+
+class EngineResolver(StackResolver):
+    """Answers get_resource / get_attr from the stack's live (or rebuilt) resources."""
+
+    def __init__(self, stack: Stack) -> None:
+        super().__init__(stack.definition.parameters, stack.definition.files)
+        self._stack = stack
+
+    def get_resource_reference(self, name: str) -> Any:
+        return self._stack.resources[name].reference_id()
+
+    def get_resource_attribute(self, name: str, attribute: str | None, path: Sequence[Any]) -> Any:
+        # The plugin walks the path itself: a group's "resource.0" or "attributes"
+        # only make sense together with what follows them.
+        return self._stack.resources[name].attribute(attribute, path)
+
+
+HostFactory = Callable[["Stack"], ResourceHost]
+
+
+class Stack:
+    def __init__(
+        self,
+        ctxt: RequestContext,
+        definition: StackDefinition,
+        *,
+        stack_id: str,
+        name: str,
+        environment: dict[str, Any],
+        registry: ResourceRegistry,
+        transitions: TransitionSink,
+        host_factory: HostFactory,
+        options: StackOptions | None = None,
+        owner_id: str | None = None,
+        nested_depth: int = 0,
+        parent_resource_name: str | None = None,
+        record: StackRecord | None = None,
+        root: Stack | None = None,
+    ) -> None:
+        self.ctxt = ctxt
+        self.definition = definition
+        self.id = stack_id
+        self.name = name
+        self.environment = environment
+        self.registry = registry
+        self.options = options or StackOptions()
+        self.owner_id = owner_id
+        self.nested_depth = nested_depth
+        self.parent_resource_name = parent_resource_name
+        self.record = record
+        self.root = root or self
+        self.nested_resource_count = 0  # on the root: resources of every nested stack below it
+        self.children: set[str] = set()
+        self.cancel_reason: str | None = None
+        self.transitions = transitions
+        self.host = host_factory(self)
+        self.resolver = EngineResolver(self)
+        self.resources: dict[str, StackResource] = {
+            name: StackResource(self, defn, self.plugin_class(name))
+            for name, defn in definition.resources.items()
+        }
+
+    def plugin_class(self, name: str) -> type[Resource]:
+        """The plugin of a resource of this definition: a registered type or a provider template."""
+        resolved = self.definition.resolve_type(name)
+        if resolved.is_provider_template:
+            body = load_document(resolved.template or "")
+            return provider_plugin(resolved.requested, body, resolved.template_name or "")
+        return self.registry.get_plugin(resolved.plugin_type or resolved.requested)
+
+    # --- identity and views ---------------------------------------------------------
+
+    def identifier(self) -> StackIdentity:
+        return {
+            "tenant": self.ctxt.project_id or "",
+            "stack_name": self.name,
+            "stack_id": self.id,
+            "path": "",
+        }
+
+    @property
+    def action(self) -> str:
+        return self.record.action if self.record else Action.INIT
+
+    @property
+    def status(self) -> str:
+        return self.record.status if self.record else Status.COMPLETE
+
+    @property
+    def timeout_seconds(self) -> float | None:
+        minutes = self.options.timeout_mins
+        return minutes * SECONDS_PER_MINUTE if minutes else None
+
+    def total_resources(self) -> int:
+        """This stack's resources plus those of every nested stack below it (on the root)."""
+        return len(self.resources) + self.nested_resource_count
+
+    def parameters_display(self) -> dict[str, str]:
+        return self.definition.parameters.as_strings(mask_hidden=True)
+
+    async def prepare_attributes(self, names: Iterable[str] | None = None) -> None:
+        """Let plugins whose attributes live elsewhere (nested stacks) refresh them."""
+        for name in names if names is not None else self.resources:
+            plugin = self.resources[name].plugin()
+            if plugin is not None:
+                await plugin.prepare_attributes()
+
+    async def prepare_dependencies(self, resource: StackResource) -> None:
+        await self.prepare_attributes(self.definition.dependencies.requires(resource.name))
+
+    async def outputs(self) -> list[dict[str, Any]]:
+        """Every output resolved; one that fails carries ``output_error`` instead of a value."""
+        referenced = {ref.resource for out in self.definition.outputs.values() for ref in out.references()}
+        await self.prepare_attributes(referenced & self.resources.keys())
+        values = self.definition.output_values(self.resolver)
+        for item in values:
+            if item.get("output_value") is UNRESOLVED:
+                item["output_value"] = None
+        return values
+
+    def resource_rows(self, resources: Iterable[StackResource]) -> list[dict[str, Any]]:
+        """New rows (INIT_COMPLETE) for resources that have none yet."""
+        return [
+            {
+                "name": r.name,
+                "type": r.type,
+                "action": Action.INIT,
+                "status": Status.COMPLETE,
+                "status_reason": "",
+                "depends_on": sorted(self.definition.dependencies.requires(r.name)),
+            }
+            for r in resources
+        ]

@@ -1,0 +1,1 @@
+"""Building, loading and storing stacks; every row write of the engine goes through here."""

@@ -1,0 +1,1 @@
+"""Scheduling, background actions and stack locks: knows stack ids, never a Stack."""
