@@ -268,6 +268,26 @@ class NotSupported(EmberError):
     msg_fmt = "{feature} is not supported."
 
 
+class ImmutableParameterModified(EmberError):
+    """A stack update changes a parameter declared ``immutable: true``."""
+
+    http_status = 400
+    msg_fmt = "The following parameters are immutable and may not be updated: {keys}"
+
+
+class ResourceActionRestricted(EmberError):
+    """The environment's ``restricted_actions`` forbid what an update would do to a resource."""
+
+    http_status = 400
+    msg_fmt = "{action} is restricted for resource {resource}."
+
+
+class PlanStale(Conflict):
+    """An update names a preview's plan, but the stack changed since that preview."""
+
+    msg_fmt = "The stack {stack_name} changed since plan {plan_id} was made; preview it again."
+
+
 class ResourceFailure(EmberError):
     """A resource action failed; the reason is what the stack reports."""
 

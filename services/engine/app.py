@@ -69,12 +69,14 @@ class EngineApp:
         except EmberError:
             return False
 
-    async def stop_remote(self, ctxt: RequestContext, engine_id: str, stack_id: str) -> None:
+    async def stop_remote(self, ctxt: RequestContext, engine_id: str, stack_id: str, reason: str) -> None:
         """Ask the engine running a stack's action to cancel it, and wait for it to finish."""
         assert self.transport is not None
         target = Target(topic=self.topic, server=engine_id, version=API_VERSION)
         try:
-            await RPCClient(self.transport, target, timeout=25).call(ctxt, "stop_stack", stack_id=stack_id)
+            await RPCClient(self.transport, target, timeout=25).call(
+                ctxt, "stop_stack", stack_id=stack_id, reason=reason
+            )
         except EmberError as exc:
             LOG.warning("engine %s did not stop stack %s: %s", engine_id, stack_id, exc)
 

@@ -173,6 +173,11 @@ class Resource(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     rsrc_metadata: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     depends_on: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    # Stack update (migration 0002): the row this one replaces / is replaced by, and the
+    # template (generation) it was last written for.
+    replaces: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    replaced_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    current_template_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
 

@@ -65,6 +65,73 @@ class EngineClient:
         )
         return result
 
+    async def update_stack(
+        self,
+        ctxt: RequestContext,
+        stack_identity: dict[str, Any],
+        template: dict[str, Any] | str | None,
+        params: dict[str, Any] | None = None,
+        files: dict[str, str] | None = None,
+        args: dict[str, Any] | None = None,
+        environment_files: list[str] | None = None,
+    ) -> dict[str, str]:
+        """Check and plan an update, start it, return the stack's identity at once.
+
+        ``args`` as for create, plus ``existing`` (PATCH: keep the stored template, files and
+        environment and merge these in) and ``clear_parameters``.
+        """
+        result: dict[str, str] = await self._call(
+            ctxt,
+            "update_stack",
+            "1.36",
+            stack_identity=stack_identity,
+            template=template,
+            params=params or {},
+            files=files or {},
+            args=args or {},
+            environment_files=environment_files,
+            files_container=None,
+            template_id=None,
+        )
+        return result
+
+    async def preview_update_stack(
+        self,
+        ctxt: RequestContext,
+        stack_identity: dict[str, Any],
+        template: dict[str, Any] | str | None,
+        params: dict[str, Any] | None = None,
+        files: dict[str, str] | None = None,
+        args: dict[str, Any] | None = None,
+        environment_files: list[str] | None = None,
+    ) -> dict[str, list[dict[str, Any]]]:
+        """What ``update_stack`` would do: resources by ``added``/``deleted``/``replaced``/``updated``/``unchanged``."""
+        result: dict[str, list[dict[str, Any]]] = await self._call(
+            ctxt,
+            "preview_update_stack",
+            "1.36",
+            stack_identity=stack_identity,
+            template=template,
+            params=params or {},
+            files=files or {},
+            args=args or {},
+            environment_files=environment_files,
+            files_container=None,
+        )
+        return result
+
+    async def stack_cancel_update(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any], cancel_with_rollback: bool = True
+    ) -> None:
+        """Cancel a running update (rolling it back), or without rollback also a create."""
+        await self._call(
+            ctxt,
+            "stack_cancel_update",
+            "1.14",
+            stack_identity=stack_identity,
+            cancel_with_rollback=cancel_with_rollback,
+        )
+
     async def validate_template(
         self,
         ctxt: RequestContext,

@@ -221,6 +221,9 @@ class ResourceValues(_Values):
     data: JsonObject | None = None
     rsrc_metadata: JsonObject | None = None
     depends_on: Annotated[list[Name], Field(max_length=MAX_BULK)] | None = None
+    replaces: int | None = None
+    replaced_by: int | None = None
+    current_template_id: int | None = None
 
 
 class ResourceCreate(ResourceValues):
@@ -243,6 +246,9 @@ class ResourceRecord(_Record):
     data: dict[str, Any] = Field(default_factory=dict)
     rsrc_metadata: dict[str, Any] = Field(default_factory=dict)
     depends_on: list[str] = Field(default_factory=list)
+    replaces: int | None = None
+    replaced_by: int | None = None
+    current_template_id: int | None = None
     created_at: datetime
     updated_at: datetime | None = None
 

@@ -16,16 +16,13 @@ import uuid
 from typing import Any
 
 from services.engine.endpoints import formatting
-from services.engine.endpoints.queries import StackQueries
-from services.engine.hot.environment import Environment
+from services.engine.endpoints.arguments import merge_environment, stack_options
+from services.engine.endpoints.updates import StackUpdates
 from services.engine.hot.validate import validate_template
-from services.engine.lifecycle.ops import StackOps
-from services.engine.model.stack import StackOptions
 from shared.context import RequestContext
 from shared.exceptions import (
     BadRequest,
     EmberError,
-    InvalidTemplate,
     NotFound,
     NotSupported,
     StackNotFound,
@@ -49,13 +46,8 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-class EngineService(StackQueries):
+class EngineService(StackUpdates):
     target = Target(version=API_VERSION)
-
-    def __init__(self, ops: StackOps) -> None:
-        super().__init__(ops.repo)
-        self.ops = ops
-        self.settings = ops.settings
 
     # --- liveness ----------------------------------------------------------------
 
@@ -65,32 +57,15 @@ class EngineService(StackQueries):
         return True
 
     @expose
-    async def stop_stack(self, ctxt: RequestContext, stack_id: str) -> bool:
-        """Cancel this engine's running action on a stack (another engine is deleting it).
+    async def stop_stack(self, ctxt: RequestContext, stack_id: str, reason: str | None = None) -> bool:
+        """Cancel this engine's running action on a stack (another engine deletes or cancels it).
 
         The stack must be visible to the caller: no tenant can stop another's.
         """
         record = await self._get_record(ctxt, {"stack_id": stack_id})
-        return await self.ops.stop_here(record)
+        return await self.ops.stop_here(record, reason[:200] if isinstance(reason, str) else None)
 
     # --- create / validate ---------------------------------------------------------
-
-    def _environment(
-        self, params: Any, files: dict[str, str], environment_files: list[str] | None
-    ) -> dict[str, Any]:
-        if params is not None and not isinstance(params, dict):
-            raise BadRequest(reason="params must be an environment (a map)")
-        layers: list[Any] = []
-        for name in environment_files or []:
-            if name not in files:
-                raise InvalidTemplate(reason=f'Could not fetch environment file "{name}": it is not in files')
-            layers.append(files[name])
-        env = dict(params or {})
-        if env.get("event_sinks"):
-            LOG.warning("event_sinks in the environment are ignored")
-        env.pop("event_sinks", None)
-        layers.append(env)
-        return Environment.merge(layers).to_dict() if layers else {}
 
     @expose
     async def create_stack(
@@ -125,8 +100,8 @@ class EngineService(StackQueries):
                 "must start with alpha and must be 255 characters or less."
             )
         files = dict(files or {})
-        options = _stack_options(args or {})
-        environment = self._environment(params, files, environment_files)
+        options = stack_options(args or {})
+        environment = merge_environment({}, params, files, environment_files)
         stack = await self.ops.create(ctxt, stack_name, template, environment, files, options)
         return stack.identifier()
 
@@ -145,7 +120,7 @@ class EngineService(StackQueries):
         if files_container:
             raise NotSupported(feature="files_container (Swift) for templates and files")
         files = dict(files or {})
-        environment = self._environment(params, files, environment_files)
+        environment = merge_environment({}, params, files, environment_files)
         try:
             return validate_template(
                 template,
@@ -190,29 +165,3 @@ class EngineService(StackQueries):
         """Start DELETE; a create still running (here or on a live engine) is cancelled first."""
         record = await self._get_record(ctxt, stack_identity, show_deleted=False)
         await self.ops.delete(ctxt, record)
-
-
-def _stack_options(args: dict[str, Any]) -> StackOptions:
-    """timeout_mins, disable_rollback and tags from create_stack's ``args``, checked."""
-    options = StackOptions()
-    timeout = args.get("timeout_mins")
-    if timeout not in (None, ""):
-        try:
-            options.timeout_mins = int(timeout)
-        except (TypeError, ValueError):
-            raise StackValidationFailed(path="timeout_mins", reason=f"{timeout!r} is not a number") from None
-        if options.timeout_mins <= 0:
-            raise StackValidationFailed(path="timeout_mins", reason="must be a positive number of minutes")
-    rollback = args.get("disable_rollback", True)
-    if isinstance(rollback, str):
-        rollback = rollback.strip().lower() in ("true", "1", "yes", "on")
-    options.disable_rollback = bool(rollback)
-    tags = args.get("tags")
-    if isinstance(tags, str):
-        tags = [t.strip() for t in tags.split(",") if t.strip()]
-    if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
-        raise StackValidationFailed(
-            path="tags", reason="must be a list of strings or a comma-separated string"
-        )
-    options.tags = list(tags or [])
-    return options

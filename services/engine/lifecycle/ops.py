@@ -16,6 +16,7 @@ import string
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from services.engine.hot.dependencies import DependencyGraph
 from services.engine.lifecycle.actions import ActionWalk
 from services.engine.model.stack import Stack, StackOptions
 from services.engine.persistence.repository import StackRepository
@@ -29,7 +30,7 @@ from shared.schemas.store import StackRecord
 
 LOG = logging.getLogger(__name__)
 
-StopRemote = Callable[[RequestContext, str, str], Awaitable[None]]
+StopRemote = Callable[[RequestContext, str, str, str], Awaitable[None]]
 
 _ALPHABET = string.ascii_lowercase + string.digits
 _STALE_PAGE = 200
@@ -122,10 +123,7 @@ class StackOps:
 
     async def delete(self, ctxt: RequestContext, record: StackRecord) -> None:
         """Start DELETE; an action still running (here or on a live engine) is cancelled first."""
-        if not await self.runner.cancel(record.id, cancelled_for_delete(record.action)):
-            holder = await self.runner.lock.holder(ctxt, record.id)
-            if holder and holder != self.engine_id and await self.is_alive(holder):
-                await self.stop_remote(ctxt, holder, record.id)
+        await self.stop_anywhere(ctxt, record, cancelled_for_delete(record.action))
         # Load after the cancel: the load must see every resource the create started.
         stack = await self.repo.load_by_id(ctxt, record.id)
         await self._start_delete(stack)
@@ -151,17 +149,31 @@ class StackOps:
         await self.repo.soft_delete(stack)
 
     async def _delete_resources(self, stack: Stack, action: str) -> str | None:
-        return await self.walk.run(
+        reason = await self.walk.run(
             stack,
             action,
             lambda name: stack.resources[name].delete(),
             reverse=True,
             skip=lambda name: not stack.resources[name].created,
         )
+        if reason is None and stack.spare:
+            # Rows an unfinished update left beside the ones that stand for their names.
+            spare = {f"{res.name}\x00row{id(res)}": res for res in stack.spare if res.created}
+            reason = await self.walk.run(
+                stack, action, lambda node: spare[node].delete(), graph=DependencyGraph(dict.fromkeys(spare, ()))
+            )
+        return reason
 
-    async def stop_here(self, record: StackRecord) -> bool:
-        """Cancel this engine's action on a stack (another engine is deleting it)."""
-        return await self.runner.cancel(record.id, cancelled_for_delete(record.action))
+    async def stop_here(self, record: StackRecord, reason: str | None = None) -> bool:
+        """Cancel this engine's action on a stack (another engine is deleting it, or cancels it)."""
+        return await self.runner.cancel(record.id, reason or cancelled_for_delete(record.action))
+
+    async def stop_anywhere(self, ctxt: RequestContext, record: StackRecord, reason: str) -> None:
+        """Cancel a stack's running action, on this engine or on the live engine that holds its lock."""
+        if not await self.runner.cancel(record.id, reason):
+            holder = await self.runner.lock.holder(ctxt, record.id)
+            if holder and holder != self.engine_id and await self.is_alive(holder):
+                await self.stop_remote(ctxt, holder, record.id, reason)
 
     # --- nested stacks (for lifecycle.nested) ----------------------------------------------
 

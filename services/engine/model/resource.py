@@ -109,6 +109,10 @@ class StackResource:
             return None
         return self._plugin
 
+    def forget_plugin(self) -> None:
+        """Drop the live plugin: the row changed under it (a replacement row was attached)."""
+        self._plugin = None
+
     def reference_id(self) -> str:
         plugin = self.plugin()
         return plugin.get_reference_id() if plugin is not None else self.name
@@ -193,6 +197,32 @@ class StackResource:
         # this one in a batch; the stack drains the writer before it reports.
         self.transition_behind(
             Action.CREATE,
+            Status.COMPLETE,
+            "state changed",
+            physical_resource_id=plugin.resource_id,
+            properties_data=plain_json(plugin.properties),
+            data=plugin.data,
+        )
+
+    async def update(self, plugin: Resource, new_properties: dict[str, Any], prop_diff: dict[str, Any]) -> None:
+        """Update in place (``handle_update`` with the changed properties); raises ResourceFailure."""
+        self._plugin = plugin
+        try:
+            await self._start(Action.UPDATE)
+            token = await plugin.handle_update(new_properties, prop_diff)
+            plugin.properties = new_properties
+            await self._poll(plugin.check_update_complete, token)
+        except asyncio.CancelledError:
+            await self._mark_failed(Action.UPDATE, self.stack.cancel_reason or "UPDATE aborted")
+            raise
+        except Exception as exc:
+            if not isinstance(exc, EmberError):
+                LOG.exception("resource %s failed to update", self.name)
+            reason = self._failure_reason(exc)
+            await self._mark_failed(Action.UPDATE, reason)
+            raise ResourceFailure(reason) from exc
+        self.transition_behind(
+            Action.UPDATE,
             Status.COMPLETE,
             "state changed",
             physical_resource_id=plugin.resource_id,

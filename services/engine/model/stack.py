@@ -14,20 +14,29 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.engine.hot import StackDefinition
+from services.engine.hot import ResourceDefinition, StackDefinition
 from services.engine.hot.resolver import StackResolver
 from services.engine.hot.template import load_document
 from services.engine.model.protocols import TransitionSink
 from services.engine.model.resource import StackResource
-from services.engine.resources import Resource, ResourceHost, ResourceRegistry, provider_plugin
+from services.engine.resources import Resource, ResourceHost, ResourceRegistry, orphan_plugin, provider_plugin
 from services.engine.states import Action, Status
 from services.engine.unresolved import UNRESOLVED
 from shared.context import RequestContext
+from shared.exceptions import EmberError
 from shared.schemas.engine import StackIdentity
-from shared.schemas.store import StackRecord
+from shared.schemas.store import ResourceRecord, StackRecord
 
 # Stack timeouts are given in minutes (Heat's timeout_mins).
 SECONDS_PER_MINUTE = 60.0
+
+
+@dataclass
+class CancelNote:
+    """Why a stack's running action is being cancelled; shared by every Stack object of that action
+    (an update walks a stack built for its target while the job holds the one it started from)."""
+
+    reason: str | None = None
 
 
 @dataclass
@@ -37,6 +46,10 @@ class StackOptions:
     timeout_mins: int | None = None
     disable_rollback: bool = True
     tags: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_record(cls, record: StackRecord) -> StackOptions:
+        return cls(timeout_mins=record.timeout, disable_rollback=record.disable_rollback, tags=list(record.tags))
 
 
 class EngineResolver(StackResolver):
@@ -53,6 +66,27 @@ class EngineResolver(StackResolver):
         # The plugin walks the path itself: a group's "resource.0" or "attributes"
         # only make sense together with what follows them.
         return self._stack.resources[name].attribute(attribute, path)
+
+
+class PlanResolver(EngineResolver):
+    """For a plan made before anything runs: a resource not created yet, or one the plan will
+    replace (``unknown``), has no value to give yet."""
+
+    def __init__(self, stack: Stack, unknown: Callable[[str], bool]) -> None:
+        super().__init__(stack)
+        self._unknown = unknown
+
+    def get_resource_reference(self, name: str) -> Any:
+        if self._unknown(name) or self._stack.resources[name].plugin() is None:
+            return UNRESOLVED
+        return super().get_resource_reference(name)
+
+    def get_resource_attribute(self, name: str, attribute: str | None, path: Sequence[Any]) -> Any:
+        resource = self._stack.resources[name]
+        if self._unknown(name) or resource.plugin() is None:
+            resource.plugin_class.validate_attribute(name, attribute or "show")
+            return UNRESOLVED
+        return super().get_resource_attribute(name, attribute, path)
 
 
 HostFactory = Callable[["Stack"], ResourceHost]
@@ -76,6 +110,7 @@ class Stack:
         parent_resource_name: str | None = None,
         record: StackRecord | None = None,
         root: Stack | None = None,
+        cancel_note: CancelNote | None = None,
     ) -> None:
         self.ctxt = ctxt
         self.definition = definition
@@ -91,7 +126,7 @@ class Stack:
         self.root = root or self
         self.nested_resource_count = 0  # on the root: resources of every nested stack below it
         self.children: set[str] = set()
-        self.cancel_reason: str | None = None
+        self.cancel_note = cancel_note or CancelNote()
         self.transitions = transitions
         self.host = host_factory(self)
         self.resolver = EngineResolver(self)
@@ -99,10 +134,22 @@ class Stack:
             name: StackResource(self, defn, self.plugin_class(name))
             for name, defn in definition.resources.items()
         }
+        #: Rows the definition does not account for: the other half of a replacement, or a
+        #: resource an update removed, left by an update that did not finish. Deleted by the
+        #: next update, rollback or delete.
+        self.spare: list[StackResource] = []
 
-    def plugin_class(self, name: str) -> type[Resource]:
-        """The plugin of a resource of this definition: a registered type or a provider template."""
-        resolved = self.definition.resolve_type(name)
+    @property
+    def cancel_reason(self) -> str | None:
+        return self.cancel_note.reason
+
+    @cancel_reason.setter
+    def cancel_reason(self, reason: str | None) -> None:
+        self.cancel_note.reason = reason
+
+    def plugin_class(self, name: str, definition: StackDefinition | None = None) -> type[Resource]:
+        """The plugin of a resource of this (or another) definition: a registered type or a provider template."""
+        resolved = (definition or self.definition).resolve_type(name)
         if resolved.is_provider_template:
             body = load_document(resolved.template or "")
             return provider_plugin(resolved.requested, body, resolved.template_name or "")
@@ -157,6 +204,19 @@ class Stack:
             if item.get("output_value") is UNRESOLVED:
                 item["output_value"] = None
         return values
+
+    def spare_resource(self, row: ResourceRecord, other: StackDefinition | None = None) -> StackResource:
+        """A StackResource for a row outside the definition (see ``spare``), able to delete itself."""
+        for definition in (self.definition, other):
+            if definition is not None and row.name in definition.resources:
+                defn = definition.resources[row.name]
+                if defn.type == row.type:
+                    return StackResource(self, defn, self.plugin_class(row.name, definition), row)
+        try:
+            plugin: type[Resource] = self.registry.get_plugin(row.type)
+        except EmberError:
+            plugin = orphan_plugin(row.type)
+        return StackResource(self, ResourceDefinition(name=row.name, type=row.type), plugin, row)
 
     def resource_rows(self, resources: Iterable[StackResource]) -> list[dict[str, Any]]:
         """New rows (INIT_COMPLETE) for resources that have none yet."""

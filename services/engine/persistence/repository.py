@@ -17,20 +17,49 @@ from typing import Any
 
 from services.engine.hot import StackDefinition
 from services.engine.hot.stack import load_stack_definition_async
-from services.engine.model.stack import HostFactory, Stack, StackOptions
+from services.engine.model.resource import StackResource
+from services.engine.model.stack import CancelNote, HostFactory, Stack, StackOptions
 from services.engine.persistence.transitions import TransitionWriter
 from services.engine.resources import ResourceHost, ResourceRegistry
 from services.engine.states import STACK_RESOURCE_TYPE, Action, Status, started
 from shared.clients.store import StoreClient
 from shared.config import EngineSettings
 from shared.context import RequestContext
-from shared.schemas.store import StackRecord
+from shared.schemas.store import ResourceRecord, StackRecord
 
 LOG = logging.getLogger(__name__)
 
 # A stored template was checked when it was stored; loading it again must not
 # fail on limits that were lowered since.
 _STORED_MAX_SIZE = 1 << 24
+
+
+def is_live(row: ResourceRecord) -> bool:
+    """Whether a row may still stand for something (anything but DELETE_COMPLETE)."""
+    return not (row.action == Action.DELETE and row.status == Status.COMPLETE)
+
+
+def choose_rows(
+    rows: list[ResourceRecord], prefer_oldest: bool = False
+) -> tuple[dict[str, ResourceRecord], list[ResourceRecord]]:
+    """The row that stands for each name, and the rest.
+
+    A name has two live rows only while an update replaces it (or after one
+    that did not finish): the newest is the replacement, the oldest what it
+    replaces. A name with no live row keeps its newest one (a deleted stack
+    still shows its resources as DELETE_COMPLETE).
+    """
+    by_name: dict[str, list[ResourceRecord]] = {}
+    for row in sorted(rows, key=lambda r: r.id):
+        by_name.setdefault(row.name, []).append(row)
+    chosen: dict[str, ResourceRecord] = {}
+    spare: list[ResourceRecord] = []
+    for name, group in by_name.items():
+        live = [row for row in group if is_live(row)]
+        pick = (live[0] if prefer_oldest else live[-1]) if live else group[-1]
+        chosen[name] = pick
+        spare.extend(row for row in group if row is not pick)
+    return chosen, spare
 
 
 def _no_host(stack: Stack) -> ResourceHost:
@@ -45,12 +74,18 @@ class StackRepository:
         #: Makes the plugins' host for a stack; set by the composition root (it needs the lifecycle).
         self.host_factory: HostFactory = _no_host
 
-    def _stack(self, ctxt: RequestContext, definition: StackDefinition, **kwargs: Any) -> Stack:
+    def _stack(
+        self,
+        ctxt: RequestContext,
+        definition: StackDefinition,
+        transitions: TransitionWriter | None = None,
+        **kwargs: Any,
+    ) -> Stack:
         return Stack(
             ctxt,
             definition,
             registry=self.registry,
-            transitions=TransitionWriter(self.store, ctxt),
+            transitions=transitions or TransitionWriter(self.store, ctxt),
             host_factory=self.host_factory,
             **kwargs,
         )
@@ -110,9 +145,53 @@ class StackRepository:
             root=root,
         )
 
-    async def load(self, ctxt: RequestContext, record: StackRecord, root: Stack | None = None) -> Stack:
-        """The stack a row describes, with its resources' rows."""
-        raw = await self.store.raw_template_get(ctxt, record.raw_template_id)
+    async def load(
+        self,
+        ctxt: RequestContext,
+        record: StackRecord,
+        root: Stack | None = None,
+        *,
+        prefer_oldest: bool = False,
+        other: StackDefinition | None = None,
+        template_id: int | None = None,
+        cancel_note: CancelNote | None = None,
+    ) -> Stack:
+        """The stack a row describes, with its resources' rows (see ``choose_rows``).
+
+        ``prefer_oldest`` picks, for a name with two live rows, the one an unfinished
+        update was replacing (a rollback restores it); ``other`` is a definition that
+        may know the spare rows (the template the stack is being moved to or from);
+        ``template_id`` loads another of the stack's templates than its current one.
+        """
+        definition, environment = await self.load_definition(ctxt, record, template_id)
+        stack = self._stack(
+            ctxt,
+            definition,
+            stack_id=record.id,
+            name=record.name,
+            environment=environment,
+            options=StackOptions.from_record(record),
+            cancel_note=cancel_note,
+            owner_id=record.owner_id,
+            nested_depth=record.nested_depth,
+            parent_resource_name=record.parent_resource_name,
+            record=record,
+            root=root,
+        )
+        chosen, spare = choose_rows(await self.store.resource_get_all_by_stack(ctxt, record.id), prefer_oldest)
+        for name, row in chosen.items():
+            if name in stack.resources and stack.resources[name].type == row.type:
+                stack.resources[name].record = row
+            else:
+                spare.append(row)
+        stack.spare = [stack.spare_resource(row, other) for row in spare if is_live(row)]
+        return stack
+
+    async def load_definition(
+        self, ctxt: RequestContext, record: StackRecord, template_id: int | None = None
+    ) -> tuple[StackDefinition, dict[str, Any]]:
+        """One of the stack's stored templates (default: its current one), parsed; and its environment."""
+        raw = await self.store.raw_template_get(ctxt, template_id or record.raw_template_id)
         definition = await load_stack_definition_async(
             raw.template,
             raw.environment,
@@ -124,25 +203,51 @@ class StackRepository:
             max_size=max(self.settings.max_template_size, _STORED_MAX_SIZE),
             max_resources=-1,
         )
-        stack = self._stack(
-            ctxt,
+        return definition, raw.environment
+
+    def retarget(
+        self, current: Stack, definition: StackDefinition, environment: dict[str, Any], options: StackOptions
+    ) -> Stack:
+        """The stack ``current`` is to become: same identity, transitions and cancel note, the new
+        definition; each resource of both (same type) starts from the row that stands for it now."""
+        target = Stack(
+            current.ctxt,
             definition,
-            stack_id=record.id,
-            name=record.name,
-            environment=raw.environment,
-            options=StackOptions(
-                timeout_mins=record.timeout, disable_rollback=record.disable_rollback, tags=record.tags
-            ),
-            owner_id=record.owner_id,
-            nested_depth=record.nested_depth,
-            parent_resource_name=record.parent_resource_name,
-            record=record,
-            root=root,
+            stack_id=current.id,
+            name=current.name,
+            environment=environment,
+            registry=self.registry,
+            transitions=current.transitions,
+            host_factory=self.host_factory,
+            options=options,
+            owner_id=current.owner_id,
+            nested_depth=current.nested_depth,
+            parent_resource_name=current.parent_resource_name,
+            record=current.record,
+            root=current.root if current.root is not current else None,
+            cancel_note=current.cancel_note,
         )
-        for row in await self.store.resource_get_all_by_stack(ctxt, record.id):
-            if row.name in stack.resources:
-                stack.resources[row.name].record = row
-        return stack
+        target.children = current.children
+        for name, res in target.resources.items():
+            old = current.resources.get(name)
+            if old is not None and old.record is not None and old.type == res.type:
+                res.record = old.record
+        return target
+
+    async def create_replacement(self, stack: Stack, resource: StackResource, replaces: int) -> ResourceRecord:
+        """A new row for a resource that replaces the row ``replaces`` (which stays until deleted)."""
+        values = stack.resource_rows([resource])[0] | {
+            "replaces": replaces,
+            "current_template_id": stack.record.raw_template_id if stack.record else None,
+        }
+        row = (await self.store.resource_create_many(stack.ctxt, stack.id, [values]))[0]
+        await stack.transitions.update(replaces, {"replaced_by": row.id})
+        return row
+
+    async def remove_rows(self, stack: Stack, resource_ids: list[int]) -> None:
+        """Remove the rows of resources an update deleted (their events stay)."""
+        for resource_id in resource_ids:
+            await self.store.resource_delete(stack.ctxt, resource_id)
 
     async def load_by_id(self, ctxt: RequestContext, stack_id: str, root: Stack | None = None) -> Stack:
         return await self.load(ctxt, await self.store.stack_get(ctxt, stack_id), root=root)

@@ -11,7 +11,7 @@ from .attributes import Attribute
 from .base import Resource, ResourceHost
 from .constraints import AllowedPattern, AllowedValues, Length, Range
 from .properties import UNRESOLVED, Property, Unresolved, is_unresolved, validate_properties
-from .provider import TemplateResource, provider_plugin
+from .provider import TemplateResource, orphan_plugin, provider_plugin
 from .registry import ENTRY_POINT_GROUP, ResourceRegistry, default_registry, new_registry
 from .support import SupportStatus
 
@@ -33,6 +33,7 @@ __all__ = [
     "default_registry",
     "is_unresolved",
     "new_registry",
+    "orphan_plugin",
     "provider_plugin",
     "validate_properties",
 ]

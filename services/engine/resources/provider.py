@@ -156,3 +156,18 @@ def _constraint(path: str, body: Any) -> Constraint | None:
     if isinstance(body.get("allowed_pattern"), str):
         return AllowedPattern(pattern=body["allowed_pattern"], description=desc)
     return None  # modulo, custom_constraint: checked by the child stack's parameters
+
+
+def orphan_plugin(type_name: str) -> type[TemplateResource]:
+    """A plugin for a stored row of a provider type no template in reach defines any more.
+
+    It takes whatever properties the row has and can do one thing: delete
+    the nested stack the row names (a resource left behind by an update
+    that an engine did not finish).
+    """
+    namespace: dict[str, Any] = {
+        "type_name": type_name,
+        "description": f"{type_name} (its template is gone: it can only be deleted)",
+        "accepts_any_properties": True,
+    }
+    return type(f"Orphan_{abs(hash(type_name))}", (TemplateResource,), namespace)

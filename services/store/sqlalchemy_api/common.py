@@ -198,6 +198,9 @@ RESOURCE_DEFAULTS: dict[str, Any] = {
     "data": {},
     "rsrc_metadata": {},
     "depends_on": [],
+    "replaces": None,
+    "replaced_by": None,
+    "current_template_id": None,
 }
 
 STACK_EVENT_TYPE = "OS::Heat::Stack"

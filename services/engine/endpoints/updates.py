@@ -1,0 +1,170 @@
+"""The RPC methods that change an existing stack: update, preview, cancel (Heat's names and arguments).
+
+``update_stack`` answers as soon as the update is checked, planned and its
+UPDATE_IN_PROGRESS stored; the walk runs in the background under the stack
+lock. ``preview_update_stack`` runs exactly the same checks and plan and
+changes nothing (no lock, no row). PATCH semantics are ``args["existing"]``:
+the stored template, files and environment are kept and the request's are
+merged in, ``clear_parameters`` resetting named ones to their defaults.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from services.engine.endpoints import formatting
+from services.engine.endpoints.arguments import merge_environment, stack_options
+from services.engine.endpoints.queries import StackQueries
+from services.engine.lifecycle.ops import StackOps
+from services.engine.lifecycle.plan import Change
+from services.engine.lifecycle.update import StackUpdater, UpdateRequest
+from services.engine.model.stack import StackOptions
+from services.engine.states import Action, Status
+from shared.context import RequestContext
+from shared.exceptions import BadRequest, NotSupported, StackValidationFailed
+from shared.rpc import expose
+from shared.schemas.engine import StackIdentity
+from shared.schemas.store import StackRecord
+
+LOG = logging.getLogger(__name__)
+
+
+class StackUpdates(StackQueries):
+    def __init__(self, ops: StackOps) -> None:
+        super().__init__(ops.repo)
+        self.ops = ops
+        self.settings = ops.settings
+        self.updater = StackUpdater(ops)
+
+    async def _update_request(
+        self,
+        ctxt: RequestContext,
+        record: StackRecord,
+        template: dict[str, Any] | str | None,
+        params: dict[str, Any] | None,
+        files: dict[str, str] | None,
+        args: dict[str, Any] | None,
+        environment_files: list[str] | None,
+    ) -> UpdateRequest:
+        args = dict(args or {})
+        if args.get("template_id") is not None:
+            raise NotSupported(feature="updating a stack from a stored template_id")
+        existing = _flag(args.get("existing"))
+        files = dict(files or {})
+        base_env: dict[str, Any] = {}
+        if existing:
+            raw = await self.store.raw_template_get(ctxt, record.raw_template_id)
+            template = template or raw.template
+            files = {**raw.files, **files}
+            base_env = raw.environment
+        if not template:
+            raise StackValidationFailed(path="template", reason="an update needs a template (or existing=True)")
+        clear = args.get("clear_parameters") or []
+        if not isinstance(clear, list) or not all(isinstance(c, str) for c in clear):
+            raise BadRequest(reason="clear_parameters must be a list of parameter names")
+        environment = merge_environment(base_env, params, files, environment_files, clear)
+        options = _update_options(record, args)
+        return await self.updater.prepare(ctxt, record, template, environment, files, options)
+
+    @expose
+    async def update_stack(
+        self,
+        ctxt: RequestContext,
+        stack_identity: dict[str, Any],
+        template: dict[str, Any] | str | None = None,
+        params: dict[str, Any] | None = None,
+        files: dict[str, str] | None = None,
+        args: dict[str, Any] | None = None,
+        environment_files: list[str] | None = None,
+        files_container: str | None = None,
+        template_id: int | None = None,
+    ) -> StackIdentity:
+        """Check and plan the update, store UPDATE_IN_PROGRESS and start it; the stack's identity."""
+        if files_container:
+            raise NotSupported(feature="files_container (Swift) for templates and files")
+        record = await self._get_record(ctxt, stack_identity, show_deleted=False)
+        request = await self._update_request(
+            ctxt, record, template, params, files, {**(args or {}), "template_id": template_id}, environment_files
+        )
+        await self.updater.start(request)
+        return formatting.identity(record)
+
+    @expose
+    async def preview_update_stack(
+        self,
+        ctxt: RequestContext,
+        stack_identity: dict[str, Any],
+        template: dict[str, Any] | str | None = None,
+        params: dict[str, Any] | None = None,
+        files: dict[str, str] | None = None,
+        args: dict[str, Any] | None = None,
+        environment_files: list[str] | None = None,
+        files_container: str | None = None,
+    ) -> dict[str, list[dict[str, Any]]]:
+        """What an update would do to each resource (Heat's keys); changes nothing, takes no lock."""
+        if files_container:
+            raise NotSupported(feature="files_container (Swift) for templates and files")
+        record = await self._get_record(ctxt, stack_identity, show_deleted=False)
+        request = await self._update_request(ctxt, record, template, params, files, args, environment_files)
+        return _preview(request)
+
+    @expose
+    async def stack_cancel_update(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any], cancel_with_rollback: bool = True
+    ) -> None:
+        """Stop a running update (or, without rollback, a create) and roll it back unless told not to."""
+        record = await self._get_record(ctxt, stack_identity, show_deleted=False)
+        state = (record.action, record.status)
+        allowed = {(Action.UPDATE, Status.IN_PROGRESS)}
+        if not cancel_with_rollback:
+            allowed.add((Action.CREATE, Status.IN_PROGRESS))
+        if state not in allowed:
+            what = "update" if cancel_with_rollback else "action"
+            raise NotSupported(feature=f"Cancelling {what} when stack is {record.action}_{record.status}")
+        reason = f"Stack {record.action} cancelled"
+        await self.ops.stop_anywhere(ctxt, record, reason)
+        if cancel_with_rollback:
+            holder = await self.repo.load_by_id(ctxt, record.id)
+            await self.ops.runner.start_with_lock(self.updater.start_rollback(holder))
+
+
+def _preview(request: UpdateRequest) -> dict[str, list[dict[str, Any]]]:
+    move = request.move
+    record = request.record
+    result: dict[str, list[dict[str, Any]]] = {kind.value: [] for kind in Change}
+    for name, kind in move.plan.changes.items():
+        res = move.existing.get(name) if kind != Change.CREATE else None
+        row = res.record if res is not None else None
+        type_name = move.target.resources[name].type if name in move.target.resources else (res.type if res else "")
+        item: dict[str, Any] = {
+            "resource_name": name,
+            "resource_identity": formatting.identity(record, f"/resources/{name}"),
+            "stack_identity": formatting.identity(record),
+            "stack_name": record.name,
+            "resource_type": type_name,
+            "physical_resource_id": (row.physical_resource_id if row else None) or "",
+            "resource_action": row.action if row else Action.INIT,
+            "resource_status": row.status if row else Status.COMPLETE,
+            "resource_status_reason": (row.status_reason if row else "") or "",
+            "required_by": [],
+        }
+        result[kind.value].append(item)
+    return result
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes", "on")
+    return bool(value)
+
+
+def _update_options(record: StackRecord, args: dict[str, Any]) -> StackOptions:
+    """The stack's options after the update: what ``args`` names, else what the stack has."""
+    current = StackOptions.from_record(record)
+    given = stack_options(args)
+    return StackOptions(
+        timeout_mins=given.timeout_mins if args.get("timeout_mins") not in (None, "") else current.timeout_mins,
+        disable_rollback=given.disable_rollback if "disable_rollback" in args else current.disable_rollback,
+        tags=given.tags if args.get("tags") is not None else current.tags,
+    )

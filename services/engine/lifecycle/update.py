@@ -1,0 +1,375 @@
+"""Stack update: move a stack to a new definition by running an update plan; rollback is the same move back.
+
+``StackUpdater.prepare`` checks everything before anything changes (the new
+template, immutable parameters, restricted actions, the plan itself) —
+preview is exactly that and no more. ``start`` then stores the new template
+and UPDATE_IN_PROGRESS under the stack lock and runs ``converge`` in the
+background, which reloads the stack and walks the combined graph of
+``plan.plan_update``:
+
+- a kept resource costs nothing (no event, no store call) while its
+  snippet, the parameters and everything it depends on are unchanged and
+  the stack was healthy; otherwise its new properties are resolved against
+  the live resources and keep / update in place / replace is decided again
+  with the real values;
+- a replacement gets a new row (``replaces`` the old one) and is created
+  while the old row stays; the old one is deleted by its old-side node
+  once its dependents have moved on, and its row removed at the end;
+- an added resource is created, a removed one deleted, then its row removed.
+
+A failed update with rollback on converges back to the previous template
+(``prev_raw_template_id``): loaded with ``prefer_oldest``, the rows an
+update was replacing stand for their names again, so a rollback keeps them
+and deletes the replacements instead of making third copies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.engine.hot import StackDefinition
+from services.engine.lifecycle.ops import StackOps
+from services.engine.lifecycle.plan import Change, Existing, UpdatePlan, Wanted, plan_update
+from services.engine.model.resource import StackResource
+from services.engine.model.stack import CancelNote, PlanResolver, Stack, StackOptions
+from services.engine.states import Action, Status, completed, started
+from shared.context import RequestContext
+from shared.exceptions import (
+    EmberError,
+    ImmutableParameterModified,
+    NotSupported,
+    ResourceActionRestricted,
+    ResourceFailure,
+)
+from shared.schemas.store import StackRecord
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class Move:
+    """A stack as its rows are, the stack it is to become, and the plan between them."""
+
+    current: Stack
+    target: Stack
+    plan: UpdatePlan
+    #: name -> the StackResource whose row stands for the name now.
+    existing: dict[str, StackResource]
+    #: plan node -> a spare row (deleted by that node).
+    spare: dict[str, StackResource] = field(default_factory=dict)
+
+
+@dataclass
+class UpdateRequest:
+    """A checked update, ready to start (or to show, for a preview)."""
+
+    move: Move
+    raw_template: dict[str, Any]
+    record: StackRecord
+
+
+class StackUpdater:
+    def __init__(self, ops: StackOps) -> None:
+        self.ops = ops
+        self.repo = ops.repo
+        self.store = ops.store
+
+    # --- checking and planning (nothing changes) ----------------------------------------
+
+    async def prepare(
+        self,
+        ctxt: RequestContext,
+        record: StackRecord,
+        template: Mapping[str, Any] | str,
+        environment: dict[str, Any],
+        files: dict[str, str],
+        options: StackOptions,
+    ) -> UpdateRequest:
+        """Check an update of ``record`` and plan it; raises what Heat raises before changing anything."""
+        if record.action == Action.DELETE:
+            raise NotSupported(feature="Updating a stack when it is deleting")
+        definition = await self.repo.definition(ctxt, record.name, record.id, template, environment, files)
+        current = await self.repo.load(ctxt, record)
+        changed = current.definition.parameters.immutable_changes(definition.parameters)
+        if changed:
+            raise ImmutableParameterModified(keys=", ".join(sorted(changed)))
+        move = self.move(current, definition, environment, options)
+        _check_restricted(move)
+        raw = {"template": definition.template.raw, "files": definition.files, "environment": environment}
+        return UpdateRequest(move=move, raw_template=raw, record=record)
+
+    def move(
+        self,
+        current: Stack,
+        definition: StackDefinition,
+        environment: dict[str, Any],
+        options: StackOptions,
+    ) -> Move:
+        """The plan from ``current`` (its rows) to ``definition``."""
+        target = self.repo.retarget(current, definition, environment, options)
+        existing = {name: res for name, res in current.resources.items() if res.record is not None}
+        spare: dict[str, StackResource] = {}
+        for res in current.spare:
+            assert res.record is not None
+            if res.name not in existing and res.name in target.resources:
+                existing[res.name] = res  # e.g. a rollback finds the row its update removed
+                target.resources[res.name].record = res.record
+            else:
+                spare[f"{res.name}\x00row{res.record.id}"] = res
+        planner = _Planner(target, existing)
+        plan = plan_update(
+            {name: _existing(res) for name, res in existing.items()},
+            {
+                name: Wanted(name, res.type, definition.dependencies.requires(name))
+                for name, res in target.resources.items()
+            },
+            planner.classify,
+            {node: res.name for node, res in spare.items()},
+        )
+        return Move(current=current, target=target, plan=plan, existing=existing, spare=spare)
+
+    # --- running ---------------------------------------------------------------------------
+
+    async def start(self, request: UpdateRequest) -> None:
+        """Under the lock: store the new template and UPDATE_IN_PROGRESS, then update in the background."""
+        record, holder = request.record, request.move.current
+        ctxt = holder.ctxt
+        trust_rows = record.status == Status.COMPLETE
+        target_options = request.move.target.options
+
+        async def begin() -> None:
+            raw = await self.store.raw_template_create(ctxt, request.raw_template)
+            await self.repo.state_set(
+                holder,
+                Action.UPDATE,
+                Status.IN_PROGRESS,
+                started(Action.UPDATE),
+                raw_template_id=raw.id,
+                prev_raw_template_id=record.raw_template_id,
+                parameters=request.raw_template["environment"].get("parameters", {}),
+                timeout=target_options.timeout_mins,
+                disable_rollback=target_options.disable_rollback,
+                tags=target_options.tags,
+            )
+
+        async def run() -> None:
+            await self._update(holder, trust_rows)
+
+        await self.ops.runner.start_with_lock(self.ops.job(holder, Action.UPDATE, run), prepare=begin)
+
+    async def _update(self, holder: Stack, trust_rows: bool) -> None:
+        target, reason = await self.converge(holder, Action.UPDATE, trust_rows=trust_rows)
+        if reason is None:
+            await self.repo.state_set(target, Action.UPDATE, Status.COMPLETE, completed(Action.UPDATE))
+            return
+        await self.repo.state_set(target, Action.UPDATE, Status.FAILED, reason)
+        if not target.options.disable_rollback:
+            await self.rollback(holder)
+
+    async def rollback(self, holder: Stack) -> None:
+        """Back to the template the last update started from (prev_raw_template_id)."""
+        await self.repo.state_set(holder, Action.ROLLBACK, Status.IN_PROGRESS, started(Action.ROLLBACK))
+        target, reason = await self.converge(holder, Action.ROLLBACK)
+        if reason is not None:
+            await self.repo.state_set(target, Action.ROLLBACK, Status.FAILED, reason)
+            return
+        assert holder.record is not None
+        await self.repo.state_set(
+            target,
+            Action.ROLLBACK,
+            Status.COMPLETE,
+            completed(Action.ROLLBACK),
+            raw_template_id=holder.record.prev_raw_template_id,
+            prev_raw_template_id=holder.record.raw_template_id,
+        )
+
+    def start_rollback(self, holder: Stack) -> Any:
+        """A job that rolls ``holder`` back (cancel_update)."""
+
+        async def run() -> None:
+            await self.rollback(holder)
+
+        return self.ops.job(holder, Action.ROLLBACK, run)
+
+    async def converge(
+        self, holder: Stack, action: str, *, trust_rows: bool = False
+    ) -> tuple[Stack, str | None]:
+        """Move the stack's rows to the template an UPDATE (raw_template_id) or ROLLBACK
+        (prev_raw_template_id) aims at; the stack walked and the failure reason, or None."""
+        record = await self.store.stack_get(holder.ctxt, holder.id)
+        holder.record = record
+        to_id = record.raw_template_id if action == Action.UPDATE else record.prev_raw_template_id
+        from_id = record.prev_raw_template_id if action == Action.UPDATE else record.raw_template_id
+        if to_id is None:
+            raise NotSupported(feature="Rolling back a stack that was never updated")
+        to_definition, to_environment = await self.repo.load_definition(holder.ctxt, record, to_id)
+        current = await self.repo.load(
+            holder.ctxt,
+            record,
+            template_id=from_id,
+            prefer_oldest=action == Action.ROLLBACK,
+            other=to_definition,
+            cancel_note=holder.cancel_note,
+        )
+        move = self.move(current, to_definition, to_environment, StackOptions.from_record(record))
+        reason = await self._run(move, action, trust_rows)
+        return move.target, reason
+
+    async def _run(self, move: Move, action: str, trust_rows: bool) -> str | None:
+        target, plan = move.target, move.plan
+        outcome: dict[str, Change] = {}
+        late: list[StackResource] = []
+        removed: list[int] = []
+        fast = trust_rows and _same_inputs(move.current.definition, target.definition)
+
+        async def step(node: str) -> None:
+            old_name = plan.old_nodes.get(node)
+            if old_name is not None:
+                old = move.spare.get(node) or move.existing[old_name]
+                await _delete(old, removed)
+                return
+            change = plan.changes[node]
+            if change == Change.CREATE:
+                await target.resources[node].create()
+            elif change == Change.REPLACE:
+                await self._replace(target, node, move.existing[node])
+            else:
+                change = await self._update_or_keep(move, node, change, outcome, fast)
+                if change == Change.REPLACE:
+                    late.append(move.existing[node])
+                    await self._replace(target, node, move.existing[node])
+            outcome[node] = change
+
+        reason = await self.ops.walk.run(target, action, step, graph=plan.graph, timeout=target.timeout_seconds)
+        if reason is not None:
+            return reason
+        try:
+            for old in reversed(late):  # replaced when their new values were known: unused now
+                await _delete(old, removed)
+            await target.transitions.drain()
+            await self.repo.remove_rows(target, removed)
+        except ResourceFailure as exc:
+            return f"Resource {action} failed: {exc}"
+        except EmberError as exc:
+            return f"Stack {action} failed: {type(exc).__name__}: {exc}"
+        return None
+
+    async def _update_or_keep(
+        self, move: Move, name: str, planned: Change, outcome: Mapping[str, Change], fast: bool
+    ) -> Change:
+        target = move.target
+        res = target.resources[name]
+        old = move.existing[name]
+        deps = target.definition.dependencies.requires(name)
+        if (
+            fast
+            and planned == Change.KEEP
+            and all(outcome.get(dep, Change.KEEP) == Change.KEEP for dep in deps)
+            and _same_snippet(move, name)
+        ):
+            return Change.KEEP
+        await target.prepare_dependencies(res)
+        try:
+            change, properties = decide(target, name, old)
+        except EmberError as exc:
+            raise ResourceFailure(f"{type(exc).__name__}: {exc}") from exc
+        if change != Change.UPDATE:
+            return change
+        plugin = old.plugin()
+        assert plugin is not None
+        diff = {key: value for key, value in properties.items() if plugin.properties.get(key) != value}
+        await res.update(plugin, properties, diff)
+        return Change.UPDATE
+
+    async def _replace(self, target: Stack, name: str, old: StackResource) -> None:
+        assert old.record is not None
+        res = target.resources[name]
+        res.record = await self.repo.create_replacement(target, res, replaces=old.record.id)
+        res.forget_plugin()
+        await res.create()
+
+
+class _Planner:
+    """``classify`` for the plan, before anything runs (references to new resources are unknown)."""
+
+    def __init__(self, target: Stack, existing: Mapping[str, StackResource]) -> None:
+        self.target = target
+        self.existing = existing
+        self.decided: Mapping[str, Change] = {}
+        self.resolver = PlanResolver(target, lambda name: self.decided.get(name) in _NEW_VALUES)
+
+    def classify(self, name: str, decided: Mapping[str, Change]) -> Change:
+        self.decided = decided
+        return decide(self.target, name, self.existing[name], self.resolver)[0]
+
+
+_NEW_VALUES = (Change.CREATE, Change.REPLACE)
+
+
+def decide(
+    target: Stack, name: str, old: StackResource, resolver: Any = None
+) -> tuple[Change, dict[str, Any]]:
+    """Keep, update in place or replace a resource that exists, from its resolved new properties.
+
+    Raises the plugin's StackValidationFailed for new properties that break its schema.
+    """
+    res = target.resources[name]
+    plugin = old.plugin()
+    if plugin is None or old.type != res.type:
+        return Change.REPLACE, {}
+    properties = res.definition.resolved_properties(resolver or target.resolver)
+    validated = res.plugin_class.validate_properties(name, properties)
+    if validated == plugin.properties:
+        return Change.KEEP, validated
+    if plugin.needs_replacement(validated):
+        return Change.REPLACE, validated
+    return Change.UPDATE, validated
+
+
+async def _delete(old: StackResource, removed: list[int]) -> None:
+    if old.created:
+        await old.delete()
+    assert old.record is not None
+    removed.append(old.record.id)
+
+
+def _existing(res: StackResource) -> Existing:
+    assert res.record is not None
+    return Existing(
+        name=res.name,
+        type=res.type,
+        created=res.created,
+        healthy=res.status == Status.COMPLETE,
+        depends_on=frozenset(res.record.depends_on),
+    )
+
+
+def _same_inputs(old: StackDefinition, new: StackDefinition) -> bool:
+    """Whether every parameter value and file is as it was (a kept snippet then resolves the same)."""
+    return old.parameters.values == new.parameters.values and old.files == new.files
+
+
+def _same_snippet(move: Move, name: str) -> bool:
+    old = move.current.definition.resources.get(name)
+    return old is not None and old.raw == move.target.definition.resources[name].raw
+
+
+def _check_restricted(move: Move) -> None:
+    """The environment's ``restricted_actions`` (update / replace) per resource, as Heat checks them."""
+    registry = move.target.definition.environment.resource_registry.get("resources") or {}
+    for name, change in move.plan.changes.items():
+        entry = registry.get(name) if isinstance(registry, Mapping) else None
+        restricted = entry.get("restricted_actions") if isinstance(entry, Mapping) else None
+        if not restricted:
+            continue
+        actions = {str(a).lower() for a in (restricted if isinstance(restricted, list) else [restricted])}
+        if change == Change.UPDATE and "update" in actions:
+            raise ResourceActionRestricted(action="update", resource=name)
+        if change == Change.REPLACE and "replace" in actions:
+            raise ResourceActionRestricted(action="replace", resource=name)
+
+
+__all__ = ["CancelNote", "Move", "StackUpdater", "UpdateRequest", "decide"]

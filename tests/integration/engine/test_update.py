@@ -1,0 +1,223 @@
+"""Stack update, preview and cancel over the real bus: every kind of change, rollback, PATCH, refusals."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from shared.context import RequestContext
+from shared.exceptions import (
+    ImmutableParameterModified,
+    NotSupported,
+    ResourceActionRestricted,
+    StackValidationFailed,
+)
+from tests.integration.engine.conftest import EngineServices
+
+UPDATED = {"UPDATE_COMPLETE", "UPDATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED"}
+
+
+def tmpl(resources: dict[str, Any], **sections: Any) -> dict[str, Any]:
+    return {"heat_template_version": "2021-04-16", "resources": resources, **sections}
+
+
+def tr(value: str = "a", **props: Any) -> dict[str, Any]:
+    return {"type": "OS::Heat::TestResource", "properties": {"value": value, **props}}
+
+
+async def _created(services: EngineServices, ctx: RequestContext, template: dict[str, Any], **kw: Any) -> Any:
+    identity = await services.client.create_stack(ctx, "upd", template, **kw)
+    await services.wait_for_status(ctx, identity, {"CREATE_COMPLETE"})
+    return identity
+
+
+async def _resources(services: EngineServices, ctx: RequestContext, identity: Any) -> dict[str, dict[str, Any]]:
+    return {r["resource_name"]: r for r in await services.client.list_stack_resources(ctx, identity)}
+
+
+async def _events_of(services: EngineServices, ctx: RequestContext, identity: Any, name: str) -> list[str]:
+    events = await services.client.list_events(ctx, identity, filters={"resource_name": name})
+    return [f"{e['resource_action']}_{e['resource_status']}" for e in events]
+
+
+async def test_every_kind_of_change_in_one_update(engine_services: EngineServices, ctx: RequestContext) -> None:
+    before = tmpl(
+        {
+            "kept": tr("k"),
+            "changed": tr("c1"),
+            "replaced": {"type": "OS::Heat::RandomString", "properties": {"length": 8}},
+            "removed": tr("r"),
+            "user": tr(value={"get_resource": "replaced"}),
+        }
+    )
+    identity = await _created(engine_services, ctx, before)
+    old = await _resources(engine_services, ctx, identity)
+    after = tmpl(
+        {
+            "kept": tr("k"),
+            "changed": tr("c2"),
+            "replaced": {"type": "OS::Heat::RandomString", "properties": {"length": 12}},
+            "added": tr("n"),
+            "user": tr(value={"get_resource": "replaced"}),
+        },
+        outputs={"secret": {"value": {"get_attr": ["replaced", "value"]}}},
+    )
+    preview = await engine_services.client.preview_update_stack(ctx, identity, after)
+    names = {key: sorted(r["resource_name"] for r in items) for key, items in preview.items()}
+    assert names == {
+        "unchanged": ["kept"],
+        "updated": ["changed", "user"],
+        "replaced": ["replaced"],
+        "added": ["added"],
+        "deleted": ["removed"],
+    }
+    assert (await engine_services.client.show_stack(ctx, identity))[0]["stack_status"] == "COMPLETE"
+
+    await engine_services.client.update_stack(ctx, identity, after)
+    stack = await engine_services.wait_for_status(ctx, identity, UPDATED)
+    assert (stack["stack_action"], stack["stack_status"]) == ("UPDATE", "COMPLETE"), stack["stack_status_reason"]
+    assert stack["stack_status_reason"] == "Stack UPDATE completed successfully"
+    new = await _resources(engine_services, ctx, identity)
+    assert sorted(new) == ["added", "changed", "kept", "replaced", "user"]
+    assert new["kept"]["physical_resource_id"] == old["kept"]["physical_resource_id"]
+    assert new["changed"]["physical_resource_id"] == old["changed"]["physical_resource_id"]
+    assert new["changed"]["resource_action"] == "UPDATE"
+    assert new["replaced"]["physical_resource_id"] != old["replaced"]["physical_resource_id"]
+    assert len(stack["outputs"][0]["output_value"]) == 12
+    assert await _events_of(engine_services, ctx, identity, "kept") == ["CREATE_IN_PROGRESS", "CREATE_COMPLETE"]
+    assert (await _events_of(engine_services, ctx, identity, "removed"))[-1] == "DELETE_COMPLETE"
+    replaced_events = await _events_of(engine_services, ctx, identity, "replaced")
+    assert replaced_events.count("CREATE_COMPLETE") == 2 and replaced_events[-1] == "DELETE_COMPLETE"
+    detail = await engine_services.client.describe_stack_resource(ctx, identity, "user")
+    assert detail["properties"]["value"] == stack["outputs"][0]["output_value"]  # moved on to the new one
+    await engine_services.client.delete_stack(ctx, identity)
+    await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"})
+
+
+async def test_an_update_with_nothing_changed_writes_no_resource_event(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    template = tmpl({f"r{i}": tr(str(i)) for i in range(5)})
+    identity = await _created(engine_services, ctx, template)
+    count = len(await engine_services.client.list_events(ctx, identity))
+    await engine_services.client.update_stack(ctx, identity, template)
+    await engine_services.wait_for_status(ctx, identity, {"UPDATE_COMPLETE"})
+    events = await engine_services.client.list_events(ctx, identity)
+    assert len(events) == count + 2  # the stack's UPDATE_IN_PROGRESS and UPDATE_COMPLETE only
+
+
+async def test_a_failed_update_rolls_back_to_the_previous_template(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    before = tmpl({"a": tr("one"), "b": tr("keep")})
+    identity = await _created(engine_services, ctx, before, args={"disable_rollback": False})
+    old = await _resources(engine_services, ctx, identity)
+    after = tmpl(
+        {
+            "a": tr("two", update_replace=True),
+            "b": tr("keep"),
+            "bad": tr("x", fail=True),
+        }
+    )
+    await engine_services.client.update_stack(ctx, identity, after, args={"disable_rollback": False})
+    stack = await engine_services.wait_for_status(ctx, identity, {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED"})
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    assert await engine_services.client.get_template(ctx, identity) == before
+    rows = await _resources(engine_services, ctx, identity)
+    assert sorted(rows) == ["a", "b"]
+    assert rows["b"]["physical_resource_id"] == old["b"]["physical_resource_id"]
+    detail = await engine_services.client.describe_stack_resource(ctx, identity, "a")
+    assert detail["attributes"]["output"] == "one"
+    events = await engine_services.client.list_events(ctx, identity, filters={"resource_name": "upd"})
+    states = [f"{e['resource_action']}_{e['resource_status']}" for e in events]
+    assert states[-4:] == ["UPDATE_IN_PROGRESS", "UPDATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE"]
+
+
+async def test_an_update_repairs_a_failed_stack(engine_services: EngineServices, ctx: RequestContext) -> None:
+    identity = await engine_services.client.create_stack(
+        ctx, "broken", tmpl({"ok": tr("a"), "bad": tr("b", fail=True)})
+    )
+    await engine_services.wait_for_status(ctx, identity, {"CREATE_FAILED"})
+    await engine_services.client.update_stack(
+        ctx, identity, tmpl({"ok": tr("a"), "bad": tr("b")})
+    )
+    stack = await engine_services.wait_for_status(ctx, identity, UPDATED)
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    rows = await _resources(engine_services, ctx, identity)
+    assert {r["resource_status"] for r in rows.values()} == {"COMPLETE"}
+
+
+async def test_patch_keeps_the_template_and_merges_parameters(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    template = tmpl(
+        {"r": tr(value={"get_param": "v"})},
+        parameters={"v": {"type": "string", "default": "dflt"}, "w": {"type": "string", "default": "w0"}},
+    )
+    identity = await _created(engine_services, ctx, template, params={"parameters": {"v": "first", "w": "w1"}})
+    await engine_services.client.update_stack(
+        ctx, identity, None, params={"parameters": {"w": "w2"}}, args={"existing": True}
+    )
+    stack = await engine_services.wait_for_status(ctx, identity, UPDATED)
+    assert stack["parameters"]["v"] == "first" and stack["parameters"]["w"] == "w2"
+    await engine_services.client.update_stack(
+        ctx, identity, None, args={"existing": True, "clear_parameters": ["v"]}
+    )
+    stack = await engine_services.wait_for_status(ctx, identity, {"UPDATE_COMPLETE"})
+    await asyncio.sleep(0)
+    assert stack["parameters"]["v"] == "dflt"
+    detail = await engine_services.client.describe_stack_resource(ctx, identity, "r")
+    assert detail["attributes"]["output"] == "dflt"
+
+
+async def test_refusals_change_nothing(engine_services: EngineServices, ctx: RequestContext) -> None:
+    template = tmpl(
+        {"r": tr(value={"get_param": "v"})},
+        parameters={"v": {"type": "string", "default": "a", "immutable": True}},
+    )
+    identity = await _created(engine_services, ctx, template)
+    with pytest.raises(ImmutableParameterModified, match="v"):
+        await engine_services.client.update_stack(ctx, identity, template, params={"parameters": {"v": "b"}})
+    restricted = {"resource_registry": {"resources": {"r": {"restricted_actions": ["update"]}}}}
+    changed = tmpl({"r": tr("other")})
+    with pytest.raises(ResourceActionRestricted, match="update is restricted for resource r"):
+        await engine_services.client.update_stack(ctx, identity, changed, params=restricted)
+    with pytest.raises(StackValidationFailed, match=r"resources\.r\.properties"):
+        await engine_services.client.update_stack(
+            ctx, identity, tmpl({"r": {"type": "OS::Heat::RandomString", "properties": {"length": -1}}})
+        )
+    with pytest.raises(NotSupported, match="Cancelling update when stack is CREATE_COMPLETE"):
+        await engine_services.client.stack_cancel_update(ctx, identity)
+    stack = (await engine_services.client.show_stack(ctx, identity))[0]
+    assert (stack["stack_action"], stack["stack_status"]) == ("CREATE", "COMPLETE")
+
+
+async def test_cancel_update_rolls_back_and_cancel_without_rollback_stops(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    identity = await _created(engine_services, ctx, tmpl({"r": tr("a")}))
+    slow = tmpl({"r": tr("b", action_wait_secs={"update": 60})})
+    await engine_services.client.update_stack(ctx, identity, slow)
+    await _wait_resource(engine_services, ctx, identity, "UPDATE_IN_PROGRESS")
+    await engine_services.client.stack_cancel_update(ctx, identity)
+    stack = await engine_services.wait_for_status(ctx, identity, {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED"})
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    detail = await engine_services.client.describe_stack_resource(ctx, identity, "r")
+    assert detail["attributes"]["output"] == "a"
+
+    await engine_services.client.update_stack(ctx, identity, slow)
+    await _wait_resource(engine_services, ctx, identity, "UPDATE_IN_PROGRESS")
+    await engine_services.client.stack_cancel_update(ctx, identity, cancel_with_rollback=False)
+    stack = await engine_services.wait_for_status(ctx, identity, {"UPDATE_FAILED"})
+    assert "cancelled" in stack["stack_status_reason"]
+
+
+async def _wait_resource(services: EngineServices, ctx: RequestContext, identity: Any, state: str) -> None:
+    for _ in range(200):
+        rows = await services.client.list_stack_resources(ctx, identity)
+        if any(f"{r['resource_action']}_{r['resource_status']}" == state for r in rows):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no resource reached {state}")
