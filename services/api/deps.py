@@ -23,7 +23,9 @@ from shared.context import RequestContext
 from shared.rpc import Transport
 
 # Words that may follow a stack *name* in Heat's lookup routes.
-LOOKUP_WORDS = frozenset({"resources", "events", "template", "outputs", "environment", "files", "actions"})
+LOOKUP_WORDS = frozenset(
+    {"resources", "events", "template", "outputs", "environment", "files", "actions", "preview"}
+)
 
 
 @dataclass

@@ -58,6 +58,16 @@ class StackCreateBody(TemplateBody):
     tags: list[str] | str | None = Field(None, description="Tags, as a list or a comma-separated string.")
 
 
+class StackUpdateBody(StackCreateBody):
+    """PUT/PATCH .../stacks/{name}/{id} (and their previews): a create's fields plus update's own."""
+
+    clear_parameters: list[str] | None = Field(
+        None, description="PATCH: parameters reset to their defaults (names)."
+    )
+    converge: bool | None = Field(None, description="Accepted as Heat does; every update converges.")
+    plan_id: str | None = Field(None, description="Do exactly the plan a preview answered, or 409.")
+
+
 def _load(text: str, what: str) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)
@@ -135,6 +145,18 @@ async def unpack_environment(body: TemplateBody, max_size: int) -> dict[str, Any
         raise BadRequest("The environment's parameters must be a mapping.")
     env["parameters"] = {**params, **(body.parameters or {})}
     return env
+
+
+def update_args(body: StackUpdateBody, patch: bool) -> dict[str, Any]:
+    """Heat's update ``args``: a create's plus ``existing`` (PATCH) and ``clear_parameters``."""
+    args = stack_args(body)
+    if patch:
+        args["existing"] = True
+    if body.clear_parameters:
+        args["clear_parameters"] = list(body.clear_parameters)
+    if body.converge is not None:
+        args["converge"] = body.converge
+    return args
 
 
 def stack_args(body: StackCreateBody) -> dict[str, Any]:

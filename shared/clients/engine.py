@@ -65,6 +65,31 @@ class EngineClient:
         )
         return result
 
+    async def preview_stack(
+        self,
+        ctxt: RequestContext,
+        stack_name: str,
+        template: dict[str, Any] | str,
+        params: dict[str, Any] | None = None,
+        files: dict[str, str] | None = None,
+        args: dict[str, Any] | None = None,
+        environment_files: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """The stack create_stack would make (with ``resources``), validated; nothing is stored."""
+        result: dict[str, Any] = await self._call(
+            ctxt,
+            "preview_stack",
+            "1.36",
+            stack_name=stack_name,
+            template=template,
+            params=params or {},
+            files=files or {},
+            args=args or {},
+            environment_files=environment_files,
+            files_container=None,
+        )
+        return result
+
     async def update_stack(
         self,
         ctxt: RequestContext,

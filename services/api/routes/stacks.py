@@ -1,4 +1,4 @@
-"""Stack routes: create, list, lookup redirects, show, delete, template, outputs.
+"""Stack routes: create, list, lookup redirects, show, update, preview, actions, delete, template, outputs.
 
 Each route authenticates (``Ctx``), makes one or two EngineClient calls and
 shapes the reply with ``views``; nothing here knows how stacks are stored.
@@ -25,7 +25,14 @@ from services.api.deps import (
     redirect_response,
     tail_after,
 )
-from services.api.payload import StackCreateBody, stack_args, unpack_environment, unpack_template
+from services.api.payload import (
+    StackCreateBody,
+    StackUpdateBody,
+    stack_args,
+    unpack_environment,
+    unpack_template,
+    update_args,
+)
 from shared.exceptions import BadRequest, Forbidden, NotImplementedYet
 
 router = APIRouter(prefix="/v1/{tenant_id}", tags=["stacks"])
@@ -117,13 +124,31 @@ async def list_stacks(
     )
 
 
-@router.post("/stacks/preview", summary="Preview a stack (not implemented yet)", status_code=501)
-async def preview_stack(ctx: Ctx) -> None:
-    raise NotImplementedYet(feature="Stack preview")
+@router.post("/stacks/preview", summary="Preview a stack: validate and list its resources, store nothing")
+async def preview_stack(
+    body: StackCreateBody, ctx: Ctx, engine: Engine, base: Base, request: Request
+) -> dict[str, Any]:
+    if not body.stack_name:
+        raise BadRequest("No stack name specified.")
+    settings = get_state(request).settings
+    template = await unpack_template(body, settings.engine.max_template_size)
+    env = await unpack_environment(body, settings.engine.max_template_size)
+    shown = await engine.preview_stack(
+        ctx,
+        body.stack_name,
+        template,
+        params=env,
+        files=body.files or {},
+        args=stack_args(body),
+        environment_files=body.environment_files,
+    )
+    return {"stack": views.format_stack(base, shown)}
 
 
 @router.get("/stacks/{stack_name}", status_code=302, responses=FOUND, summary="Find a stack by name or id")
 @router.delete("/stacks/{stack_name}", status_code=302, responses=FOUND, summary="Find a stack to delete")
+@router.put("/stacks/{stack_name}", status_code=302, responses=FOUND, summary="Find a stack to update")
+@router.patch("/stacks/{stack_name}", status_code=302, responses=FOUND, summary="Find a stack to update")
 async def lookup_stack(stack_name: str, request: Request, ctx: Ctx, engine: Engine, base: Base) -> Response:
     return redirect_response(await lookup_location(engine, ctx, base, request, stack_name))
 
@@ -142,10 +167,93 @@ async def delete_stack(stack: StackIdentity, ctx: Ctx, engine: Engine) -> Respon
     return Response(status_code=204)
 
 
-@router.put("/stacks/{stack_name}/{stack_id}", status_code=501, summary="Update (not implemented yet)")
-@router.patch("/stacks/{stack_name}/{stack_id}", status_code=501, summary="Update (not implemented yet)")
-async def update_stack(stack: StackIdentity, ctx: Ctx) -> None:
-    raise NotImplementedYet(feature="Stack update")
+async def _update_call(
+    body: StackUpdateBody, request: Request, patch: bool
+) -> tuple[dict[str, Any] | None, dict[str, Any], dict[str, Any]]:
+    """(template, environment, args) of an update body; PATCH may leave the template out."""
+    settings = get_state(request).settings
+    template = None
+    if not patch or body.template is not None or body.template_url:
+        template = await unpack_template(body, settings.engine.max_template_size)
+    env = await unpack_environment(body, settings.engine.max_template_size)
+    return template, env, update_args(body, patch)
+
+
+@router.put("/stacks/{stack_name}/{stack_id}", status_code=202, summary="Update a stack (new template)")
+@router.patch(
+    "/stacks/{stack_name}/{stack_id}", status_code=202, summary="Update a stack (keep what is not given)"
+)
+async def update_stack(
+    body: StackUpdateBody, stack: StackIdentity, ctx: Ctx, engine: Engine, request: Request
+) -> Response:
+    template, env, args = await _update_call(body, request, request.method == "PATCH")
+    await engine.update_stack(
+        ctx,
+        stack,
+        template,
+        params=env,
+        files=body.files or {},
+        args=args,
+        environment_files=body.environment_files,
+    )
+    return Response(status_code=202)
+
+
+@router.put("/stacks/{stack_name}/{stack_id}/preview", summary="Preview an update (changes nothing)")
+@router.patch("/stacks/{stack_name}/{stack_id}/preview", summary="Preview a PATCH update (changes nothing)")
+async def preview_update(
+    body: StackUpdateBody, stack: StackIdentity, ctx: Ctx, engine: Engine, request: Request
+) -> dict[str, Any]:
+    template, env, args = await _update_call(body, request, request.method == "PATCH")
+    changes = await engine.preview_update_stack(
+        ctx,
+        stack,
+        template,
+        params=env,
+        files=body.files or {},
+        args=args,
+        environment_files=body.environment_files,
+    )
+    return {"resource_changes": changes}
+
+
+STACK_ACTIONS = ("suspend", "resume", "check", "cancel_update", "cancel_without_rollback")
+
+
+@router.post(
+    "/stacks/{stack_name}/actions", status_code=302, responses=FOUND, summary="Find a stack to act on"
+)
+async def lookup_stack_action(
+    tenant_id: str, stack_name: str, request: Request, ctx: Ctx, engine: Engine, base: Base
+) -> Response:
+    tail = tail_after(request, tenant_id, stack_name)
+    return redirect_response(await lookup_location(engine, ctx, base, request, stack_name, tail))
+
+
+@router.post("/stacks/{stack_name}/{stack_id}/actions", summary="Run an action on a stack")
+async def stack_action(stack: StackIdentity, ctx: Ctx, engine: Engine, request: Request) -> Response:
+    body = await _json_object(request)
+    if len(body) < 1:
+        raise BadRequest("No action specified")
+    if len(body) > 1:
+        raise BadRequest("Multiple actions specified")
+    action = next(iter(body))
+    if action not in STACK_ACTIONS:
+        raise BadRequest(f"Invalid action {action} specified")
+    if action in ("cancel_update", "cancel_without_rollback"):
+        await engine.stack_cancel_update(ctx, stack, cancel_with_rollback=action == "cancel_update")
+        return Response(status_code=200)
+    raise NotImplementedYet(feature=f"The stack action {action}")
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise BadRequest("The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object naming one action.")
+    return body
 
 
 @router.get("/stacks/{stack_name}/{stack_id}/template", summary="The stack's template")

@@ -13,12 +13,14 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from services.engine.endpoints import formatting
 from services.engine.endpoints.arguments import merge_environment, stack_options
 from services.engine.endpoints.updates import StackUpdates
 from services.engine.hot.validate import validate_template
+from services.engine.states import Action, Status
 from shared.context import RequestContext
 from shared.exceptions import (
     BadRequest,
@@ -36,6 +38,14 @@ LOG = logging.getLogger(__name__)
 
 API_VERSION = "1.36"
 _STACK_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_.-]{0,254}$")
+
+
+def _check_name(stack_name: Any) -> None:
+    if not isinstance(stack_name, str) or not _STACK_NAME.match(stack_name):
+        raise StackValidationFailed(
+            f'Invalid stack name {stack_name} must contain only alphanumeric or "_-." characters, '
+            "must start with alpha and must be 255 characters or less."
+        )
 
 
 def _is_uuid(value: str) -> bool:
@@ -94,16 +104,69 @@ class EngineService(StackUpdates):
             raise NotSupported(feature="owner_id in create_stack (nested stacks are created by the engine)")
         if not ctxt.project_id:
             raise BadRequest(reason="the request context has no project")
-        if not isinstance(stack_name, str) or not _STACK_NAME.match(stack_name):
-            raise StackValidationFailed(
-                f'Invalid stack name {stack_name} must contain only alphanumeric or "_-." characters, '
-                "must start with alpha and must be 255 characters or less."
-            )
+        _check_name(stack_name)
         files = dict(files or {})
         options = stack_options(args or {})
         environment = merge_environment({}, params, files, environment_files)
         stack = await self.ops.create(ctxt, stack_name, template, environment, files, options)
         return stack.identifier()
+
+    @expose
+    async def preview_stack(
+        self,
+        ctxt: RequestContext,
+        stack_name: str,
+        template: dict[str, Any] | str,
+        params: dict[str, Any] | None = None,
+        files: dict[str, str] | None = None,
+        args: dict[str, Any] | None = None,
+        environment_files: list[str] | None = None,
+        files_container: str | None = None,
+    ) -> dict[str, Any]:
+        """What create_stack would make, validated exactly as it would be; nothing is stored."""
+        if files_container:
+            raise NotSupported(feature="files_container (Swift) for templates and files")
+        _check_name(stack_name)
+        files = dict(files or {})
+        options = stack_options(args or {})
+        environment = merge_environment({}, params, files, environment_files)
+        stack = await self.repo.build(ctxt, stack_name, template, environment, files, options=options)
+        record = StackRecord(
+            id=stack.id,
+            name=stack.name,
+            raw_template_id=0,
+            tenant=ctxt.project_id or "",
+            username=ctxt.user_name or ctxt.user_id,
+            action=Action.INIT,
+            status=Status.COMPLETE,
+            timeout=options.timeout_mins,
+            disable_rollback=options.disable_rollback,
+            tags=options.tags,
+            created_at=datetime.now(UTC),
+        )
+        info: dict[str, Any] = dict(
+            formatting.format_stack(
+                record, description=stack.definition.description, parameters=stack.parameters_display()
+            )
+        )
+        info["resources"] = [
+            {
+                "resource_name": name,
+                "resource_type": res.type,
+                "resource_identity": formatting.identity(record, f"/resources/{name}"),
+                "stack_identity": formatting.identity(record),
+                "stack_name": stack.name,
+                "physical_resource_id": "",
+                "resource_action": Action.INIT,
+                "resource_status": Status.COMPLETE,
+                "resource_status_reason": "",
+                "required_by": sorted(stack.definition.dependencies.required_by(name)),
+                "properties": {},
+                "description": res.plugin_class.description,
+            }
+            for name, res in stack.resources.items()
+        ]
+        return info
 
     @expose
     async def validate_template(

@@ -59,7 +59,9 @@ class StackUpdates(StackQueries):
             files = {**raw.files, **files}
             base_env = raw.environment
         if not template:
-            raise StackValidationFailed(path="template", reason="an update needs a template (or existing=True)")
+            raise StackValidationFailed(
+                path="template", reason="an update needs a template (or existing=True)"
+            )
         clear = args.get("clear_parameters") or []
         if not isinstance(clear, list) or not all(isinstance(c, str) for c in clear):
             raise BadRequest(reason="clear_parameters must be a list of parameter names")
@@ -85,7 +87,13 @@ class StackUpdates(StackQueries):
             raise NotSupported(feature="files_container (Swift) for templates and files")
         record = await self._get_record(ctxt, stack_identity, show_deleted=False)
         request = await self._update_request(
-            ctxt, record, template, params, files, {**(args or {}), "template_id": template_id}, environment_files
+            ctxt,
+            record,
+            template,
+            params,
+            files,
+            {**(args or {}), "template_id": template_id},
+            environment_files,
         )
         await self.updater.start(request)
         return formatting.identity(record)
@@ -136,7 +144,9 @@ def _preview(request: UpdateRequest) -> dict[str, list[dict[str, Any]]]:
     for name, kind in move.plan.changes.items():
         res = move.existing.get(name) if kind != Change.CREATE else None
         row = res.record if res is not None else None
-        type_name = move.target.resources[name].type if name in move.target.resources else (res.type if res else "")
+        type_name = (
+            move.target.resources[name].type if name in move.target.resources else (res.type if res else "")
+        )
         item: dict[str, Any] = {
             "resource_name": name,
             "resource_identity": formatting.identity(record, f"/resources/{name}"),
@@ -164,7 +174,9 @@ def _update_options(record: StackRecord, args: dict[str, Any]) -> StackOptions:
     current = StackOptions.from_record(record)
     given = stack_options(args)
     return StackOptions(
-        timeout_mins=given.timeout_mins if args.get("timeout_mins") not in (None, "") else current.timeout_mins,
+        timeout_mins=given.timeout_mins
+        if args.get("timeout_mins") not in (None, "")
+        else current.timeout_mins,
         disable_rollback=given.disable_rollback if "disable_rollback" in args else current.disable_rollback,
         tags=given.tags if args.get("tags") is not None else current.tags,
     )

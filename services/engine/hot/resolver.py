@@ -15,7 +15,15 @@ from typing import Any, Protocol, runtime_checkable
 
 from services.engine.unresolved import UNRESOLVED
 
-__all__ = ["DELETE", "UNRESOLVED", "ParameterResolver", "Resolver", "StackResolver", "ValidationResolver", "select_path"]
+__all__ = [
+    "DELETE",
+    "UNRESOLVED",
+    "ParameterResolver",
+    "Resolver",
+    "StackResolver",
+    "ValidationResolver",
+    "select_path",
+]
 from shared.exceptions import StackValidationFailed, UserParameterMissing
 
 

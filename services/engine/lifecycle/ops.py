@@ -160,7 +160,10 @@ class StackOps:
             # Rows an unfinished update left beside the ones that stand for their names.
             spare = {f"{res.name}\x00row{id(res)}": res for res in stack.spare if res.created}
             reason = await self.walk.run(
-                stack, action, lambda node: spare[node].delete(), graph=DependencyGraph(dict.fromkeys(spare, ()))
+                stack,
+                action,
+                lambda node: spare[node].delete(),
+                graph=DependencyGraph(dict.fromkeys(spare, ())),
             )
         return reason
 
@@ -256,7 +259,11 @@ class StackOps:
         count, marker = 0, None
         while True:
             page = await self.store.stack_get_all(
-                admin, filters={"status": Status.IN_PROGRESS}, show_nested=True, limit=_STALE_PAGE, marker=marker
+                admin,
+                filters={"status": Status.IN_PROGRESS},
+                show_nested=True,
+                limit=_STALE_PAGE,
+                marker=marker,
             )
             for record in page:
                 if not self.runner.is_running(record.id) and await self._reset(record, alive):

@@ -243,7 +243,9 @@ class StackUpdater:
                     await self._replace(target, node, move.existing[node])
             outcome[node] = change
 
-        reason = await self.ops.walk.run(target, action, step, graph=plan.graph, timeout=target.timeout_seconds)
+        reason = await self.ops.walk.run(
+            target, action, step, graph=plan.graph, timeout=target.timeout_seconds
+        )
         if reason is not None:
             return reason
         try:

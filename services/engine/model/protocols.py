@@ -22,7 +22,9 @@ class TransitionSink(Protocol):
         """Queue a transition (row values + event); the future resolves once it is stored."""
         ...
 
-    async def write(self, resource_id: int, values: dict[str, Any], event: dict[str, Any]) -> ResourceTransition:
+    async def write(
+        self, resource_id: int, values: dict[str, Any], event: dict[str, Any]
+    ) -> ResourceTransition:
         """Store a transition and return it."""
         ...
 

@@ -85,7 +85,9 @@ class StackResource:
     @property
     def created(self) -> bool:
         """Whether there may be something to delete (any action beyond INIT)."""
-        return self.action != Action.INIT and not (self.action == Action.DELETE and self.status == Status.COMPLETE)
+        return self.action != Action.INIT and not (
+            self.action == Action.DELETE and self.status == Status.COMPLETE
+        )
 
     # --- plugin -------------------------------------------------------------
 
@@ -204,7 +206,9 @@ class StackResource:
             data=plugin.data,
         )
 
-    async def update(self, plugin: Resource, new_properties: dict[str, Any], prop_diff: dict[str, Any]) -> None:
+    async def update(
+        self, plugin: Resource, new_properties: dict[str, Any], prop_diff: dict[str, Any]
+    ) -> None:
         """Update in place (``handle_update`` with the changed properties); raises ResourceFailure."""
         self._plugin = plugin
         try:

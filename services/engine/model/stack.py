@@ -49,7 +49,9 @@ class StackOptions:
 
     @classmethod
     def from_record(cls, record: StackRecord) -> StackOptions:
-        return cls(timeout_mins=record.timeout, disable_rollback=record.disable_rollback, tags=list(record.tags))
+        return cls(
+            timeout_mins=record.timeout, disable_rollback=record.disable_rollback, tags=list(record.tags)
+        )
 
 
 class EngineResolver(StackResolver):

@@ -178,7 +178,9 @@ class StackRepository:
             record=record,
             root=root,
         )
-        chosen, spare = choose_rows(await self.store.resource_get_all_by_stack(ctxt, record.id), prefer_oldest)
+        chosen, spare = choose_rows(
+            await self.store.resource_get_all_by_stack(ctxt, record.id), prefer_oldest
+        )
         for name, row in chosen.items():
             if name in stack.resources and stack.resources[name].type == row.type:
                 stack.resources[name].record = row
@@ -234,7 +236,9 @@ class StackRepository:
                 res.record = old.record
         return target
 
-    async def create_replacement(self, stack: Stack, resource: StackResource, replaces: int) -> ResourceRecord:
+    async def create_replacement(
+        self, stack: Stack, resource: StackResource, replaces: int
+    ) -> ResourceRecord:
         """A new row for a resource that replaces the row ``replaces`` (which stays until deleted)."""
         values = stack.resource_rows([resource])[0] | {
             "replaces": replaces,
@@ -295,9 +299,7 @@ class StackRepository:
             stack.resources[row.name].record = row
         return stack.record
 
-    async def state_set(
-        self, stack: Stack, action: str, status: str, reason: str, **values: Any
-    ) -> None:
+    async def state_set(self, stack: Stack, action: str, status: str, reason: str, **values: Any) -> None:
         """Store the stack's new state (and any other row ``values``) with its event."""
         event = {
             "resource_name": stack.name,

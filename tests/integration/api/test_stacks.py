@@ -187,16 +187,13 @@ async def test_delete_by_name_redirects_and_deleted_stack_stays_readable_by_id(
     assert by_name.json()["error"]["type"] == "EntityNotFound"
 
 
-async def test_update_and_preview_are_not_implemented(
+async def test_an_action_not_implemented_yet_answers_501_with_heats_body(
     client: httpx.AsyncClient, stack: dict[str, Any]
 ) -> None:
-    for resp in (
-        await client.put(stack["path"], json={"template": MINIMAL}),
-        await client.patch(stack["path"], json={}),
-        await client.post(f"/v1/{TENANT}/stacks/preview", json={"stack_name": "x", "template": MINIMAL}),
-    ):
-        assert resp.status_code == 501
-        assert resp.json()["error"]["type"] == "HTTPNotImplemented"
+    resp = await client.post(f"{stack['path']}/actions", json={"suspend": None})
+    assert resp.status_code == 501
+    assert resp.json()["error"]["type"] == "HTTPNotImplemented"
+    assert "suspend" in resp.json()["error"]["message"]
 
 
 async def test_environment_and_files_are_returned(client: httpx.AsyncClient) -> None:

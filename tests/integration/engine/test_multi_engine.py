@@ -97,7 +97,9 @@ async def test_a_second_action_while_one_runs_is_action_in_progress(
     assert ops is not None
     stack = await ops.repo.load_by_id(ctx, identity["stack_id"])
     with pytest.raises(ActionInProgress):
-        await ops.runner.start_with_lock(ops.job(stack, "DELETE", lambda: ops.walk.cancel_children(stack, "")))
+        await ops.runner.start_with_lock(
+            ops.job(stack, "DELETE", lambda: ops.walk.cancel_children(stack, ""))
+        )
     await engine_services.client.delete_stack(ctx, identity)  # cancels the create, then deletes
     await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=30)
 

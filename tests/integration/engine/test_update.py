@@ -33,7 +33,9 @@ async def _created(services: EngineServices, ctx: RequestContext, template: dict
     return identity
 
 
-async def _resources(services: EngineServices, ctx: RequestContext, identity: Any) -> dict[str, dict[str, Any]]:
+async def _resources(
+    services: EngineServices, ctx: RequestContext, identity: Any
+) -> dict[str, dict[str, Any]]:
     return {r["resource_name"]: r for r in await services.client.list_stack_resources(ctx, identity)}
 
 
@@ -42,7 +44,9 @@ async def _events_of(services: EngineServices, ctx: RequestContext, identity: An
     return [f"{e['resource_action']}_{e['resource_status']}" for e in events]
 
 
-async def test_every_kind_of_change_in_one_update(engine_services: EngineServices, ctx: RequestContext) -> None:
+async def test_every_kind_of_change_in_one_update(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
     before = tmpl(
         {
             "kept": tr("k"),
@@ -77,7 +81,9 @@ async def test_every_kind_of_change_in_one_update(engine_services: EngineService
 
     await engine_services.client.update_stack(ctx, identity, after)
     stack = await engine_services.wait_for_status(ctx, identity, UPDATED)
-    assert (stack["stack_action"], stack["stack_status"]) == ("UPDATE", "COMPLETE"), stack["stack_status_reason"]
+    assert (stack["stack_action"], stack["stack_status"]) == ("UPDATE", "COMPLETE"), stack[
+        "stack_status_reason"
+    ]
     assert stack["stack_status_reason"] == "Stack UPDATE completed successfully"
     new = await _resources(engine_services, ctx, identity)
     assert sorted(new) == ["added", "changed", "kept", "replaced", "user"]
@@ -86,7 +92,10 @@ async def test_every_kind_of_change_in_one_update(engine_services: EngineService
     assert new["changed"]["resource_action"] == "UPDATE"
     assert new["replaced"]["physical_resource_id"] != old["replaced"]["physical_resource_id"]
     assert len(stack["outputs"][0]["output_value"]) == 12
-    assert await _events_of(engine_services, ctx, identity, "kept") == ["CREATE_IN_PROGRESS", "CREATE_COMPLETE"]
+    assert await _events_of(engine_services, ctx, identity, "kept") == [
+        "CREATE_IN_PROGRESS",
+        "CREATE_COMPLETE",
+    ]
     assert (await _events_of(engine_services, ctx, identity, "removed"))[-1] == "DELETE_COMPLETE"
     replaced_events = await _events_of(engine_services, ctx, identity, "replaced")
     assert replaced_events.count("CREATE_COMPLETE") == 2 and replaced_events[-1] == "DELETE_COMPLETE"
@@ -140,9 +149,7 @@ async def test_an_update_repairs_a_failed_stack(engine_services: EngineServices,
         ctx, "broken", tmpl({"ok": tr("a"), "bad": tr("b", fail=True)})
     )
     await engine_services.wait_for_status(ctx, identity, {"CREATE_FAILED"})
-    await engine_services.client.update_stack(
-        ctx, identity, tmpl({"ok": tr("a"), "bad": tr("b")})
-    )
+    await engine_services.client.update_stack(ctx, identity, tmpl({"ok": tr("a"), "bad": tr("b")}))
     stack = await engine_services.wait_for_status(ctx, identity, UPDATED)
     assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
     rows = await _resources(engine_services, ctx, identity)
@@ -156,7 +163,9 @@ async def test_patch_keeps_the_template_and_merges_parameters(
         {"r": tr(value={"get_param": "v"})},
         parameters={"v": {"type": "string", "default": "dflt"}, "w": {"type": "string", "default": "w0"}},
     )
-    identity = await _created(engine_services, ctx, template, params={"parameters": {"v": "first", "w": "w1"}})
+    identity = await _created(
+        engine_services, ctx, template, params={"parameters": {"v": "first", "w": "w1"}}
+    )
     await engine_services.client.update_stack(
         ctx, identity, None, params={"parameters": {"w": "w2"}}, args={"existing": True}
     )

@@ -1,0 +1,100 @@
+"""Update, preview and cancel through the gateway: python-heatclient unchanged, and raw HTTP as curl sends it."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from typing import Any
+
+import httpx
+import pytest
+from heatclient import exc as heat_exc
+
+from tests.integration.api.conftest import MINIMAL, TENANT, unique_name
+from tests.integration.api.test_heatclient import create_and_wait, heat, run
+
+pytestmark = pytest.mark.usefixtures("engine_backend")
+
+
+async def _wait(hc: Any, name: str, done: tuple[str, ...]) -> Any:
+    for _ in range(400):
+        stack = await run(hc.stacks.get, name)
+        if stack.stack_status in done:
+            return stack
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{name} stuck in {stack.stack_status}")
+
+
+def _grown() -> dict[str, Any]:
+    template = copy.deepcopy(MINIMAL)
+    template["resources"]["c"] = {
+        "type": "OS::Heat::Value",
+        "properties": {"value": {"get_param": "greeting"}},
+    }
+    del template["resources"]["b"]
+    return template
+
+
+async def test_heatclient_preview_update_patch_and_cancel(live_server: str, engine_backend: Any) -> None:
+    if not engine_backend.real:
+        pytest.skip("needs the real engine")
+    hc = heat(live_server)
+    name = unique_name("hcu")
+    stack = await create_and_wait(hc, name)
+    preview = await run(hc.stacks.preview_update, stack.id, template=_grown(), parameters={"greeting": "yo"})
+    changes = preview["resource_changes"]
+    assert [r["resource_name"] for r in changes["added"]] == ["c"]
+    assert [r["resource_name"] for r in changes["deleted"]] == ["b"]
+    assert [r["resource_name"] for r in changes["unchanged"]] == ["a"]
+    assert (await run(hc.stacks.get, name)).stack_status == "CREATE_COMPLETE"  # a preview changes nothing
+
+    await run(hc.stacks.update, stack.id, template=_grown(), parameters={"greeting": "yo"})
+    updated = await _wait(hc, name, ("UPDATE_COMPLETE", "UPDATE_FAILED"))
+    assert updated.stack_status == "UPDATE_COMPLETE", updated.stack_status_reason
+    assert updated.outputs[0]["output_value"] == "yo"
+    assert sorted(r.resource_name for r in await run(hc.resources.list, stack.id)) == ["a", "c"]
+
+    await run(hc.stacks.update, stack.id, existing=True, parameters={"greeting": "patched"})
+    patched = await _wait(hc, name, ("UPDATE_COMPLETE", "UPDATE_FAILED"))
+    assert patched.outputs[0]["output_value"] == "patched"
+    assert sorted(r.resource_name for r in await run(hc.resources.list, stack.id)) == ["a", "c"]
+
+    with pytest.raises(heat_exc.HTTPBadRequest, match="Cancelling update when stack is UPDATE_COMPLETE"):
+        await run(hc.actions.cancel_update, stack.id)
+
+
+async def test_update_over_http_as_curl_sends_it(live_server: str, engine_backend: Any) -> None:
+    if not engine_backend.real:
+        pytest.skip("needs the real engine")
+    headers = {"X-Auth-Token": "demo-token"}
+    async with httpx.AsyncClient(base_url=live_server, headers=headers, follow_redirects=False) as http:
+        name = unique_name("curlu")
+        resp = await http.post(f"/v1/{TENANT}/stacks", json={"stack_name": name, "template": MINIMAL})
+        assert resp.status_code == 201, resp.text
+        url = resp.headers["Location"].split(live_server, 1)[-1]
+        for _ in range(200):
+            if (await http.get(url)).json()["stack"]["stack_status"] == "CREATE_COMPLETE":
+                break
+            await asyncio.sleep(0.05)
+        by_name = await http.put(f"/v1/{TENANT}/stacks/{name}", json={"template": _grown()})
+        assert by_name.status_code == 302 and by_name.headers["Location"].endswith(url)
+        preview = await http.put(f"{url}/preview", json={"template": _grown()})
+        assert preview.status_code == 200, preview.text
+        assert set(preview.json()["resource_changes"]) == {
+            "added",
+            "deleted",
+            "replaced",
+            "updated",
+            "unchanged",
+        }
+        resp = await http.put(url, json={"template": _grown()})
+        assert resp.status_code == 202, resp.text
+        bad = await http.patch(url, json={"parameters": {"nope": 1}})
+        assert bad.status_code in (400, 409), bad.text
+        action = await http.post(f"{url}/actions", json={"explode": None})
+        assert action.status_code == 400 and "Invalid action explode" in action.text
+        created = await http.post(
+            f"/v1/{TENANT}/stacks/preview", json={"stack_name": unique_name("pv"), "template": MINIMAL}
+        )
+        assert created.status_code == 200, created.text
+        assert sorted(r["resource_name"] for r in created.json()["stack"]["resources"]) == ["a", "b"]
