@@ -69,6 +69,26 @@ def main() -> None:
     out["list"] = engine.list_stacks(ctxt)
     out["resources"] = engine.list_stack_resources(ctxt, identity)
     out["events"] = engine.list_events(ctxt, identity)
+    changed = {
+        "parameters": {"word": "changed"},
+        "resource_registry": {},
+        "parameter_defaults": {},
+        "encrypted_param_names": [],
+        "event_sinks": [],
+    }
+    out["preview_update"] = engine.preview_update_stack(ctxt, identity, TEMPLATE, changed, {}, {})
+    engine.update_stack(ctxt, identity, TEMPLATE, changed, {}, {"timeout_mins": 10})
+    for _ in range(300):
+        shown = engine.show_stack(ctxt, identity, resolve_outputs=True)
+        if shown[0]["stack_status"] != "IN_PROGRESS":
+            break
+        time.sleep(0.1)
+    out["updated"] = shown
+    try:
+        engine.stack_cancel_update(ctxt, identity, cancel_with_rollback=True)
+        out["cancel"] = "no error"
+    except Exception as exc:
+        out["cancel"] = f"{type(exc).__name__}: {exc}"
     try:
         engine.create_stack(ctxt, "from-heat", TEMPLATE, params={}, files={}, args={})
         out["duplicate"] = "no error"

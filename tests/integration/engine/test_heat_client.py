@@ -68,5 +68,12 @@ async def test_heat_engine_client_creates_shows_and_deletes(
     assert sorted(r["resource_name"] for r in out["resources"]) == ["a", "b"]
     assert len(out["events"]) >= 6
     assert "StackExists" in out["duplicate"]
+    preview = out["preview_update"]
+    assert [r["resource_name"] for r in preview["updated"]] == ["b"]
+    assert [r["resource_name"] for r in preview["unchanged"]] == ["a"]
+    updated = out["updated"][0]
+    assert (updated["stack_action"], updated["stack_status"]) == ("UPDATE", "COMPLETE")
+    assert updated["outputs"][0]["output_value"] == "changed"
+    assert "Cancelling update when stack is UPDATE_COMPLETE" in out["cancel"]
     deleted = out["deleted"][0]
     assert (deleted["stack_action"], deleted["stack_status"]) == ("DELETE", "COMPLETE")
