@@ -20,6 +20,7 @@ import uuid
 from services.engine.endpoints.actions import API_VERSION, EngineService
 from services.engine.lifecycle.nested import NestedStackHost
 from services.engine.lifecycle.ops import StackOps
+from services.engine.lifecycle.update import StackUpdater
 from services.engine.model.stack import Stack
 from services.engine.persistence.repository import StackRepository
 from services.engine.resources import ResourceHost, default_registry
@@ -88,13 +89,14 @@ class EngineApp:
         repo = StackRepository(store, default_registry(), settings)
         runner = ActionRunner(StackLock(store, self.engine_id, self.is_alive))
         ops = StackOps(repo, runner, settings, self.engine_id, self.is_alive, self.stop_remote)
+        updater = StackUpdater(ops)
 
         def host_for(stack: Stack) -> ResourceHost:
-            return NestedStackHost(stack, ops)
+            return NestedStackHost(stack, ops, updater)
 
         repo.host_factory = host_for
         self.ops = ops
-        self.service = EngineService(ops)
+        self.service = EngineService(ops, updater)
         target = Target(topic=self.topic, server=self.engine_id)
         # Two servers: the shared queue (work) stops first on shutdown; this
         # engine's own queue (liveness, stop_stack) answers until its actions

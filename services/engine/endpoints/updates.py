@@ -31,11 +31,11 @@ LOG = logging.getLogger(__name__)
 
 
 class StackUpdates(StackQueries):
-    def __init__(self, ops: StackOps) -> None:
+    def __init__(self, ops: StackOps, updater: StackUpdater) -> None:
         super().__init__(ops.repo)
         self.ops = ops
         self.settings = ops.settings
-        self.updater = StackUpdater(ops)
+        self.updater = updater
 
     async def _update_request(
         self,

@@ -5,7 +5,8 @@ stored with ``owner_id``, with their own lock, resources and events. A child
 runs on this engine as its own background action; its parent polls its
 state through the store, so the same code serves a child created by
 another engine. The host is made per stack by the composition root
-(``repository.host_factory``) and delegates to the use cases in ``ops``.
+(``repository.host_factory``) and delegates to the use cases in ``ops``
+and ``update``.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from __future__ import annotations
 from typing import Any
 
 from services.engine.lifecycle.ops import StackOps
+from services.engine.lifecycle.update import StackUpdater
 from services.engine.model.stack import Stack
 
 
 class NestedStackHost:
-    def __init__(self, stack: Stack, ops: StackOps) -> None:
+    def __init__(self, stack: Stack, ops: StackOps, updater: StackUpdater) -> None:
         self._stack = stack
         self._ops = ops
+        self._updater = updater
 
     @property
     def stack_name(self) -> str:
@@ -37,6 +40,11 @@ class NestedStackHost:
         self, resource_name: str, template: dict[str, Any], params: dict[str, Any], files: dict[str, str]
     ) -> str:
         return await self._ops.create_child(self._stack, resource_name, template, params, files)
+
+    async def update_nested_stack(
+        self, child_id: str, template: dict[str, Any], params: dict[str, Any], files: dict[str, str]
+    ) -> None:
+        await self._updater.update_child(self._stack, child_id, template, params, files)
 
     async def delete_nested_stack(self, child_id: str) -> None:
         await self._ops.delete_child(self._stack, child_id)

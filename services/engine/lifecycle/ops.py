@@ -196,15 +196,11 @@ class StackOps:
                 reason=f"Recursion depth exceeds {self.settings.max_nested_stack_depth}.",
             )
         suffix = "".join(secrets.choice(_ALPHABET) for _ in range(12))
-        environment = {
-            "parameters": dict(params),
-            "resource_registry": dict(parent.environment.get("resource_registry") or {}),
-        }
         child = await self.repo.build(
             parent.ctxt,
             f"{parent.name}-{resource_name}-{suffix}",
             template,
-            environment,
+            self.child_environment(parent, params),
             {**parent.definition.files, **files},
             options=StackOptions(disable_rollback=True),
             owner_id=parent.id,
@@ -224,6 +220,14 @@ class StackOps:
         parent.children.add(child.id)
         await self.runner.start_locked(self.job(child, Action.CREATE, lambda: self._create(child)))
         return child.id
+
+    @staticmethod
+    def child_environment(parent: Stack, params: dict[str, Any]) -> dict[str, Any]:
+        """A nested stack's environment: its parameters, and the parent's resource registry."""
+        return {
+            "parameters": dict(params),
+            "resource_registry": dict(parent.environment.get("resource_registry") or {}),
+        }
 
     async def delete_child(self, parent: Stack, child_id: str) -> None:
         parent.children.add(child_id)

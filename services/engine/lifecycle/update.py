@@ -186,6 +186,25 @@ class StackUpdater:
             prev_raw_template_id=holder.record.raw_template_id,
         )
 
+    async def update_child(
+        self,
+        parent: Stack,
+        child_id: str,
+        template: dict[str, Any],
+        params: dict[str, Any],
+        files: dict[str, str],
+    ) -> None:
+        """A nested update: the child moves to ``template``; its parent polls it (no rollback of its own)."""
+        record = await self.store.stack_get(parent.ctxt, child_id)
+        parent.children.add(child_id)
+        environment = self.ops.child_environment(parent, params)
+        options = StackOptions.from_record(record)
+        options.disable_rollback = True
+        request = await self.prepare(
+            parent.ctxt, record, template, environment, {**parent.definition.files, **files}, options
+        )
+        await self.start(request)
+
     def start_rollback(self, holder: Stack) -> Any:
         """A job that rolls ``holder`` back (cancel_update)."""
 
@@ -280,8 +299,10 @@ class StackUpdater:
             raise ResourceFailure(f"{type(exc).__name__}: {exc}") from exc
         if change != Change.UPDATE:
             return change
-        plugin = old.plugin()
-        assert plugin is not None
+        # The new type's plugin over the old row: a provider template updates to its new file.
+        plugin = res.plugin() if res.record is not None else None
+        if plugin is None:
+            return Change.REPLACE
         diff = {key: value for key, value in properties.items() if plugin.properties.get(key) != value}
         await res.update(plugin, properties, diff)
         return Change.UPDATE
@@ -324,7 +345,8 @@ def decide(
         return Change.REPLACE, {}
     properties = res.definition.resolved_properties(resolver or target.resolver)
     validated = res.plugin_class.validate_properties(name, properties)
-    if validated == plugin.properties:
+    same_kind = old.plugin_class.implementation() == res.plugin_class.implementation()
+    if validated == plugin.properties and same_kind:
         return Change.KEEP, validated
     if plugin.needs_replacement(validated):
         return Change.REPLACE, validated

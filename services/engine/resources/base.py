@@ -39,7 +39,8 @@ class ResourceHost(Protocol):
     stack, inheriting the parent's environment and ``files`` merged with the
     given ones) and returns its id at once; progress is read with
     ``nested_stack_status`` as ``(action, status, reason)``.
-    ``delete_nested_stack`` starts the deletion; once the child is gone,
+    ``update_nested_stack`` starts a nested update (an update of the child to
+    a new template or parameters; UPDATE_* states). ``delete_nested_stack`` starts the deletion; once the child is gone,
     ``nested_stack_status`` returns ``("DELETE", "COMPLETE", ...)`` or raises
     a ``NotFound`` (e.g. ``StackNotFound``). ``nested_stack_outputs`` returns
     ``{output_key: output_value}``, with None for an output that failed.
@@ -57,6 +58,13 @@ class ResourceHost(Protocol):
     async def create_nested_stack(
         self, resource_name: str, template: dict[str, Any], params: dict[str, Any], files: dict[str, str]
     ) -> str: ...
+
+    async def update_nested_stack(
+        self, child_id: str, template: dict[str, Any], params: dict[str, Any], files: dict[str, str]
+    ) -> None:
+        """Start updating a child stack to ``template`` with ``params`` (a nested update);
+        ``nested_stack_status`` then reads ``("UPDATE", ...)``."""
+        ...
 
     async def delete_nested_stack(self, child_id: str) -> None: ...
 
@@ -243,6 +251,16 @@ class Resource:
 
     async def check_delete_complete(self, token: Any) -> bool:
         return True
+
+    @classmethod
+    def implementation(cls) -> Any:
+        """What, beside the properties, makes two resources of this type differ (JSON-able).
+
+        An update compares it between the old and the new template: a provider
+        template whose file changed must update its nested stack even with
+        the same properties.
+        """
+        return cls.type_name
 
     def needs_replacement(self, new_properties: Mapping[str, Any]) -> bool:
         """True when an update from the current properties requires replacement.

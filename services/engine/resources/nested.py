@@ -6,8 +6,9 @@ to delete it. The child's outputs are fetched when creation completes (and
 again in ``prepare_attributes``) and kept in ``data["outputs"]``, so
 attribute reads stay synchronous and survive reconstruction.
 
-The host has no update call for nested stacks, so any property change
-replaces the resource.
+A property change the type allows in place updates the child stack
+(``update_nested_stack``: a nested update, recursively); the others replace
+the resource as for any plugin.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ COMPLETE = Status.COMPLETE
 FAILED = Status.FAILED
 CREATE = Action.CREATE
 DELETE = Action.DELETE
+UPDATE = Action.UPDATE
 
 
 class NestedStackResource(Resource):
@@ -91,5 +93,20 @@ class NestedStackResource(Resource):
             return  # keep what we had; the child may be being deleted
         self.data["outputs"] = dict(outputs)
 
-    def needs_replacement(self, new_properties: Mapping[str, Any]) -> bool:
-        return dict(new_properties) != self.properties
+    async def handle_update(self, new_properties: dict[str, Any], prop_diff: dict[str, Any]) -> Any:
+        self.properties = new_properties
+        if self.resource_id is None:
+            raise self.failure("the nested stack was never created")
+        await self.host.update_nested_stack(
+            self.resource_id, self.child_template(), self.child_params(), self.child_files()
+        )
+        return self.resource_id
+
+    async def check_update_complete(self, token: Any) -> bool:
+        action, status, reason = await self.host.nested_stack_status(str(token))
+        if status == FAILED:
+            raise self.failure(f"nested stack {action} failed: {reason}")
+        if action == UPDATE and status == COMPLETE:
+            await self.prepare_attributes()
+            return True
+        return False

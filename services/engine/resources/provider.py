@@ -52,6 +52,13 @@ class TemplateResource(NestedStackResource):
     def child_template(self) -> dict[str, Any]:
         return dict(self.provider_template)
 
+    @classmethod
+    def implementation(cls) -> Any:
+        return {"type": cls.type_name, "template": cls.provider_template}
+
+    def needs_replacement(self, new_properties: Mapping[str, Any]) -> bool:
+        return False  # its properties are the child's parameters: a nested update takes them all
+
     def child_params(self) -> dict[str, Any]:
         """Set properties as parameter values; lists as comma-delimited text, like Heat."""
         params: dict[str, Any] = {}

@@ -230,3 +230,86 @@ async def _wait_resource(services: EngineServices, ctx: RequestContext, identity
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"no resource reached {state}")
+
+
+def _group(count: int, value: str = "m-%index%", **props: Any) -> dict[str, Any]:
+    return tmpl(
+        {
+            "group": {
+                "type": "OS::Heat::ResourceGroup",
+                "properties": {
+                    "count": count,
+                    "resource_def": {"type": "OS::Heat::TestResource", "properties": {"value": value}},
+                    **props,
+                },
+            }
+        },
+        outputs={"values": {"value": {"get_attr": ["group", "output"]}}},
+    )
+
+
+async def _members(services: EngineServices, ctx: RequestContext, identity: Any) -> dict[str, str]:
+    rows = await services.client.list_stack_resources(ctx, identity, nested_depth=1)
+    return {r["resource_name"]: r["physical_resource_id"] for r in rows if r["resource_name"] != "group"}
+
+
+async def test_a_resource_group_grows_shrinks_and_changes_members_by_nested_update(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    identity = await _created(engine_services, ctx, _group(2))
+    group_id = (await _resources(engine_services, ctx, identity))["group"]["physical_resource_id"]
+    first = await _members(engine_services, ctx, identity)
+
+    await engine_services.client.update_stack(ctx, identity, _group(4))
+    stack = await engine_services.wait_for_status(ctx, identity, UPDATED)
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    assert stack["outputs"][0]["output_value"] == ["m-0", "m-1", "m-2", "m-3"]
+    grown = await _members(engine_services, ctx, identity)
+    assert {k: grown[k] for k in first} == first  # the existing members were kept
+    assert (await _resources(engine_services, ctx, identity))["group"]["physical_resource_id"] == group_id
+
+    policies = [{"resource_list": ["1"]}]
+    await engine_services.client.update_stack(
+        ctx, identity, _group(2, "v-%index%", removal_policies=policies)
+    )
+    stack = await engine_services.wait_for_status(ctx, identity, {"UPDATE_COMPLETE", "UPDATE_FAILED"})
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    assert stack["outputs"][0]["output_value"] == ["v-0", "v-2"]
+    shrunk = await _members(engine_services, ctx, identity)
+    assert sorted(shrunk) == ["0", "2"] and shrunk["0"] == first["0"]  # updated in place, "1" removed
+
+
+PROVIDED = """
+heat_template_version: 2021-04-16
+parameters:
+  word: {type: string}
+resources:
+  inner: {type: OS::Heat::TestResource, properties: {value: {get_param: word}}}
+outputs:
+  said: {value: {get_attr: [inner, output]}}
+"""
+
+
+async def test_a_provider_template_resource_updates_its_nested_stack(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    def body(word: str) -> dict[str, Any]:
+        return tmpl(
+            {"box": {"type": "My::Box", "properties": {"word": word}}},
+            outputs={"said": {"value": {"get_attr": ["box", "said"]}}},
+        )
+
+    env = {"resource_registry": {"My::Box": "box.yaml"}}
+    files = {"box.yaml": PROVIDED}
+    identity = await _created(engine_services, ctx, body("one"), params=env, files=files)
+    box = (await _resources(engine_services, ctx, identity))["box"]["physical_resource_id"]
+    await engine_services.client.update_stack(ctx, identity, body("two"), params=env, files=files)
+    stack = await engine_services.wait_for_status(ctx, identity, UPDATED)
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    assert stack["outputs"][0]["output_value"] == "two"
+    assert (await _resources(engine_services, ctx, identity))["box"]["physical_resource_id"] == box
+    changed = {"box.yaml": PROVIDED + "  extra: {value: 1}\n"}
+    preview = await engine_services.client.preview_update_stack(
+        ctx, identity, body("two"), params=env, files=changed
+    )
+    assert [r["resource_name"] for r in preview["updated"]] == ["box"]  # same properties, new template

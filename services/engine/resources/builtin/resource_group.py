@@ -137,6 +137,19 @@ class ResourceGroup(NestedStackResource):
         self.data["name_skiplist"] = self.removed_names()
         return await super().handle_create()
 
+    async def handle_update(self, new_properties: dict[str, Any], prop_diff: dict[str, Any]) -> Any:
+        """A nested update to the new count and definition; removal policies add to (append) or
+        replace (update) the names never to use, so the highest indexes go when count falls."""
+        stored = set(self.removed_names())
+        self.properties = new_properties
+        named = self._policy_names()
+        if new_properties.get("removal_policies_mode") == "update":
+            skip = named
+        else:
+            skip = stored | named
+        self.data["name_skiplist"] = sorted(skip)
+        return await super().handle_update(new_properties, prop_diff)
+
     def child_template(self) -> dict[str, Any]:
         names = self.member_names()
         outputs: dict[str, Any] = {}
