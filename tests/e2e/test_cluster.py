@@ -187,6 +187,70 @@ def test_engine_killed_during_create_leaves_a_failed_deletable_stack(cluster: Cl
     delete_and_check_gone(cluster, cli, "orphan")
 
 
+def _update_template(wait: int, value: str) -> dict[str, Any]:
+    return {
+        "heat_template_version": "2021-04-16",
+        "resources": {
+            name: {
+                "type": "OS::Heat::TestResource",
+                "properties": {"value": f"{value}-{name}", "action_wait_secs": {"update": wait}},
+            }
+            for name in ("a", "b", "c")
+        },
+    }
+
+
+def test_engine_killed_during_update_fails_the_update_and_the_next_update_completes(
+    cluster: Cluster, cli: Cli
+) -> None:
+    resp = cluster.http.post("/stacks", json={"stack_name": "upd9", "template": _update_template(0, "one")})
+    assert resp.status_code == 201, resp.text
+    stack_id = resp.json()["stack"]["id"]
+    path = f"/stacks/upd9/{stack_id}"
+    wait_for(
+        "the create", lambda: get(cluster, path)["stack"]["stack_status"] == "CREATE_COMPLETE", timeout=30
+    )
+    resp = cluster.http.put(path, json={"template": _update_template(120, "two")})
+    assert resp.status_code == 202, resp.text
+
+    holder: list[str] = []
+
+    def updating_under_lock() -> bool:
+        rows = get(cluster, f"{path}/resources")["resources"]
+        engine_id = cluster.store_call("stack_lock_get_engine_id", stack_id)
+        if engine_id and any(r["resource_status"] == "UPDATE_IN_PROGRESS" for r in rows):
+            holder[:] = [engine_id]
+            return True
+        return False
+
+    wait_for("the update to run under an engine's lock", updating_under_lock, timeout=30)
+    victim = next(e for e in cluster.engines if e.argv[-1] == holder[0])
+    victim.kill9()
+    cluster.replace_engine(victim)
+
+    def failed() -> bool:
+        return str(get(cluster, path)["stack"]["stack_status"]) == "UPDATE_FAILED"
+
+    wait_for("the interrupted update to be marked UPDATE_FAILED", failed, timeout=60)
+    assert get(cluster, path)["stack"]["stack_status_reason"] == "Engine went down during stack UPDATE"
+    cluster.wait_healthy()
+
+    resp = cluster.http.put(path, json={"template": _update_template(0, "three")})
+    assert resp.status_code == 202, resp.text
+    wait_for(
+        "the next update",
+        lambda: get(cluster, path)["stack"]["stack_status"] in ("UPDATE_COMPLETE", "UPDATE_FAILED"),
+        timeout=60,
+    )
+    stack = get(cluster, path)["stack"]
+    assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
+    rows = get(cluster, f"{path}/resources")["resources"]
+    assert sorted(r["resource_name"] for r in rows) == ["a", "b", "c"]
+    # The rows the dead engine left UPDATE_FAILED were replaced; none is left in progress.
+    assert {r["resource_status"] for r in rows} <= {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
+    delete_and_check_gone(cluster, cli, "upd9")
+
+
 def test_store_restart_while_idle_is_invisible_to_the_next_request(cluster: Cluster, cli: Cli) -> None:
     cluster.restart_store()
     assert get(cluster, "/stacks")["stacks"] == []
