@@ -25,6 +25,7 @@ and deletes the replacements instead of making third copies.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -91,12 +92,17 @@ class StackUpdater:
         """Check an update of ``record`` and plan it; raises what Heat raises before changing anything."""
         if record.action == Action.DELETE:
             raise NotSupported(feature="Updating a stack when it is deleting")
-        definition = await self.repo.definition(ctxt, record.name, record.id, template, environment, files)
-        current = await self.repo.load(ctxt, record)
+        # The new template parses in a worker thread while the current rows come from the store.
+        definition, current = await asyncio.gather(
+            self.repo.definition(ctxt, record.name, record.id, template, environment, files),
+            self.repo.load(ctxt, record),
+        )
         changed = current.definition.parameters.immutable_changes(definition.parameters)
         if changed:
             raise ImmutableParameterModified(keys=", ".join(sorted(changed)))
-        move = self.move(current, definition, environment, options)
+        move = self.move(
+            current, definition, environment, options, trust_rows=record.status == Status.COMPLETE
+        )
         _check_restricted(move)
         raw = {"template": definition.template.raw, "files": definition.files, "environment": environment}
         return UpdateRequest(move=move, raw_template=raw, record=record)
@@ -107,8 +113,14 @@ class StackUpdater:
         definition: StackDefinition,
         environment: dict[str, Any],
         options: StackOptions,
+        *,
+        trust_rows: bool = False,
     ) -> Move:
-        """The plan from ``current`` (its rows) to ``definition``."""
+        """The plan from ``current`` (its rows) to ``definition``.
+
+        ``trust_rows``: the rows are what ``current``'s definition says (the stack was COMPLETE),
+        so a resource whose snippet and inputs did not change is kept without resolving it.
+        """
         target = self.repo.retarget(current, definition, environment, options)
         existing = {name: res for name, res in current.resources.items() if res.record is not None}
         spare: dict[str, StackResource] = {}
@@ -119,7 +131,8 @@ class StackUpdater:
                 target.resources[res.name].record = res.record
             else:
                 spare[f"{res.name}\x00row{res.record.id}"] = res
-        planner = _Planner(target, existing)
+        fast = trust_rows and _same_inputs(current.definition, definition)
+        planner = _Planner(target, existing, current.definition if fast else None)
         plan = plan_update(
             {name: _existing(res) for name, res in existing.items()},
             {
@@ -140,8 +153,18 @@ class StackUpdater:
         trust_rows = record.status == Status.COMPLETE
         target_options = request.move.target.options
 
+        prepared: list[Move] = []
+
         async def begin() -> None:
+            # Under the lock now: if the stack is as it was when the update was planned, nothing
+            # can have changed its rows, and the plan stands (no second read of every row).
+            fresh = await self.store.stack_get(ctxt, holder.id)
+            if (fresh.updated_at, fresh.raw_template_id) == (record.updated_at, record.raw_template_id):
+                prepared.append(request.move)
             raw = await self.store.raw_template_create(ctxt, request.raw_template)
+            self.repo.remember(
+                raw.id, holder.id, request.move.target.definition, request.raw_template["environment"]
+            )
             await self.repo.state_set(
                 holder,
                 Action.UPDATE,
@@ -156,12 +179,16 @@ class StackUpdater:
             )
 
         async def run() -> None:
-            await self._update(holder, trust_rows)
+            await self._update(holder, trust_rows, prepared[0] if prepared else None)
 
         await self.ops.runner.start_with_lock(self.ops.job(holder, Action.UPDATE, run), prepare=begin)
 
-    async def _update(self, holder: Stack, trust_rows: bool) -> None:
-        target, reason = await self.converge(holder, Action.UPDATE, trust_rows=trust_rows)
+    async def _update(self, holder: Stack, trust_rows: bool, move: Move | None) -> None:
+        if move is not None:
+            move.target.record = holder.record
+            target, reason = move.target, await self._run(move, Action.UPDATE, trust_rows)
+        else:
+            target, reason = await self.converge(holder, Action.UPDATE, trust_rows=trust_rows)
         if reason is None:
             await self.repo.state_set(target, Action.UPDATE, Status.COMPLETE, completed(Action.UPDATE))
             return
@@ -233,7 +260,9 @@ class StackUpdater:
             other=to_definition,
             cancel_note=holder.cancel_note,
         )
-        move = self.move(current, to_definition, to_environment, StackOptions.from_record(record))
+        move = self.move(
+            current, to_definition, to_environment, StackOptions.from_record(record), trust_rows=trust_rows
+        )
         reason = await self._run(move, action, trust_rows)
         return move.target, reason
 
@@ -318,14 +347,26 @@ class StackUpdater:
 class _Planner:
     """``classify`` for the plan, before anything runs (references to new resources are unknown)."""
 
-    def __init__(self, target: Stack, existing: Mapping[str, StackResource]) -> None:
+    def __init__(
+        self, target: Stack, existing: Mapping[str, StackResource], trusted: StackDefinition | None
+    ) -> None:
         self.target = target
         self.existing = existing
+        self.trusted = trusted
         self.decided: Mapping[str, Change] = {}
         self.resolver = PlanResolver(target, lambda name: self.decided.get(name) in _NEW_VALUES)
 
     def classify(self, name: str, decided: Mapping[str, Change]) -> Change:
         self.decided = decided
+        if self.trusted is not None:
+            old = self.trusted.resources.get(name)
+            deps = self.target.definition.dependencies.requires(name)
+            if (
+                old is not None
+                and old.raw == self.target.definition.resources[name].raw
+                and all(decided.get(dep) == Change.KEEP for dep in deps)
+            ):
+                return Change.KEEP  # same snippet, same inputs, same dependencies: nothing to resolve
         return decide(self.target, name, self.existing[name], self.resolver)[0]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +33,7 @@ LOG = logging.getLogger(__name__)
 # A stored template was checked when it was stored; loading it again must not
 # fail on limits that were lowered since.
 _STORED_MAX_SIZE = 1 << 24
+_PARSED_CACHE = 64
 
 
 def is_live(row: ResourceRecord) -> bool:
@@ -73,6 +75,18 @@ class StackRepository:
         self.settings = settings
         #: Makes the plugins' host for a stack; set by the composition root (it needs the lifecycle).
         self.host_factory: HostFactory = _no_host
+        # Parsed stored templates by (template id, stack id): a stored template never changes, and an
+        # update would otherwise parse the same large template four times (see docs/engine.md).
+        self._parsed: OrderedDict[tuple[int, str], tuple[StackDefinition, dict[str, Any]]] = OrderedDict()
+
+    def remember(
+        self, template_id: int, stack_id: str, definition: StackDefinition, environment: dict[str, Any]
+    ) -> None:
+        """Keep the parse of a template just stored (the update that stored it loads it next)."""
+        self._parsed[(template_id, stack_id)] = (definition, environment)
+        self._parsed.move_to_end((template_id, stack_id))
+        while len(self._parsed) > _PARSED_CACHE:
+            self._parsed.popitem(last=False)
 
     def _stack(
         self,
@@ -193,7 +207,12 @@ class StackRepository:
         self, ctxt: RequestContext, record: StackRecord, template_id: int | None = None
     ) -> tuple[StackDefinition, dict[str, Any]]:
         """One of the stack's stored templates (default: its current one), parsed; and its environment."""
-        raw = await self.store.raw_template_get(ctxt, template_id or record.raw_template_id)
+        template_id = template_id or record.raw_template_id
+        cached = self._parsed.get((template_id, record.id))
+        if cached is not None:
+            self._parsed.move_to_end((template_id, record.id))
+            return cached
+        raw = await self.store.raw_template_get(ctxt, template_id)
         definition = await load_stack_definition_async(
             raw.template,
             raw.environment,
@@ -205,6 +224,7 @@ class StackRepository:
             max_size=max(self.settings.max_template_size, _STORED_MAX_SIZE),
             max_resources=-1,
         )
+        self.remember(template_id, record.id, definition, raw.environment)
         return definition, raw.environment
 
     def retarget(
