@@ -1,0 +1,31 @@
+"""``--wait``'s views: a delete keeps the resources it has removed in the live table."""
+
+from __future__ import annotations
+
+from services.cli.watch import _merge, _Seen, event_line
+
+
+def test_a_deleted_resource_stays_in_view_as_delete_complete() -> None:
+    seen = _Seen()
+    _merge(seen, [{"resource_name": "a", "resource_status": "DELETE_IN_PROGRESS"}], deleting=True)
+    rows = _merge(seen, [], deleting=True)
+    assert rows == [
+        {"resource_name": "a", "resource_status": "DELETE_COMPLETE", "resource_status_reason": ""}
+    ]
+
+
+def test_outside_a_delete_the_view_is_what_the_gateway_says() -> None:
+    seen = _Seen()
+    _merge(seen, [{"resource_name": "a", "resource_status": "CREATE_COMPLETE"}], deleting=False)
+    assert _merge(seen, [], deleting=False) == []
+
+
+def test_an_event_line_names_stack_and_resource() -> None:
+    event = {
+        "event_time": "T",
+        "resource_name": "a",
+        "resource_status": "CREATE_FAILED",
+        "resource_status_reason": "boom",
+    }
+    assert event_line("web", event) == "T [web.a]: CREATE_FAILED  boom"
+    assert event_line("web", {**event, "resource_name": "web"}) == "T [web]: CREATE_FAILED  boom"
