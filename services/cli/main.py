@@ -21,6 +21,7 @@ from typing import Annotated
 
 import typer
 
+from services.cli.broker import quiet_broker_logs
 from services.cli.client import DEFAULT_PROJECT, DEFAULT_URL, GatewayClient, GatewayError, split_endpoint
 from services.cli.common import EnvOpt, Options, ParamOpt, TemplateOpt
 from services.cli.flags import FlagCommand, FlagGroup, sub_app
@@ -128,12 +129,16 @@ def rpc_create_stack(
     topic: Annotated[str, typer.Option("--topic", help="Engine topic.")] = "engine",
 ) -> None:
     """Publish create_stack on the bus with EngineClient and print the engine's reply."""
-    from services.cli.rpc import create_stack_over_bus  # imports the bus: only when asked for
+    from services.cli.rpc import BrokerError, create_stack_over_bus  # imports the bus: only when asked for
 
+    quiet_broker_logs()
     opts: Options = ctx.find_root().obj
     try:
         body = request_body(template, environment or [], parameter or [])
         reply = asyncio.run(create_stack_over_bus(config_file, topic, opts.project, name, body))
+    except BrokerError as exc:
+        typer.echo(f"ERROR: {exc.diagnosis.message}\n{exc.diagnosis.help}", err=True)
+        raise typer.Exit(1) from None
     except (TemplateFileError, EmberError) as exc:
         kind = type(exc).__name__
         typer.echo(f"ERROR: {kind}: {exc}", err=True)
