@@ -130,13 +130,15 @@ def _delete_one(
 ) -> dict[str, Any]:
     """Delete one stack; with ``wait``, until it is gone. Returns its summary (never its outputs)."""
     full = client.resolve(stack)
-    marker = last_event_id(client, full) if wait and progress_for(out) is Progress.lines else None
+    progress = progress_for(out)
+    marker = last_event_id(client, full) if wait and progress is Progress.lines else None
+    known = client.list_resources(full) if wait and progress is Progress.live else None
     client.request("DELETE", f"/stacks/{full}")
     name, _, stack_id = full.partition("/")
     summary: dict[str, Any] = {"id": stack_id, "stack_name": name, "stack_status": "DELETE_IN_PROGRESS"}
     if not wait:
         return summary
-    final = wait_for_stack(client, full, progress_for(out), poll, deleting=True, marker=marker)
+    final = wait_for_stack(client, full, progress, poll, deleting=True, marker=marker, known=known)
     if final is not None:
         summary.update({k: final.get(k) for k in SUMMARY_FIELDS if k in final})
     else:

@@ -129,14 +129,16 @@ def wait_for_stack(
     timeout: float | None = None,
     deleting: bool = False,
     marker: str | None = None,
+    known: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
     """The stack once it is no longer IN_PROGRESS (None if it vanished).
 
     ``marker``: the event after which ``lines`` starts printing (see last_event_id).
+    ``known``: the resources before the action (a quick delete may remove them all before the first poll).
     Raises GatewayError if the gateway fails or ``timeout`` seconds pass.
     """
     deadline = time.monotonic() + timeout if timeout else None
-    seen = _Seen(marker=marker)
+    seen = _Seen(resources={str(r.get("resource_name")): r for r in known or []}, marker=marker)
     display = Live(console=console(), auto_refresh=False) if progress is Progress.live else None
     if display is not None:
         display.start()
