@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import Annotated, Any
 
@@ -20,9 +21,17 @@ from services.cli.common import (
     gateway,
 )
 from services.cli.flags import FlagCommand, sub_app
-from services.cli.output import Format, OutputSpec, formatted, render, render_list, render_one
+from services.cli.output import (
+    Format,
+    OutputSpec,
+    formatted,
+    render,
+    render_list,
+    render_one,
+    select_columns,
+)
 from services.cli.templates import request_body
-from services.cli.watch import DEFAULT_POLL, Progress, last_event_id, wait_for_stack
+from services.cli.watch import DEFAULT_POLL, Progress, last_event_id, wait_for_stack, watch_list
 
 stack_app = sub_app("Create, inspect and delete stacks.")
 
@@ -100,11 +109,27 @@ def stack_list(
     limit: LimitOpt = None,
     marker: MarkerOpt = None,
     show_deleted: Annotated[bool, typer.Option("--show-deleted", help="Include deleted stacks.")] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch", help="Keep listing until Ctrl-C: a live table, or one line per change when piped."
+        ),
+    ] = False,
+    poll: PollOpt = DEFAULT_POLL,
     *,
     out: OutputSpec,
 ) -> None:
     """List the project's stacks."""
     with gateway(ctx) as client:
+        if watch:
+            if not out.is_table:
+                raise typer.BadParameter("--watch draws a table; it takes no -f", param_hint="--watch")
+            columns = select_columns(out.columns, STACK_COLUMNS) if out.columns else STACK_COLUMNS
+            fetch = functools.partial(
+                client.list_stacks, limit=limit, marker=marker, show_deleted=show_deleted
+            )
+            watch_list(fetch, columns, progress_for(out), poll)
+            return
         stacks = client.list_stacks(limit=limit, marker=marker, show_deleted=show_deleted)
     render_list(stacks, out, STACK_COLUMNS)
 

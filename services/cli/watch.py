@@ -12,6 +12,7 @@ Three ways, chosen by the command:
 
 Polls are ``--poll SECONDS`` apart (default 1 s). When the live-events
 stream lands, ``lines`` is the place to read it instead of polling.
+``watch_list`` is ``stack list --watch``, the same two ways.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from rich.table import Table
 from rich.text import Text
 
 from services.cli.client import GatewayClient, GatewayError
-from services.cli.output import console, heading, status_text
+from services.cli.output import console, heading, rows_table, status_text
 
 RESOURCE_COLUMNS = ("resource_name", "resource_type", "resource_status", "resource_status_reason")
 DEFAULT_POLL = 1.0
@@ -155,6 +156,45 @@ def wait_for_stack(
             if deadline is not None and time.monotonic() > deadline:
                 raise GatewayError(f"gave up waiting for {full_id}: still {stack.get('stack_status')}")
             time.sleep(max(poll, 0.01))
+    finally:
+        if display is not None:
+            display.stop()
+
+
+def watch_list(
+    fetch: Callable[[], list[dict[str, Any]]],
+    columns: list[str],
+    progress: Progress,
+    poll: float = DEFAULT_POLL,
+    done: Callable[[], bool] = lambda: False,
+) -> None:
+    """``stack list --watch``: the list again every ``poll`` seconds until Ctrl-C (or ``done()``).
+
+    Live, the table is redrawn in place; piped, each stack whose status
+    changed (or that appeared or went) gets one line, ``name STATUS``.
+    """
+    last: dict[str, str] = {}
+    display = Live(console=console(), auto_refresh=False) if progress is Progress.live else None
+    if display is not None:
+        display.start()
+    try:
+        while True:
+            rows = fetch()
+            if display is not None:
+                display.update(rows_table(rows, columns), refresh=True)
+            else:
+                now = {str(r.get("id")): f"{r.get('stack_name')} {r.get('stack_status')}" for r in rows}
+                for key, line in now.items():
+                    if last.get(key) != line:
+                        typer.echo(line)
+                for key in last.keys() - now.keys():
+                    typer.echo(f"{last[key].split(' ', 1)[0]} GONE")
+                last = now
+            if done():
+                return
+            time.sleep(max(poll, 0.01))
+    except KeyboardInterrupt:
+        return
     finally:
         if display is not None:
             display.stop()

@@ -81,3 +81,9 @@ def test_a_bad_filter_shows_the_expected_form() -> None:
 def test_an_unknown_format_is_a_usage_error() -> None:
     result = runner.invoke(app, ["--url", "http://127.0.0.1:9", "stack", "list", "-f", "nope"])
     assert result.exit_code == 2
+
+
+def test_watch_takes_no_machine_format() -> None:
+    result = runner.invoke(app, ["--url", "http://127.0.0.1:9", "stack", "list", "--watch", "-f", "json"])
+    assert result.exit_code == 2
+    assert "--watch draws a table" in result.output

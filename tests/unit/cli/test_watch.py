@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from services.cli.watch import _merge, _Seen, event_line
+import pytest
+
+from services.cli.watch import Progress, _merge, _Seen, event_line, watch_list
 
 
 def test_a_deleted_resource_stays_in_view_as_delete_complete() -> None:
@@ -29,3 +31,30 @@ def test_an_event_line_names_stack_and_resource() -> None:
     }
     assert event_line("web", event) == "T [web.a]: CREATE_FAILED  boom"
     assert event_line("web", {**event, "resource_name": "web"}) == "T [web]: CREATE_FAILED  boom"
+
+
+def test_a_piped_list_watch_prints_one_line_per_change(capsys: pytest.CaptureFixture[str]) -> None:
+    polls = iter(
+        [
+            [{"id": "1", "stack_name": "web", "stack_status": "CREATE_IN_PROGRESS"}],
+            [{"id": "1", "stack_name": "web", "stack_status": "CREATE_IN_PROGRESS"}],
+            [
+                {"id": "1", "stack_name": "web", "stack_status": "CREATE_COMPLETE"},
+                {"id": "2", "stack_name": "db", "stack_status": "CREATE_IN_PROGRESS"},
+            ],
+            [{"id": "2", "stack_name": "db", "stack_status": "CREATE_IN_PROGRESS"}],
+        ]
+    )
+    remaining = [4]
+
+    def done() -> bool:
+        remaining[0] -= 1
+        return remaining[0] == 0
+
+    watch_list(lambda: next(polls), ["id", "stack_name"], Progress.lines, poll=0.01, done=done)
+    assert capsys.readouterr().out.splitlines() == [
+        "web CREATE_IN_PROGRESS",
+        "web CREATE_COMPLETE",
+        "db CREATE_IN_PROGRESS",
+        "web GONE",
+    ]
