@@ -213,19 +213,6 @@ class Supervisor:
             child.restarts += 1
             self._say(f"restarted {child.name} (pid {child.pid}, restart {child.restarts})")
 
-    async def first_exit(self) -> Child:
-        """Wait until any child exits; returns it."""
-        waits = {asyncio.create_task(child.wait()): child for child in self.children if child.running}
-        if not waits:
-            raise RuntimeError("no child is running")
-        try:
-            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in waits:
-                if not task.done():
-                    task.cancel()
-        return waits[next(iter(done))]
-
     def kill_all(self) -> None:
         """SIGKILL every running child at once (a second Ctrl-C)."""
         for child in self.children:
