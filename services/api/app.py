@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from services.api.deps import GatewayState, LookupRedirect, redirect_response
 from services.api.errors import install_error_handlers
@@ -48,7 +49,9 @@ def create_app(
                 state.transport = None
                 state.engine = None
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline
+    # package (under /static-offline-docs), not from a CDN: they work offline.
+    app = FastAPIOffline(
         title="Ember orchestration API",
         version="1.0",
         description="OpenStack Heat v1-compatible orchestration API.",

@@ -12,7 +12,9 @@ FastAPI's handlers. It:
   ever sees an oversized request;
 - turns any exception that escapes the app into a 500 fault without a
   traceback (the traceback goes to the log);
-- logs one access line per request (``services.api.access``) with its id.
+- logs one access line per request (``services.api.access``) with its id,
+  at DEBUG: ``--wait`` polls every second, and INFO is for what changes
+  (run with ``logging.level: DEBUG`` to see them).
 """
 
 from __future__ import annotations
@@ -102,9 +104,9 @@ class GatewayMiddleware:
                 500, "HTTPInternalServerError", "The server failed to complete the request."
             )(scope, receive, send_with_id)
         finally:
-            if ACCESS_LOG.isEnabledFor(logging.INFO):
+            if ACCESS_LOG.isEnabledFor(logging.DEBUG):
                 elapsed = (time.perf_counter() - began) * 1000
-                ACCESS_LOG.info("%s %s %s %.1fms", scope.get("method"), scope.get("path"), status, elapsed)
+                ACCESS_LOG.debug("%s %s %s %.1fms", scope.get("method"), scope.get("path"), status, elapsed)
             request_id_var.reset(token)
 
     async def _read_body(self, headers: Headers, receive: Receive) -> bytes:

@@ -9,13 +9,33 @@ response becomes a ``GatewayError`` carrying Heat's ``error.type`` and
 
 from __future__ import annotations
 
+import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import httpx
 
 DEFAULT_URL = "http://127.0.0.1:8004"
 DEFAULT_PROJECT = "demo"
+URL_HELP = (
+    "--url takes the gateway's base URL (http://HOST:8004) or a Heat endpoint (http://HOST:8004/v1/PROJECT)"
+)
+_HEAT_PATH = re.compile(r"(?P<base>.*?)/v1(?:/(?P<project>[^/]+))?/*")
+
+
+def split_endpoint(url: str) -> tuple[str, str | None]:
+    """A Heat-style endpoint ``.../v1/PROJECT`` -> (the gateway's base URL, PROJECT); else (url, None).
+
+    Heat users paste the orchestration endpoint from their service catalogue;
+    the project in it is the one they mean.
+    """
+    parts = urlsplit(url.strip())
+    match = _HEAT_PATH.fullmatch(parts.path)
+    if match is None:
+        return url.rstrip("/"), None
+    base = urlunsplit((parts.scheme, parts.netloc, match["base"], "", ""))
+    project = match["project"]
+    return base, unquote(project) if project else None
 
 
 class GatewayError(Exception):
@@ -48,7 +68,8 @@ class GatewayClient:
         headers = {"Accept": "application/json", "User-Agent": "ember-cli"}
         if token:
             headers["X-Auth-Token"] = token
-        self.base = f"{url.rstrip('/')}/v1/{_q(project)}"
+        self.root = url.rstrip("/")
+        self.base = f"{self.root}/v1/{_q(project)}"
         self._http = httpx.Client(headers=headers, timeout=timeout, follow_redirects=False)
 
     def close(self) -> None:
@@ -71,6 +92,15 @@ class GatewayClient:
         if resp.status_code >= 400:
             raise _error(resp)
         return resp
+
+    def api_versions(self) -> list[dict[str, Any]]:
+        """The gateway's versions document (``GET /``, a 300 in Heat)."""
+        try:
+            resp = self._http.get(f"{self.root}/")
+            versions: list[dict[str, Any]] = resp.json()["versions"]
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            raise GatewayError(f"no versions document at {self.root}/: {exc}") from None
+        return versions
 
     def get_json(self, path: str, params: Any = None, follow: bool = True) -> Any:
         resp = self.request("GET", path, params=params)
@@ -167,6 +197,11 @@ def _error(resp: httpx.Response) -> GatewayError:
     try:
         body = resp.json()
         error = body.get("error") or {}
+        if resp.status_code == 404 and error.get("type") in (None, "HTTPNotFound"):
+            # Not Heat's "no such stack" but no route at all: most often a --url with a path.
+            return GatewayError(f"nothing answers at {resp.request.url}: {URL_HELP}", 404)
         return GatewayError(str(error.get("message") or body), resp.status_code, error.get("type"))
     except (ValueError, AttributeError):
+        if resp.status_code == 404:
+            return GatewayError(f"nothing answers at {resp.request.url}: {URL_HELP}", 404)
         return GatewayError(resp.text.strip() or resp.reason_phrase, resp.status_code)

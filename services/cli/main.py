@@ -1,40 +1,39 @@
 """``ember``: the user's command line over the gateway's Heat v1 API (and one bus shortcut).
 
     ember stack create web -t web.yaml -e env.yaml -P size=3 --wait
-    ember stack list --format json
+    ember stack list -f value -c id | xargs ember stack delete --yes
     ember event list web --filter resource_status=FAILED
 
 Endpoint, token and project come from ``--url``/``--token``/``--project`` or
-EMBER_URL / EMBER_TOKEN / EMBER_PROJECT. The CLI talks HTTP only (plus
-``ember rpc`` which puts a call straight on the bus with shared/'s
-EngineClient); it imports no service.
+EMBER_URL / EMBER_TOKEN / EMBER_PROJECT; ``--url`` may be a Heat endpoint
+(``http://host:8004/v1/PROJECT``), which names the project too. The CLI
+talks HTTP only (plus ``ember rpc`` which puts a call straight on the bus
+with shared/'s EngineClient); it imports no service.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import importlib.util
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from services.cli.client import DEFAULT_PROJECT, DEFAULT_URL, GatewayClient, GatewayError
-from services.cli.output import Format, render
-from services.cli.templates import TemplateFileError, parse_parameters, request_body
-from services.cli.watch import wait_for_stack
+from services.cli.broker import quiet_broker_logs
+from services.cli.client import DEFAULT_PROJECT, DEFAULT_URL, GatewayClient, GatewayError, split_endpoint
+from services.cli.common import EnvOpt, Options, ParamOpt, TemplateOpt
+from services.cli.flags import FlagCommand, FlagGroup, sub_app
+from services.cli.resources import event_app, resource_app, template_app, type_app
+from services.cli.stacks import stack_app
+from services.cli.templates import TemplateFileError, request_body
 from shared.exceptions import EmberError
 
-app = typer.Typer(help="Ember: Heat-style orchestration from the command line.", no_args_is_help=True)
-stack_app = typer.Typer(help="Create, inspect and delete stacks.", no_args_is_help=True)
-resource_app = typer.Typer(help="A stack's resources.", no_args_is_help=True)
-event_app = typer.Typer(help="A stack's events.", no_args_is_help=True)
-template_app = typer.Typer(help="Templates.", no_args_is_help=True)
-type_app = typer.Typer(help="Resource types the engine offers.", no_args_is_help=True)
-rpc_app = typer.Typer(help="Calls straight onto the bus (no gateway).", no_args_is_help=True)
+app = typer.Typer(
+    help="Ember: Heat-style orchestration from the command line.", no_args_is_help=True, cls=FlagGroup
+)
+rpc_app = sub_app("Calls straight onto the bus (no gateway).")
 app.add_typer(stack_app, name="stack")
 app.add_typer(resource_app, name="resource")
 app.add_typer(event_app, name="event")
@@ -42,263 +41,104 @@ app.add_typer(template_app, name="template")
 app.add_typer(type_app, name="resource-type")
 app.add_typer(rpc_app, name="rpc")
 
-STACK_COLUMNS = ["id", "stack_name", "stack_status", "creation_time", "updated_time"]
-RESOURCE_COLUMNS = [
-    "resource_name",
-    "physical_resource_id",
-    "resource_type",
-    "resource_status",
-    "updated_time",
-]
-EVENT_COLUMNS = ["resource_name", "id", "resource_status", "resource_status_reason", "event_time"]
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-WaitOpt = Annotated[bool, typer.Option("--wait", help="Show progress live until the action ends.")]
-TemplateOpt = Annotated[str, typer.Option("--template", "-t", help="Template file.")]
-EnvOpt = Annotated[
-    list[str] | None, typer.Option("--environment", "-e", help="Environment file (repeatable).")
-]
-ParamOpt = Annotated[list[str] | None, typer.Option("--parameter", "-P", help="key=value (repeatable).")]
+def ember_version() -> str:
+    try:
+        return importlib.metadata.version("ember")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
 
 
-@dataclass
-class Options:
-    url: str
-    token: str | None
-    project: str
+def _print_versions(opts: Options) -> None:
+    """Ember's own version, then the API versions the gateway offers (or why it did not say)."""
+    typer.echo(f"ember {ember_version()}")
+    with GatewayClient(opts.url, opts.token, opts.project, timeout=5) as client:
+        try:
+            versions = client.api_versions()
+        except GatewayError as exc:
+            typer.echo(f"API: unknown ({exc})")
+            return
+    listed = ", ".join(f"{v.get('id')} ({v.get('status')})" for v in versions)
+    typer.echo(f"API: {listed} at {opts.url}")
 
 
-@app.callback()
+def resolve_endpoint(url: str, project: str | None) -> tuple[str, str]:
+    """The gateway's base URL and the project, from ``--url`` (maybe ``.../v1/PROJECT``) and ``--project``."""
+    base, in_url = split_endpoint(url)
+    if in_url and project and in_url != project:
+        raise typer.BadParameter(
+            f"--url names project {in_url!r} but --project says {project!r}; give one of them",
+            param_hint="--url",
+        )
+    return base, in_url or project or DEFAULT_PROJECT
+
+
+@app.callback(invoke_without_command=True)
 def main(
     ctx: typer.Context,
-    url: Annotated[str, typer.Option("--url", envvar="EMBER_URL", help="Gateway URL.")] = DEFAULT_URL,
-    token: Annotated[str | None, typer.Option("--token", envvar="EMBER_TOKEN", help="X-Auth-Token.")] = None,
-    project: Annotated[
-        str, typer.Option("--project", envvar="EMBER_PROJECT", help="Project (tenant) id.")
-    ] = DEFAULT_PROJECT,
-) -> None:
-    ctx.obj = Options(url=url, token=token, project=project)
-
-
-@contextmanager
-def gateway(ctx: typer.Context) -> Iterator[GatewayClient]:
-    """A client for the command; any gateway or file error ends the command with status 1."""
-    opts: Options = ctx.find_root().obj
-    try:
-        with GatewayClient(opts.url, opts.token, opts.project) as client:
-            yield client
-    except (GatewayError, TemplateFileError) as exc:
-        typer.echo(f"ERROR: {exc}", err=True)
-        raise typer.Exit(1) from None
-
-
-def _finish(stack: dict[str, Any] | None, fmt: Format, want: str) -> None:
-    """Report the final state; anything but ``want`` (a FAILED, or a create rolled back) exits 1."""
-    if stack is None:
-        typer.echo("Stack is gone.")
-        if want != "DELETE_COMPLETE":
-            raise typer.Exit(1)
-        return
-    if fmt is not Format.table:
-        render(stack, fmt)
-    else:
-        typer.echo(
-            f"{stack.get('stack_name')} {stack.get('stack_status')}: {stack.get('stack_status_reason')}"
-        )
-    if stack.get("stack_status") != want:
-        raise typer.Exit(1)
-
-
-# --- stack --------------------------------------------------------------------------
-
-
-@stack_app.command("create")
-def stack_create(
-    ctx: typer.Context,
-    name: str,
-    template: TemplateOpt,
-    environment: EnvOpt = None,
-    parameter: ParamOpt = None,
-    timeout: Annotated[int | None, typer.Option("--timeout", help="Minutes the create may take.")] = None,
-    disable_rollback: Annotated[
-        bool, typer.Option("--disable-rollback", help="Keep a failed stack.")
-    ] = False,
-    tags: Annotated[str | None, typer.Option("--tags", help="Comma-separated tags.")] = None,
-    wait: WaitOpt = False,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """Create a stack from a local template (get_file and nested template files are sent along)."""
-    with gateway(ctx) as client:
-        body = request_body(template, environment or [], parameter or [])
-        body["stack_name"] = name
-        if timeout is not None:
-            body["timeout_mins"] = timeout
-        if disable_rollback:
-            body["disable_rollback"] = True
-        if tags:
-            body["tags"] = tags
-        created = client.create_stack(body)
-        if not wait:
-            render({"id": created["id"], "stack_name": name, "links": created["links"]}, fmt)
-            return
-        final = wait_for_stack(client, f"{name}/{created['id']}", live=fmt is Format.table)
-    _finish(final, fmt, "CREATE_COMPLETE")
-
-
-@stack_app.command("list")
-def stack_list(
-    ctx: typer.Context,
-    limit: Annotated[int | None, typer.Option("--limit")] = None,
-    marker: Annotated[str | None, typer.Option("--marker")] = None,
-    show_deleted: Annotated[bool, typer.Option("--show-deleted")] = False,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """List the project's stacks."""
-    with gateway(ctx) as client:
-        stacks = client.list_stacks(limit=limit, marker=marker, show_deleted=show_deleted)
-    render(stacks, fmt, STACK_COLUMNS)
-
-
-@stack_app.command("show")
-def stack_show(ctx: typer.Context, stack: str, fmt: FormatOpt = Format.table) -> None:
-    """Show a stack (by name or id) with its parameters and outputs."""
-    with gateway(ctx) as client:
-        render(client.show_stack(stack), fmt)
-
-
-@stack_app.command("delete")
-def stack_delete(
-    ctx: typer.Context, stack: str, wait: WaitOpt = False, fmt: FormatOpt = Format.table
-) -> None:
-    """Delete a stack; with --wait, until DELETE_COMPLETE."""
-    with gateway(ctx) as client:
-        full = client.delete_stack(stack)
-        if not wait:
-            typer.echo(f"Deleting {full}")
-            return
-        final = wait_for_stack(client, full, live=fmt is Format.table)
-    _finish(final, fmt, "DELETE_COMPLETE")
-
-
-@stack_app.command("output-list")
-def output_list(ctx: typer.Context, stack: str, fmt: FormatOpt = Format.table) -> None:
-    with gateway(ctx) as client:
-        render(client.list_outputs(stack), fmt, ["output_key", "description"])
-
-
-@stack_app.command("output-show")
-def output_show(ctx: typer.Context, stack: str, key: str, fmt: FormatOpt = Format.table) -> None:
-    with gateway(ctx) as client:
-        render(client.show_output(stack, key), fmt)
-
-
-@stack_app.command("template")
-def stack_template(ctx: typer.Context, stack: str, fmt: FormatOpt = Format.yaml) -> None:
-    """Print the stack's template (YAML unless --format json)."""
-    with gateway(ctx) as client:
-        render(client.template(stack), fmt)
-
-
-# --- resources, events ----------------------------------------------------------------
-
-
-@resource_app.command("list")
-def resource_list(
-    ctx: typer.Context,
-    stack: str,
-    nested_depth: Annotated[int, typer.Option("--nested-depth")] = 0,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    with gateway(ctx) as client:
-        render(client.list_resources(stack, nested_depth=nested_depth or None), fmt, RESOURCE_COLUMNS)
-
-
-@resource_app.command("show")
-def resource_show(ctx: typer.Context, stack: str, resource: str, fmt: FormatOpt = Format.table) -> None:
-    with gateway(ctx) as client:
-        render(client.show_resource(stack, resource), fmt)
-
-
-@event_app.command("list")
-def event_list(
-    ctx: typer.Context,
-    stack: str,
-    resource: Annotated[str | None, typer.Option("--resource", "-r", help="Only this resource.")] = None,
-    filters: Annotated[list[str] | None, typer.Option("--filter", help="key=value (repeatable).")] = None,
-    limit: Annotated[int | None, typer.Option("--limit")] = None,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """List events; filters: resource_action, resource_status, resource_name, resource_type."""
-    with gateway(ctx) as client:
-        params: dict[str, Any] = dict(parse_parameters(filters or []))
-        events = client.list_events(stack, resource, limit=limit, **params)
-    render(events, fmt, EVENT_COLUMNS)
-
-
-# --- templates, types ----------------------------------------------------------------------
-
-
-@template_app.command("validate")
-def template_validate(
-    ctx: typer.Context,
-    template: TemplateOpt,
-    environment: EnvOpt = None,
-    parameter: ParamOpt = None,
-    fmt: FormatOpt = Format.yaml,
-) -> None:
-    """Validate a template with the engine; prints its parameters."""
-    with gateway(ctx) as client:
-        render(client.validate(request_body(template, environment or [], parameter or [])), fmt)
-
-
-@type_app.command("list")
-def type_list(
-    ctx: typer.Context,
-    name: Annotated[str | None, typer.Option("--name", help="Only types whose name matches.")] = None,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    with gateway(ctx) as client:
-        types = client.list_resource_types(name=name)
-    render([{"resource_type": t} if isinstance(t, str) else t for t in types], fmt, ["resource_type"])
-
-
-@type_app.command("show")
-def type_show(
-    ctx: typer.Context,
-    type_name: str,
-    template_type: Annotated[
-        str | None, typer.Option("--template-type", help="hot or cfn: print a template using the type.")
+    url: Annotated[
+        str,
+        typer.Option(
+            "--url",
+            envvar="EMBER_URL",
+            metavar="URL",
+            help="The gateway (http://HOST:8004) or a Heat endpoint (http://HOST:8004/v1/PROJECT).",
+        ),
+    ] = DEFAULT_URL,
+    token: Annotated[
+        str | None,
+        typer.Option("--token", envvar="EMBER_TOKEN", metavar="TOKEN", help="X-Auth-Token (token auth)."),
     ] = None,
-    fmt: FormatOpt = Format.yaml,
+    project: Annotated[
+        str | None,
+        typer.Option(
+            "--project",
+            envvar="EMBER_PROJECT",
+            metavar="PROJECT",
+            help=f"Project (tenant) id (default: {DEFAULT_PROJECT}, or the one in --url).",
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", help="Print Ember's version and the gateway's API versions.")
+    ] = False,
 ) -> None:
-    """A type's property and attribute schema (or, with --template-type, a template using it)."""
-    with gateway(ctx) as client:
-        if template_type:
-            render(client.resource_type_template(type_name, template_type), fmt)
-        else:
-            render(client.resource_type(type_name), fmt)
+    """Ember: Heat-style orchestration from the command line."""
+    base, tenant = resolve_endpoint(url, project)
+    ctx.obj = Options(url=base, token=token, project=tenant)
+    if version:
+        _print_versions(ctx.obj)
+        raise typer.Exit(0)
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
 
 
 # --- straight onto the bus ---------------------------------------------------------------
 
 
-@rpc_app.command("create-stack")
+@rpc_app.command("create-stack", cls=FlagCommand)
 def rpc_create_stack(
     ctx: typer.Context,
-    name: str,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Name of the new stack.")],
     template: TemplateOpt,
     environment: EnvOpt = None,
     parameter: ParamOpt = None,
-    config_file: Annotated[str | None, typer.Option("--config-file", help="Settings (rpc section).")] = None,
+    config_file: Annotated[
+        str | None, typer.Option("--config-file", metavar="FILE", help="Settings (its rpc section).")
+    ] = None,
     topic: Annotated[str, typer.Option("--topic", help="Engine topic.")] = "engine",
 ) -> None:
     """Publish create_stack on the bus with EngineClient and print the engine's reply."""
-    from services.cli.rpc import create_stack_over_bus  # imports the bus: only when asked for
+    from services.cli.rpc import BrokerError, create_stack_over_bus  # imports the bus: only when asked for
 
+    quiet_broker_logs()
     opts: Options = ctx.find_root().obj
     try:
         body = request_body(template, environment or [], parameter or [])
         reply = asyncio.run(create_stack_over_bus(config_file, topic, opts.project, name, body))
+    except BrokerError as exc:
+        typer.echo(f"ERROR: {exc.diagnosis.message}\n{exc.diagnosis.help}", err=True)
+        raise typer.Exit(1) from None
     except (TemplateFileError, EmberError) as exc:
         kind = type(exc).__name__
         typer.echo(f"ERROR: {kind}: {exc}", err=True)
@@ -309,4 +149,4 @@ def rpc_create_stack(
 if importlib.util.find_spec("services.cli.up") is not None:  # ``ember up`` lives in its own module
     from services.cli.up import up
 
-    app.command("up")(up)
+    app.command("up", cls=FlagCommand)(up)

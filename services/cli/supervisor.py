@@ -1,4 +1,12 @@
-"""Child processes for ``ember up``: start them, prefix their output, stop them in order.
+"""Child processes for ``ember up``: start them, prefix their output, restart them, stop them in order.
+
+Once everything is up, ``supervise`` watches each child on its own: one that
+exits is started again after a back-off that doubles with each crash (from
+``RestartPolicy.initial_delay`` up to ``max_delay``), and the log says so
+with the restart's number. A child that crashes more than ``max_restarts``
+times within ``window`` seconds is given up on, and so is everything (the
+caller stops the rest): a service that cannot stay up is a fault to look
+at, not to hide.
 
 Each child runs in its own session (process group), so the Ctrl-C a terminal
 sends to its foreground group reaches ``ember up`` alone; ``ember up`` then
@@ -15,6 +23,7 @@ import ctypes
 import ctypes.util
 import signal
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -35,6 +44,23 @@ def _die_with_parent() -> None:
         pass  # best effort: ember up still stops its children on every ordinary exit
 
 
+DEFAULT_MAX_RESTARTS = 5
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """When a crashed child is started again, and when ``ember up`` gives up on it."""
+
+    max_restarts: int = DEFAULT_MAX_RESTARTS  # crashes allowed within ``window``; 0: never restart
+    initial_delay: float = 1.0
+    max_delay: float = 30.0
+    window: float = 60.0
+
+    def delay(self, crashes: int) -> float:
+        """Seconds before restart number ``crashes`` (1, 2, ...) within the window."""
+        return float(min(self.initial_delay * 2 ** max(crashes - 1, 0), self.max_delay))
+
+
 @dataclass
 class Child:
     """One service process and the task copying its output to ours with a prefix."""
@@ -43,6 +69,8 @@ class Child:
     argv: list[str]
     colour: str = "white"
     process: asyncio.subprocess.Process | None = None
+    restarts: int = 0
+    crashes: list[float] = field(default_factory=list, repr=False)  # monotonic times within the window
     _pump: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @property
@@ -114,13 +142,22 @@ class Child:
 
 
 class Supervisor:
-    """Children started in groups; stopped group by group in the reverse order."""
+    """Children started in groups; restarted one by one; stopped group by group in the reverse order."""
 
-    def __init__(self, env: dict[str, str], echo: Callable[[str], None] = typer.echo) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        echo: Callable[[str], None] = typer.echo,
+        restart: RestartPolicy | None = None,
+    ) -> None:
         self.env = env
         self.echo = echo
+        self.restart = restart or RestartPolicy()
         self.groups: list[list[Child]] = []
         self.width = 8
+
+    def _say(self, text: str) -> None:
+        self.echo(f"{'up':<{self.width}} | {text}")
 
     @property
     def children(self) -> list[Child]:
@@ -137,18 +174,44 @@ class Supervisor:
         self.groups.append(group)
         return group
 
-    async def first_exit(self) -> Child:
-        """Wait until any child exits; returns it."""
-        waits = {asyncio.create_task(child.wait()): child for child in self.children if child.running}
-        if not waits:
-            raise RuntimeError("no child is running")
+    async def supervise(self) -> Child:
+        """Keep every child running (see the module's docstring); returns the first one given up on.
+
+        Cancelling it (a stop signal) stops the watching and the pending
+        restarts; the children themselves are left to ``stop_all``.
+        """
+        gave_up: asyncio.Future[Child] = asyncio.get_running_loop().create_future()
+        watchers = [
+            asyncio.create_task(self._keep(child, gave_up), name=f"keep-{child.name}")
+            for child in self.children
+        ]
         try:
-            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            return await gave_up
         finally:
-            for task in waits:
-                if not task.done():
-                    task.cancel()
-        return waits[next(iter(done))]
+            for task in watchers:
+                task.cancel()
+            await asyncio.gather(*watchers, return_exceptions=True)
+
+    async def _keep(self, child: Child, gave_up: asyncio.Future[Child]) -> None:
+        policy = self.restart
+        while True:
+            code = await child.wait()
+            now = time.monotonic()
+            child.crashes = [t for t in child.crashes if now - t < policy.window] + [now]
+            if len(child.crashes) > policy.max_restarts:
+                self._say(
+                    f"{child.name} exited (code {code}), {len(child.crashes)} time(s) in "
+                    f"{policy.window:g}s; not restarting it"
+                )
+                if not gave_up.done():
+                    gave_up.set_result(child)
+                return
+            delay = policy.delay(len(child.crashes))
+            self._say(f"{child.name} exited (code {code}); restarting it in {delay:g}s")
+            await asyncio.sleep(delay)
+            await child.start(self.env, self.width, self.echo)
+            child.restarts += 1
+            self._say(f"restarted {child.name} (pid {child.pid}, restart {child.restarts})")
 
     def kill_all(self) -> None:
         """SIGKILL every running child at once (a second Ctrl-C)."""

@@ -1,19 +1,23 @@
 """``ember up``: the whole of Ember on this machine, without containers.
 
 Checks the broker first (a newcomer's most likely missing piece, so the
-message says how to start it), then starts the store, N engines and the api
-as child processes of this one (``python -m services.<name>``) with one
+message says what is wrong — not running, wrong login, missing vhost — and
+how to fix it), then starts the store, N engines and the api as child
+processes of this one (``python -m services.<name>``) with one
 configuration, copies their logs with a ``name |`` prefix, waits until the
-gateway's ``/healthz`` answers, and prints where to go next. Ctrl-C or
-SIGTERM stops them in order: api, engines, store — SIGTERM, then SIGKILL
-after ``--stop-timeout``. It imports no service: it only launches them and
-talks to them over the bus and HTTP like any client.
+gateway's ``/healthz`` answers, and prints where to go next.
+
+Once up, a child that exits is restarted after a back-off, on its own (one
+engine of N, the api, the store), and the log says so; a child that keeps
+crashing stops everything. Ctrl-C or SIGTERM stops them in order: api,
+engines, store — SIGTERM, then SIGKILL after ``--stop-timeout``. It imports
+no service: it only launches them and talks to them over the bus and HTTP
+like any client.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import signal
 import socket
@@ -25,19 +29,14 @@ from typing import Annotated
 
 import typer
 
-from services.cli.supervisor import Child, Supervisor
+from services.cli.broker import Diagnosis, diagnose, quiet_broker_logs
+from services.cli.supervisor import DEFAULT_MAX_RESTARTS, Child, RestartPolicy, Supervisor
 from services.healthcheck import check_api, check_bus
 from shared.config import Settings, load_settings
 from shared.exceptions import EmberError
 from shared.rpc import Transport
 
 SQLITE_PREFIX = "sqlite+aiosqlite:///"
-BROKER_HELP = """\
-Start RabbitMQ, then run this again. Any one of:
-  rabbitmq-server -detached                 (the rabbitmq-server package, as your user or root)
-  sudo systemctl start rabbitmq-server      (the rabbitmq-server package, as a system service)
-  docker compose up -d rabbitmq             (from this repository, with Docker)
-or point Ember at another broker with rpc.transport_url (EMBER_RPC__TRANSPORT_URL)."""
 
 
 class StartupFailed(Exception):
@@ -56,11 +55,16 @@ class UpOptions:
     broker_timeout: float
     start_timeout: float
     stop_timeout: float
+    restart: RestartPolicy
 
 
-def _overrides(data_dir: Path | None, host: str | None, port: int | None) -> dict[str, str]:
+def _overrides(
+    data_dir: Path | None, host: str | None, port: int | None, transport_url: str | None = None
+) -> dict[str, str]:
     """EMBER_* variables for the command-line options; they win over the config file, as env always does."""
     env = {"PYTHONUNBUFFERED": "1"}  # children's log lines arrive as they are written
+    if transport_url is not None:
+        env["EMBER_RPC__TRANSPORT_URL"] = transport_url
     if data_dir is not None:
         env["EMBER_DATABASE__URL"] = f"{SQLITE_PREFIX}{(data_dir / 'ember.sqlite').resolve()}"
     if host is not None:
@@ -97,14 +101,16 @@ def _port_taken(settings: Settings) -> str | None:
     return None
 
 
-async def _broker_reachable(settings: Settings, timeout: float) -> str | None:
-    """None when the broker accepts a connection within ``timeout``; else why not."""
+async def _broker_reachable(settings: Settings, timeout: float) -> Diagnosis | None:
+    """None when the broker accepts a connection within ``timeout``; else what is wrong."""
+    safe_url = Transport(settings.rpc).safe_url
     try:
         transport = await asyncio.wait_for(Transport.connect(settings.rpc), timeout)
     except TimeoutError:
-        return f"no answer from the broker at {Transport(settings.rpc).safe_url} within {timeout:g}s"
+        error: BaseException = TimeoutError(f"no answer from the broker at {safe_url} within {timeout:g}s")
+        return diagnose(error, settings.rpc.transport_url, safe_url)
     except EmberError as exc:
-        return str(exc)
+        return diagnose(exc, settings.rpc.transport_url, safe_url)
     await transport.close()
     return None
 
@@ -134,14 +140,14 @@ async def _run(config_file: str | None, settings: Settings, engines: int, opts: 
     echo = typer.echo
     problem = await _broker_reachable(settings, opts.broker_timeout)
     if problem is not None:
-        echo(f"RabbitMQ is not reachable: {problem}\n{BROKER_HELP}", err=True)
+        echo(f"{problem.message}\n{problem.help}", err=True)
         return 1
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     base = [sys.executable, "-m"]
     conf = ["--config-file", config_file] if config_file else []
-    sup = Supervisor(env={**os.environ, **opts.env}, echo=echo)
+    sup = Supervisor(env={**os.environ, **opts.env}, echo=echo, restart=opts.restart)
 
     def on_signal() -> None:
         if stop.is_set():  # a second Ctrl-C: the user is done waiting for a graceful stop
@@ -165,9 +171,9 @@ async def _run(config_file: str | None, settings: Settings, engines: int, opts: 
             _wait_until(sup, "the api", lambda: asyncio.to_thread(check_api, settings, 2.0, url), deadline),
         )
         _greet(echo, url, settings)
-        exited = await _race(stop, sup.first_exit())
-        if isinstance(exited, Child):
-            echo(f"{exited.name} exited unexpectedly (code {exited.process and exited.process.returncode})")
+        gave_up = await _race(stop, sup.supervise())
+        if isinstance(gave_up, Child):
+            echo(f"ember up: {gave_up.name} keeps crashing; stopping everything", err=True)
             code = 1
     except StartupFailed as exc:
         echo(f"ember up: {exc}", err=True)
@@ -221,17 +227,33 @@ def up(
     ] = None,
     host: Annotated[str | None, typer.Option("--host", help="API bind address (api.bind_host).")] = None,
     port: Annotated[int | None, typer.Option("--port", help="API port (api.bind_port, 8004).")] = None,
+    transport_url: Annotated[
+        str | None,
+        typer.Option(
+            "--transport-url",
+            metavar="URL",
+            help="Broker URL with its vhost, e.g. amqp://user:pass@host:5672/ember (rpc.transport_url).",
+        ),
+    ] = None,
     start_timeout: Annotated[
         float, typer.Option("--start-timeout", help="Seconds to wait for everything to be healthy.")
     ] = 120.0,
     stop_timeout: Annotated[
         float, typer.Option("--stop-timeout", help="Seconds each service gets to stop before SIGKILL.")
     ] = 20.0,
+    max_restarts: Annotated[
+        int,
+        typer.Option(
+            "--max-restarts",
+            metavar="N",
+            min=0,
+            help="A service that crashes more than N times in a minute stops everything (0: never restart).",
+        ),
+    ] = DEFAULT_MAX_RESTARTS,
 ) -> None:
-    """Run the store, engines and api locally until Ctrl-C (needs RabbitMQ)."""
-    # aio-pika logs each failed connect attempt itself; the broker check below says it better.
-    logging.getLogger("aio_pika").setLevel(logging.CRITICAL)
-    env = _overrides(data_dir, host, port)
+    """Run the store, engines and api locally until Ctrl-C (needs RabbitMQ); restarts a crashed one."""
+    quiet_broker_logs()
+    env = _overrides(data_dir, host, port, transport_url)
     os.environ.update(env)  # so the settings checked here are the ones the children will load
     try:
         settings = load_settings(config_file)
@@ -243,7 +265,13 @@ def up(
         typer.echo(f"ember up: the api cannot listen on {taken}; choose another with --port", err=True)
         raise typer.Exit(1)
     _prepare_sqlite(settings)
-    options = UpOptions(env, broker_timeout=5.0, start_timeout=start_timeout, stop_timeout=stop_timeout)
+    options = UpOptions(
+        env,
+        broker_timeout=5.0,
+        start_timeout=start_timeout,
+        stop_timeout=stop_timeout,
+        restart=RestartPolicy(max_restarts=max_restarts),
+    )
     try:
         code = asyncio.run(_run(config_file, settings, engines, options))
     except KeyboardInterrupt:  # Ctrl-C before any child started (during the broker check)

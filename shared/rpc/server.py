@@ -70,7 +70,8 @@ class RPCServer:
             prefetch=self.concurrency,
             shared=not self._server_queue_only,
         )
-        LOG.info("serving topic %s (server %s)", self.target.topic, self.target.server)
+        # DEBUG: each service says once, at INFO, what it serves (an engine runs two servers).
+        LOG.debug("serving topic %s (server %s)", self.target.topic, self.target.server)
 
     async def stop(self, grace: float = 30.0) -> None:
         """Stop taking messages, let in-flight ones finish and reply (up to ``grace``), then close."""

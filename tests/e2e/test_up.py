@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import ROOT, free_port, isolated_env, pid_exists, wait_for
+from tests.e2e.conftest import EXAMPLES, ROOT, free_port, isolated_env, pid_exists, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -110,3 +111,66 @@ def test_ember_up_without_a_broker_says_how_to_start_one(tmp_path: Path) -> None
     ):
         assert hint in result.stderr
     assert "started" not in result.stdout
+
+
+def _ember(*args: str, url: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed ``ember`` command, as a shell script runs it."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "ember"), "--url", url, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_ember_up_restarts_a_crashed_engine_and_a_script_deletes_stacks_through_a_pipe(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = isolated_env()
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from services.cli.main import app; app()", "up", "--engines", "2",
+         "--port", str(port), "--data-dir", str(tmp_path / "data")],
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    out = Output(process)
+    try:
+        wait_for("ember up", lambda: "Ember is up" in out.text or process.poll() is not None, 120)
+        assert process.poll() is None, out.text
+        children = {m["name"]: int(m["pid"]) for m in STARTED.finditer(out.text)}
+
+        # One engine killed: only it comes back; the store, the api and the other engine stay.
+        os.kill(children["engine-1"], signal.SIGKILL)
+        wait_for("the engine's restart", lambda: "restarted engine-1 (pid" in out.text, 60)
+        assert "engine-1 exited (code -9); restarting it in 1s" in out.text, out.text
+        for name in ("store", "engine-2", "api"):
+            assert pid_exists(children[name]), f"{name} went down with the engine\n{out.text}"
+
+        # The issue's script: list ids, pipe them into a delete that asks nothing.
+        names = [f"pipe-{i}" for i in range(3)]
+        for name in names:
+            created = _ember("stack", "create", name, "-t", str(EXAMPLES / "outputs.yaml"), "--wait", url=url)
+            assert created.returncode == 0, created.stdout + created.stderr
+        listed = _ember("stack", "list", "-f", "value", "-c", "id", url=url)
+        assert len(listed.stdout.split()) == 3, listed
+        pipeline = subprocess.run(
+            f"{Path(sys.executable).parent / 'ember'} --url {url} stack list -f value -c id"
+            f" | xargs {Path(sys.executable).parent / 'ember'} --url {url} stack delete --yes --wait",
+            shell=True, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert pipeline.returncode == 0, pipeline.stdout + pipeline.stderr
+        assert pipeline.stdout.count("DELETE_COMPLETE:") == 3, pipeline.stdout
+        assert _ember("stack", "list", "-f", "value", url=url).stdout.strip() == ""
+
+        process.send_signal(signal.SIGINT)
+        code = process.wait(90)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        out.join()
+    assert code == 0, out.text
+    # One 'serving topic' line per start of the store and of an engine (engine-1 started twice).
+    assert out.text.count("serving topic") == 4, out.text

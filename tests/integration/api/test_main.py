@@ -28,6 +28,7 @@ async def test_python_m_services_api_serves_the_routes(
                     "engine_topic": engine_backend.topic,
                 },
                 "api": {"bind_port": port, "auth_strategy": "noauth"},
+                "logging": {"level": "DEBUG"},  # access lines are DEBUG
             }
         )
     )

@@ -1,0 +1,169 @@
+"""``ember resource|event|template|resource-type ...``: what a stack is made of, and what it may use."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import unquote
+
+import typer
+
+from services.cli.common import EnvOpt, LimitOpt, MarkerOpt, ParamOpt, StackArg, TemplateOpt, gateway
+from services.cli.flags import FlagCommand, sub_app
+from services.cli.output import Format, OutputSpec, formatted, render, render_list, render_one
+from services.cli.templates import request_body
+
+resource_app = sub_app("A stack's resources.")
+event_app = sub_app("A stack's events.")
+template_app = sub_app("Templates.")
+type_app = sub_app("Resource types the engine offers.")
+
+RESOURCE_COLUMNS = [
+    "resource_name",
+    "physical_resource_id",
+    "resource_type",
+    "resource_status",
+    "updated_time",
+]
+EVENT_COLUMNS = ["resource_name", "id", "resource_status", "resource_status_reason", "event_time"]
+EVENT_FILTERS = ("resource_action", "resource_status", "resource_name", "resource_type")
+
+NestedDepthOpt = Annotated[
+    int,
+    typer.Option(
+        "--nested-depth",
+        metavar="DEPTH",
+        min=0,
+        help="Also list the resources of nested stacks this deep (adds a stack_name column).",
+    ),
+]
+
+
+def _stack_name(resource: dict[str, Any]) -> str | None:
+    """The stack a resource belongs to, from its ``stack`` link (``.../stacks/NAME/ID``)."""
+    for item in resource.get("links") or []:
+        if item.get("rel") == "stack" and "/stacks/" in str(item.get("href")):
+            return unquote(str(item["href"]).split("/stacks/", 1)[1].split("/", 1)[0])
+    return None
+
+
+@resource_app.command("list", cls=FlagCommand)
+@formatted()
+def resource_list(
+    ctx: typer.Context, stack: StackArg, nested_depth: NestedDepthOpt = 0, *, out: OutputSpec
+) -> None:
+    """List a stack's resources (and, with --nested-depth, its nested stacks')."""
+    with gateway(ctx) as client:
+        resources = client.list_resources(stack, nested_depth=nested_depth or None)
+    columns = list(RESOURCE_COLUMNS)
+    if nested_depth:
+        for resource in resources:
+            resource.setdefault("stack_name", _stack_name(resource))
+        columns.append("stack_name")
+    render_list(resources, out, columns)
+
+
+@resource_app.command("show", cls=FlagCommand)
+@formatted()
+def resource_show(
+    ctx: typer.Context,
+    stack: StackArg,
+    resource: Annotated[str, typer.Argument(metavar="RESOURCE", help="The resource's name in the template.")],
+    *,
+    out: OutputSpec,
+) -> None:
+    """Show one resource: its status, physical id, attributes and links."""
+    with gateway(ctx) as client:
+        render_one(client.show_resource(stack, resource), out)
+
+
+def parse_filters(pairs: list[str]) -> dict[str, str]:
+    """``--filter key=value`` pairs; a malformed one is an error that shows the expected form."""
+    filters: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(
+                f"{pair!r} is not key=value, e.g. --filter resource_status=FAILED "
+                f"(keys: {', '.join(EVENT_FILTERS)})",
+                param_hint="--filter",
+            )
+        filters[key.strip()] = value
+    return filters
+
+
+@event_app.command("list", cls=FlagCommand)
+@formatted()
+def event_list(
+    ctx: typer.Context,
+    stack: StackArg,
+    resource: Annotated[
+        str | None, typer.Option("--resource", "-r", metavar="RESOURCE", help="Only this resource's events.")
+    ] = None,
+    filters: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter",
+            metavar="KEY=VALUE",
+            help=f"Only events with this field's value (repeatable); keys: {', '.join(EVENT_FILTERS)}.",
+        ),
+    ] = None,
+    limit: LimitOpt = None,
+    marker: MarkerOpt = None,
+    *,
+    out: OutputSpec,
+) -> None:
+    """List a stack's events, oldest first."""
+    params: dict[str, Any] = parse_filters(filters or [])
+    with gateway(ctx) as client:
+        events = client.list_events(stack, resource, limit=limit, marker=marker, **params)
+    render_list(events, out, EVENT_COLUMNS)
+
+
+@template_app.command("validate", cls=FlagCommand)
+@formatted(Format.yaml)
+def template_validate(
+    ctx: typer.Context,
+    template: TemplateOpt,
+    environment: EnvOpt = None,
+    parameter: ParamOpt = None,
+    *,
+    out: OutputSpec,
+) -> None:
+    """Validate a template with the engine; prints its parameters."""
+    with gateway(ctx) as client:
+        render(client.validate(request_body(template, environment or [], parameter or [])), out)
+
+
+@type_app.command("list", cls=FlagCommand)
+@formatted()
+def type_list(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None, typer.Option("--name", metavar="TEXT", help="Only types whose name contains TEXT.")
+    ] = None,
+    *,
+    out: OutputSpec,
+) -> None:
+    """List the resource types a template may use."""
+    with gateway(ctx) as client:
+        types = client.list_resource_types(name=name)
+    render_list([{"resource_type": t} if isinstance(t, str) else t for t in types], out, ["resource_type"])
+
+
+@type_app.command("show", cls=FlagCommand)
+@formatted(Format.yaml)
+def type_show(
+    ctx: typer.Context,
+    type_name: Annotated[str, typer.Argument(metavar="TYPE", help="e.g. OS::Heat::RandomString.")],
+    template_type: Annotated[
+        str | None, typer.Option("--template-type", help="hot or cfn: print a template using the type.")
+    ] = None,
+    *,
+    out: OutputSpec,
+) -> None:
+    """A type's property and attribute schema (or, with --template-type, a template using it)."""
+    with gateway(ctx) as client:
+        if template_type:
+            render(client.resource_type_template(type_name, template_type), out)
+        else:
+            render(client.resource_type(type_name), out)

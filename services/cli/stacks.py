@@ -1,0 +1,241 @@
+"""``ember stack ...``: create, list, show, delete a stack; its outputs and template."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from services.cli.client import GatewayClient, GatewayError
+from services.cli.common import (
+    EnvOpt,
+    LimitOpt,
+    MarkerOpt,
+    ParamOpt,
+    PollOpt,
+    StackArg,
+    TemplateOpt,
+    WaitOpt,
+    gateway,
+)
+from services.cli.flags import FlagCommand, sub_app
+from services.cli.output import (
+    Format,
+    OutputSpec,
+    formatted,
+    render,
+    render_list,
+    render_one,
+    select_columns,
+)
+from services.cli.templates import request_body
+from services.cli.watch import DEFAULT_POLL, Progress, last_event_id, wait_for_stack, watch_list
+
+stack_app = sub_app("Create, inspect and delete stacks.")
+
+STACK_COLUMNS = ["id", "stack_name", "stack_status", "creation_time", "updated_time"]
+SUMMARY_FIELDS = ("id", "stack_name", "stack_status", "stack_status_reason")
+
+
+def progress_for(out: OutputSpec) -> Progress:
+    """Live on a terminal, event lines when piped, nothing but the result for machine formats."""
+    if not out.is_table:
+        return Progress.quiet
+    return Progress.live if sys.stdout.isatty() else Progress.lines
+
+
+def _finish(stack: dict[str, Any] | None, out: OutputSpec, want: str) -> None:
+    """Report the final state; anything but ``want`` (a FAILED, or a create rolled back) exits 1."""
+    if stack is None:
+        typer.echo("Stack is gone.", err=not out.is_table)
+        raise typer.Exit(1)
+    if out.is_table:
+        typer.echo(
+            f"{stack.get('stack_name')} {stack.get('stack_status')}: {stack.get('stack_status_reason') or ''}"
+        )
+    else:
+        render_one(stack, out)
+    if stack.get("stack_status") != want:
+        raise typer.Exit(1)
+
+
+@stack_app.command("create", cls=FlagCommand)
+@formatted()
+def stack_create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Name of the new stack.")],
+    template: TemplateOpt,
+    environment: EnvOpt = None,
+    parameter: ParamOpt = None,
+    timeout: Annotated[
+        int | None, typer.Option("--timeout", metavar="MINUTES", min=1, help="Minutes the create may take.")
+    ] = None,
+    rollback: Annotated[
+        bool,
+        typer.Option(
+            "--enable-rollback/--disable-rollback",
+            help="Roll a failed create back (delete what it made); off by default, as openstack stack create.",
+        ),
+    ] = False,
+    tags: Annotated[str | None, typer.Option("--tags", metavar="A,B", help="Comma-separated tags.")] = None,
+    wait: WaitOpt = False,
+    poll: PollOpt = DEFAULT_POLL,
+    *,
+    out: OutputSpec,
+) -> None:
+    """Create a stack; get_file and nested template files are read here and sent along."""
+    with gateway(ctx) as client:
+        body = request_body(template, environment or [], parameter or [])
+        body["stack_name"] = name
+        body["disable_rollback"] = not rollback  # always sent: the engine's own default is Heat's (True)
+        if timeout is not None:
+            body["timeout_mins"] = timeout
+        if tags:
+            body["tags"] = tags
+        created = client.create_stack(body)
+        if not wait:
+            render_one({"id": created["id"], "stack_name": name, "links": created["links"]}, out)
+            return
+        final = wait_for_stack(client, f"{name}/{created['id']}", progress_for(out), poll)
+    _finish(final, out, "CREATE_COMPLETE")
+
+
+@stack_app.command("list", cls=FlagCommand)
+@formatted()
+def stack_list(
+    ctx: typer.Context,
+    limit: LimitOpt = None,
+    marker: MarkerOpt = None,
+    show_deleted: Annotated[bool, typer.Option("--show-deleted", help="Include deleted stacks.")] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch", help="Keep listing until Ctrl-C: a live table, or one line per change when piped."
+        ),
+    ] = False,
+    poll: PollOpt = DEFAULT_POLL,
+    *,
+    out: OutputSpec,
+) -> None:
+    """List the project's stacks."""
+    with gateway(ctx) as client:
+        if watch:
+            if not out.is_table:
+                raise typer.BadParameter("--watch draws a table; it takes no -f", param_hint="--watch")
+            columns = select_columns(out.columns, STACK_COLUMNS) if out.columns else STACK_COLUMNS
+            fetch = functools.partial(
+                client.list_stacks, limit=limit, marker=marker, show_deleted=show_deleted
+            )
+            watch_list(fetch, columns, progress_for(out), poll)
+            return
+        stacks = client.list_stacks(limit=limit, marker=marker, show_deleted=show_deleted)
+    render_list(stacks, out, STACK_COLUMNS)
+
+
+@stack_app.command("show", cls=FlagCommand)
+@formatted()
+def stack_show(ctx: typer.Context, stack: StackArg, *, out: OutputSpec) -> None:
+    """Show a stack with its parameters and outputs."""
+    with gateway(ctx) as client:
+        render_one(client.show_stack(stack), out)
+
+
+def _confirm(stacks: list[str]) -> bool:
+    """On a terminal, ask (as openstack stack delete does); a script (no terminal on stdin) is not asked."""
+    if not sys.stdin.isatty():
+        return True
+    which = "this stack" if len(stacks) == 1 else f"these {len(stacks)} stacks"
+    return typer.confirm(f"Are you sure you want to delete {which} ({', '.join(stacks)})?", default=False)
+
+
+def _delete_one(
+    client: GatewayClient, stack: str, wait: bool, poll: float, out: OutputSpec
+) -> dict[str, Any]:
+    """Delete one stack; with ``wait``, until it is gone. Returns its summary (never its outputs)."""
+    full = client.resolve(stack)
+    progress = progress_for(out)
+    marker = last_event_id(client, full) if wait and progress is Progress.lines else None
+    known = client.list_resources(full) if wait and progress is Progress.live else None
+    client.request("DELETE", f"/stacks/{full}")
+    name, _, stack_id = full.partition("/")
+    summary: dict[str, Any] = {"id": stack_id, "stack_name": name, "stack_status": "DELETE_IN_PROGRESS"}
+    if not wait:
+        return summary
+    final = wait_for_stack(client, full, progress, poll, deleting=True, marker=marker, known=known)
+    if final is not None:
+        summary.update({k: final.get(k) for k in SUMMARY_FIELDS if k in final})
+    else:
+        summary.update(stack_status="DELETE_COMPLETE", stack_status_reason="Stack deleted")
+    return summary
+
+
+@stack_app.command("delete", cls=FlagCommand)
+@formatted()
+def stack_delete(
+    ctx: typer.Context,
+    stacks: Annotated[list[str], typer.Argument(metavar="STACK", help="Stacks to delete (names or ids).")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    wait: WaitOpt = False,
+    poll: PollOpt = DEFAULT_POLL,
+    *,
+    out: OutputSpec,
+) -> None:
+    """Delete one or more stacks; on a terminal asks first unless --yes. With --wait, until each is gone."""
+    if not yes and not _confirm(stacks):
+        typer.echo("Not confirmed: nothing deleted.", err=True)
+        return
+    results: list[dict[str, Any]] = []
+    failed: list[str] = []
+    with gateway(ctx) as client:
+        for stack in stacks:
+            try:
+                summary = _delete_one(client, stack, wait, poll, out)
+            except GatewayError as exc:
+                typer.echo(f"ERROR: {stack}: {exc}", err=True)
+                failed.append(stack)
+                continue
+            results.append(summary)
+            if out.is_table:
+                status, reason = summary["stack_status"], summary.get("stack_status_reason") or ""
+                typer.echo(f"{summary['stack_name']} {status}{': ' + reason if reason else ''}")
+            if summary["stack_status"] not in ("DELETE_COMPLETE", "DELETE_IN_PROGRESS"):
+                failed.append(stack)
+    if not out.is_table:
+        render_list(results, out, list(SUMMARY_FIELDS))
+    if failed:
+        typer.echo(
+            f"ERROR: could not delete {len(failed)} of {len(stacks)} stacks: {' '.join(failed)}", err=True
+        )
+        raise typer.Exit(1)
+
+
+@stack_app.command("output-list", cls=FlagCommand)
+@formatted()
+def output_list(ctx: typer.Context, stack: StackArg, *, out: OutputSpec) -> None:
+    """List a stack's outputs (their keys and descriptions; output-show gives a value)."""
+    with gateway(ctx) as client:
+        render_list(client.list_outputs(stack), out, ["output_key", "description"])
+
+
+@stack_app.command("output-show", cls=FlagCommand)
+@formatted()
+def output_show(
+    ctx: typer.Context,
+    stack: StackArg,
+    key: Annotated[str, typer.Argument(metavar="OUTPUT", help="The output's key (see output-list).")],
+    *,
+    out: OutputSpec,
+) -> None:
+    """Show one output of a stack with its value."""
+    with gateway(ctx) as client:
+        render_one(client.show_output(stack, key), out)
+
+
+@stack_app.command("template", cls=FlagCommand)
+@formatted(Format.yaml)
+def stack_template(ctx: typer.Context, stack: StackArg, *, out: OutputSpec) -> None:
+    """Print the stack's template (YAML unless -f json)."""
+    with gateway(ctx) as client:
+        render(client.template(stack), out)
