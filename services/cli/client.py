@@ -138,6 +138,25 @@ class GatewayClient:
         self.request("DELETE", f"/stacks/{full}")
         return full
 
+    def update_stack(self, stack: str, body: dict[str, Any], patch: bool = False) -> str:
+        """PUT (a new template) or PATCH (keep what the body leaves out); the stack's ``name/id``."""
+        full = self.resolve(stack)
+        self.request("PATCH" if patch else "PUT", f"/stacks/{full}", json=body)
+        return full
+
+    def preview_update(self, stack: str, body: dict[str, Any], patch: bool = False) -> dict[str, Any]:
+        """What the update would do, by Heat's keys (added, deleted, replaced, updated, unchanged)."""
+        full = self.resolve(stack)
+        resp = self.request("PATCH" if patch else "PUT", f"/stacks/{full}/preview", json=body)
+        result: dict[str, Any] = resp.json()["resource_changes"]
+        return result
+
+    def cancel_update(self, stack: str, rollback: bool = True) -> str:
+        full = self.resolve(stack)
+        action = "cancel_update" if rollback else "cancel_without_rollback"
+        self.request("POST", f"/stacks/{full}/actions", json={action: None})
+        return full
+
     def template(self, stack: str) -> dict[str, Any]:
         result: dict[str, Any] = self.get_json(f"/stacks/{self.resolve(stack)}/template")
         return result

@@ -1,4 +1,4 @@
-"""``ember stack ...``: create, list, show, delete a stack; its outputs and template."""
+"""``ember stack ...``: create, list, show, update, preview, cancel, delete a stack; its outputs and template."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from services.cli.output import (
     render_one,
     select_columns,
 )
-from services.cli.templates import request_body
+from services.cli.templates import request_body, request_body_without_template
 from services.cli.watch import DEFAULT_POLL, Progress, last_event_id, wait_for_stack, watch_list
 
 stack_app = sub_app("Create, inspect and delete stacks.")
@@ -209,6 +209,163 @@ def stack_delete(
             f"ERROR: could not delete {len(failed)} of {len(stacks)} stacks: {' '.join(failed)}", err=True
         )
         raise typer.Exit(1)
+
+
+CHANGE_KEYS = ("added", "deleted", "replaced", "updated", "unchanged")
+CHANGE_COLUMNS = ["change", "resource_name", "resource_type", "physical_resource_id"]
+
+
+def _update_body(
+    template: str | None,
+    environment: list[str] | None,
+    parameter: list[str] | None,
+    existing: bool,
+    clear_parameter: list[str] | None,
+    timeout: int | None,
+    rollback: bool | None,
+    tags: str | None,
+) -> dict[str, Any]:
+    """An update request; with --existing the template may be left out (PATCH keeps the stored one)."""
+    if template is not None:
+        body = request_body(template, environment or [], parameter or [])
+    elif not existing:
+        raise typer.BadParameter(
+            "give a template (-t), or --existing to keep the stack's own", param_hint="-t"
+        )
+    else:
+        body = request_body_without_template(environment or [], parameter or [])
+    if clear_parameter:
+        body["clear_parameters"] = list(clear_parameter)
+    if timeout is not None:
+        body["timeout_mins"] = timeout
+    if rollback is not None:
+        body["disable_rollback"] = not rollback
+    if tags:
+        body["tags"] = tags
+    return body
+
+
+def _changes_rows(changes: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"change": key, **{k: r.get(k) for k in ("resource_name", "resource_type", "physical_resource_id")}}
+        for key in CHANGE_KEYS
+        for r in changes.get(key) or []
+    ]
+
+
+UpdateTemplateOpt = Annotated[
+    str | None,
+    typer.Option("--template", "-t", metavar="FILE|URL", help="The new template (optional with --existing)."),
+]
+ExistingOpt = Annotated[
+    bool,
+    typer.Option(
+        "--existing",
+        help="Keep the stack's template, parameters and environment; merge what is given (PATCH).",
+    ),
+]
+ClearOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--clear-parameter", metavar="NAME", help="With --existing: reset a parameter to its default."
+    ),
+]
+RollbackOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--rollback/--no-rollback", help="Roll a failed update back (default: as the stack was made)."
+    ),
+]
+
+
+@stack_app.command("update", cls=FlagCommand)
+@formatted()
+def stack_update(
+    ctx: typer.Context,
+    stack: StackArg,
+    template: UpdateTemplateOpt = None,
+    environment: EnvOpt = None,
+    parameter: ParamOpt = None,
+    existing: ExistingOpt = False,
+    clear_parameter: ClearOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show what would change (a preview).")
+    ] = False,
+    timeout: Annotated[
+        int | None, typer.Option("--timeout", metavar="MINUTES", min=1, help="Minutes the update may take.")
+    ] = None,
+    rollback: RollbackOpt = None,
+    tags: Annotated[str | None, typer.Option("--tags", metavar="A,B", help="Comma-separated tags.")] = None,
+    wait: WaitOpt = False,
+    poll: PollOpt = DEFAULT_POLL,
+    *,
+    out: OutputSpec,
+) -> None:
+    """Update a stack to a new template or parameters; --dry-run previews, --wait follows the resources."""
+    body = _update_body(template, environment, parameter, existing, clear_parameter, timeout, rollback, tags)
+    with gateway(ctx) as client:
+        if dry_run:
+            render_list(
+                _changes_rows(client.preview_update(stack, body, patch=existing)), out, CHANGE_COLUMNS
+            )
+            return
+        full = client.resolve(stack)
+        progress = progress_for(out)
+        marker = last_event_id(client, full) if wait else None
+        known = client.list_resources(full) if wait and progress is Progress.live else None
+        client.update_stack(full, body, patch=existing)
+        name, _, stack_id = full.partition("/")
+        if not wait:
+            render_one({"id": stack_id, "stack_name": name, "stack_status": "UPDATE_IN_PROGRESS"}, out)
+            return
+        final = wait_for_stack(client, full, progress, poll, marker=marker, known=known)
+    _finish(final, out, "UPDATE_COMPLETE")
+
+
+@stack_app.command("preview", cls=FlagCommand)
+@formatted()
+def stack_preview(
+    ctx: typer.Context,
+    stack: StackArg,
+    template: UpdateTemplateOpt = None,
+    environment: EnvOpt = None,
+    parameter: ParamOpt = None,
+    existing: ExistingOpt = False,
+    clear_parameter: ClearOpt = None,
+    *,
+    out: OutputSpec,
+) -> None:
+    """What an update would do to each resource (added, deleted, replaced, updated, unchanged); changes nothing."""
+    body = _update_body(template, environment, parameter, existing, clear_parameter, None, None, None)
+    with gateway(ctx) as client:
+        render_list(_changes_rows(client.preview_update(stack, body, patch=existing)), out, CHANGE_COLUMNS)
+
+
+@stack_app.command("cancel", cls=FlagCommand)
+@formatted()
+def stack_cancel(
+    ctx: typer.Context,
+    stack: StackArg,
+    no_rollback: Annotated[
+        bool,
+        typer.Option(
+            "--no-rollback", help="Stop where it is (FAILED) instead of rolling back; cancels a create too."
+        ),
+    ] = False,
+    wait: WaitOpt = False,
+    poll: PollOpt = DEFAULT_POLL,
+    *,
+    out: OutputSpec,
+) -> None:
+    """Cancel a running update (rolled back), or with --no-rollback an update or create (left FAILED)."""
+    with gateway(ctx) as client:
+        full = client.cancel_update(stack, rollback=not no_rollback)
+        if not wait:
+            name, _, stack_id = full.partition("/")
+            render_one({"id": stack_id, "stack_name": name, "cancel": "requested"}, out)
+            return
+        final = wait_for_stack(client, full, progress_for(out), poll)
+    _finish(final, out, "UPDATE_FAILED" if no_rollback else "ROLLBACK_COMPLETE")
 
 
 @stack_app.command("output-list", cls=FlagCommand)

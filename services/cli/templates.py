@@ -208,6 +208,19 @@ def parse_parameters(pairs: list[str]) -> dict[str, str]:
     return params
 
 
+def request_body_without_template(env_files: list[str], params: list[str]) -> dict[str, Any]:
+    """The environment and parameters of a PATCH update that keeps the stack's template."""
+    files: dict[str, str] = {}
+    body: dict[str, Any] = {}
+    if env_files:
+        body["environment"] = load_environments(env_files, files)
+        if files:
+            body["files"] = files
+    if params:
+        body["parameters"] = parse_parameters(params)
+    return body
+
+
 def request_body(template_file: str, env_files: list[str], params: list[str]) -> dict[str, Any]:
     """The template, files, environment and parameters of a create or validate request."""
     template, files = load_template(template_file)

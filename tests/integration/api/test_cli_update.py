@@ -1,0 +1,114 @@
+"""``ember stack update / preview / cancel`` through typer's runner against a live gateway and engine."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.integration.api.conftest import MINIMAL, EngineBackend, unique_name
+from tests.integration.api.test_cli import ember, ok
+
+
+@pytest.fixture
+def templates(tmp_path: Path) -> tuple[Path, Path, Path]:
+    first = tmp_path / "first.yaml"
+    first.write_text(yaml.safe_dump(MINIMAL))
+    grown = copy.deepcopy(MINIMAL)
+    grown["resources"]["c"] = {"type": "OS::Heat::Value", "properties": {"value": {"get_param": "greeting"}}}
+    del grown["resources"]["b"]
+    second = tmp_path / "second.yaml"
+    second.write_text(yaml.safe_dump(grown))
+    slow = {
+        "heat_template_version": "2021-04-16",
+        "resources": {
+            "s": {"type": "OS::Heat::TestResource", "properties": {"action_wait_secs": {"update": 60}}}
+        },
+    }
+    (tmp_path / "slow0.yaml").write_text(
+        yaml.safe_dump({**slow, "resources": {"s": {"type": "OS::Heat::TestResource"}}})
+    )
+    slow_path = tmp_path / "slow.yaml"
+    slow_path.write_text(
+        yaml.safe_dump(
+            {
+                **slow,
+                "resources": {
+                    "s": {
+                        **slow["resources"]["s"],
+                        "properties": {"value": "changed", "action_wait_secs": {"update": 60}},
+                    }
+                },
+            }
+        )
+    )
+    return first, second, slow_path
+
+
+async def test_preview_update_existing_and_cancel_with_the_cli(
+    live_server: str, engine_backend: EngineBackend, templates: tuple[Path, Path, Path]
+) -> None:
+    if not engine_backend.real:
+        pytest.skip("needs the real engine")
+    first, second, slow = templates
+    name = unique_name("cliu")
+    ok(await ember(live_server, "stack", "create", name, "-t", str(first), "--wait"))
+
+    preview = json.loads(
+        ok(await ember(live_server, "stack", "preview", name, "-t", str(second), "-f", "json"))
+    )
+    assert {(row["change"], row["resource_name"]) for row in preview} == {
+        ("added", "c"),
+        ("deleted", "b"),
+        ("unchanged", "a"),
+    }
+    dry = ok(
+        await ember(
+            live_server,
+            "stack",
+            "update",
+            name,
+            "-t",
+            str(second),
+            "--dry-run",
+            "-f",
+            "value",
+            "-c",
+            "change",
+            "-c",
+            "resource_name",
+        )
+    )
+    assert "added c" in dry
+
+    out = ok(
+        await ember(live_server, "stack", "update", name, "-t", str(second), "-P", "greeting=yo", "--wait")
+    )
+    assert "UPDATE_COMPLETE" in out.splitlines()[-1]
+    outputs = json.loads(ok(await ember(live_server, "stack", "output-show", name, "said", "-f", "json")))
+    assert outputs["output_value"] == "yo"
+
+    out = ok(
+        await ember(
+            live_server, "stack", "update", name, "--existing", "--clear-parameter", "greeting", "--wait"
+        )
+    )
+    assert "UPDATE_COMPLETE" in out.splitlines()[-1]
+    outputs = json.loads(ok(await ember(live_server, "stack", "output-show", name, "said", "-f", "json")))
+    assert outputs["output_value"] == "hello"
+
+    missing = await ember(live_server, "stack", "update", name)
+    assert missing.exit_code != 0 and "--existing" in missing.output
+
+    slow_name = unique_name("clic")
+    ok(
+        await ember(
+            live_server, "stack", "create", slow_name, "-t", str(slow.with_name("slow0.yaml")), "--wait"
+        )
+    )
+    ok(await ember(live_server, "stack", "update", slow_name, "-t", str(slow)))
+    out = ok(await ember(live_server, "stack", "cancel", slow_name, "--wait"))
+    assert "ROLLBACK_COMPLETE" in out.splitlines()[-1]
