@@ -156,6 +156,8 @@ def update_args(body: StackUpdateBody, patch: bool) -> dict[str, Any]:
         args["clear_parameters"] = list(body.clear_parameters)
     if body.converge is not None:
         args["converge"] = body.converge
+    if body.plan_id is not None:
+        args["plan_id"] = body.plan_id
     return args
 
 

@@ -148,7 +148,8 @@ class GatewayClient:
         """What the update would do, by Heat's keys (added, deleted, replaced, updated, unchanged)."""
         full = self.resolve(stack)
         resp = self.request("PATCH" if patch else "PUT", f"/stacks/{full}/preview", json=body)
-        result: dict[str, Any] = resp.json()["resource_changes"]
+        answer = resp.json()
+        result: dict[str, Any] = {**answer["resource_changes"], "plan_id": answer.get("plan_id")}
         return result
 
     def cancel_update(self, stack: str, rollback: bool = True) -> str:

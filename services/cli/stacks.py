@@ -245,6 +245,14 @@ def _update_body(
     return body
 
 
+def _show_changes(changes: dict[str, Any], out: OutputSpec) -> None:
+    render_list(_changes_rows(changes), out, CHANGE_COLUMNS)
+    if out.is_table and changes.get("plan_id"):
+        typer.echo(
+            f"plan id: {changes['plan_id']} (ember stack update ... --plan {changes['plan_id']} does exactly this)"
+        )
+
+
 def _changes_rows(changes: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {"change": key, **{k: r.get(k) for k in ("resource_name", "resource_type", "physical_resource_id")}}
@@ -338,7 +346,7 @@ def stack_preview(
     """What an update would do to each resource (added, deleted, replaced, updated, unchanged); changes nothing."""
     body = _update_body(template, environment, parameter, existing, clear_parameter, None, None, None)
     with gateway(ctx) as client:
-        render_list(_changes_rows(client.preview_update(stack, body, patch=existing)), out, CHANGE_COLUMNS)
+        _show_changes(client.preview_update(stack, body, patch=existing), out)
 
 
 @stack_app.command("cancel", cls=FlagCommand)

@@ -129,9 +129,10 @@ class EngineClient:
         files: dict[str, str] | None = None,
         args: dict[str, Any] | None = None,
         environment_files: list[str] | None = None,
-    ) -> dict[str, list[dict[str, Any]]]:
-        """What ``update_stack`` would do: resources by ``added``/``deleted``/``replaced``/``updated``/``unchanged``."""
-        result: dict[str, list[dict[str, Any]]] = await self._call(
+    ) -> dict[str, Any]:
+        """What ``update_stack`` would do: resources by ``added``/``deleted``/``replaced``/``updated``/``unchanged``
+        (and ``plan_id`` when ``args`` has ``with_plan_id``)."""
+        result: dict[str, Any] = await self._call(
             ctxt,
             "preview_update_stack",
             "1.36",

@@ -211,10 +211,12 @@ async def preview_update(
         template,
         params=env,
         files=body.files or {},
-        args=args,
+        args={**args, "with_plan_id": True},
         environment_files=body.environment_files,
     )
-    return {"resource_changes": changes}
+    # Heat's clients read resource_changes only; the plan id (Ember's binding preview) sits beside it.
+    plan_id = changes.pop("plan_id", None)
+    return {"resource_changes": changes, "plan_id": plan_id}
 
 
 STACK_ACTIONS = ("suspend", "resume", "check", "cancel_update", "cancel_without_rollback")

@@ -95,6 +95,9 @@ class StackUpdates(StackQueries):
             {**(args or {}), "template_id": template_id},
             environment_files,
         )
+        plan_id = (args or {}).get("plan_id")
+        if plan_id is not None:
+            request.check_plan(str(plan_id))
         await self.updater.start(request)
         return formatting.identity(record)
 
@@ -109,13 +112,20 @@ class StackUpdates(StackQueries):
         args: dict[str, Any] | None = None,
         environment_files: list[str] | None = None,
         files_container: str | None = None,
-    ) -> dict[str, list[dict[str, Any]]]:
-        """What an update would do to each resource (Heat's keys); changes nothing, takes no lock."""
+    ) -> dict[str, Any]:
+        """What an update would do to each resource (Heat's keys); changes nothing, takes no lock.
+
+        With ``args["with_plan_id"]`` the answer also carries ``plan_id``: an update given it in
+        ``args["plan_id"]`` does exactly this plan or is refused (409) if the stack changed.
+        """
         if files_container:
             raise NotSupported(feature="files_container (Swift) for templates and files")
         record = await self._get_record(ctxt, stack_identity, show_deleted=False)
         request = await self._update_request(ctxt, record, template, params, files, args, environment_files)
-        return _preview(request)
+        result: dict[str, Any] = _preview(request)
+        if _flag((args or {}).get("with_plan_id")):
+            result["plan_id"] = request.plan_id
+        return result
 
     @expose
     async def stack_cancel_update(

@@ -26,7 +26,11 @@ and deletes the replacements instead of making third copies.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
+import json
 import logging
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +46,7 @@ from shared.exceptions import (
     EmberError,
     ImmutableParameterModified,
     NotSupported,
+    PlanStale,
     ResourceActionRestricted,
     ResourceFailure,
 )
@@ -70,6 +75,31 @@ class UpdateRequest:
     move: Move
     raw_template: dict[str, Any]
     record: StackRecord
+    options: StackOptions
+
+    @property
+    def plan_id(self) -> str:
+        """A binding name for this exact plan: the stack as it is now, the request and every change.
+
+        The same update of an unchanged stack gets the same id on any engine; anything that moved
+        (the stack was written since, another template, another outcome) gets another. Nothing is
+        stored: an update naming a plan recomputes it and compares (``check_plan``).
+        """
+        basis = {
+            "stack": self.record.id,
+            "written": str(self.record.updated_at),
+            "template": self.record.raw_template_id,
+            "request": self.raw_template,
+            "options": dataclasses.asdict(self.options),
+            "changes": self.move.plan.changes,
+        }
+        digest = hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).hexdigest()
+        return str(uuid.UUID(digest[:32]))
+
+    def check_plan(self, plan_id: str) -> None:
+        """Raise PlanStale unless this update is exactly the previewed plan ``plan_id``."""
+        if plan_id != self.plan_id:
+            raise PlanStale(stack_name=self.record.name, plan_id=plan_id)
 
 
 class StackUpdater:
@@ -105,7 +135,7 @@ class StackUpdater:
         )
         _check_restricted(move)
         raw = {"template": definition.template.raw, "files": definition.files, "environment": environment}
-        return UpdateRequest(move=move, raw_template=raw, record=record)
+        return UpdateRequest(move=move, raw_template=raw, record=record, options=options)
 
     def move(
         self,

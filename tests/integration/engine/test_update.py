@@ -11,6 +11,7 @@ from shared.context import RequestContext
 from shared.exceptions import (
     ImmutableParameterModified,
     NotSupported,
+    PlanStale,
     ResourceActionRestricted,
     StackValidationFailed,
 )
@@ -313,3 +314,26 @@ async def test_a_provider_template_resource_updates_its_nested_stack(
         ctx, identity, body("two"), params=env, files=changed
     )
     assert [r["resource_name"] for r in preview["updated"]] == ["box"]  # same properties, new template
+
+
+async def test_a_binding_preview_plan_is_done_exactly_or_refused(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    identity = await _created(engine_services, ctx, tmpl({"r": tr("a")}))
+    change = tmpl({"r": tr("b")})
+    preview = await engine_services.client.preview_update_stack(
+        ctx, identity, change, args={"with_plan_id": True}
+    )
+    plan_id = preview["plan_id"]
+    again = await engine_services.client.preview_update_stack(
+        ctx, identity, change, args={"with_plan_id": True}
+    )
+    assert again["plan_id"] == plan_id  # the same stack and request: the same plan
+    with pytest.raises(PlanStale):  # another request than the one previewed
+        await engine_services.client.update_stack(
+            ctx, identity, tmpl({"r": tr("c")}), args={"plan_id": plan_id}
+        )
+    await engine_services.client.update_stack(ctx, identity, change, args={"plan_id": plan_id})
+    await engine_services.wait_for_status(ctx, identity, {"UPDATE_COMPLETE"})
+    with pytest.raises(PlanStale, match="changed since plan"):  # the stack moved on since the preview
+        await engine_services.client.update_stack(ctx, identity, change, args={"plan_id": plan_id})
