@@ -98,6 +98,10 @@ class StackUpdates(StackQueries):
         plan_id = (args or {}).get("plan_id")
         if plan_id is not None:
             request.check_plan(str(plan_id))
+        if (record.action, record.status) == (Action.UPDATE, Status.IN_PROGRESS):
+            # A newer update supersedes a running one (as Heat's convergence engine does): that one
+            # starts nothing new and ends; this one goes on from the rows as they are then.
+            await self.ops.halt_anywhere(ctxt, record)
         await self.updater.start(request)
         return formatting.identity(record)
 

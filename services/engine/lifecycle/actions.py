@@ -10,6 +10,8 @@ node of a dependency graph run by ``runtime.scheduler.run_graph``.
 - the stack's timeout does the same with ``Create timed out``;
 - a cancel (a delete overriding a create, an engine stopping) records the
   action FAILED with the cancel's reason and re-raises;
+- a halt (a newer update supersedes this one) lets what runs finish,
+  stores its states and re-raises ``Halted``: the caller writes nothing;
 - success drains the write-behind transitions, so nothing is reported
   COMPLETE before its rows are stored.
 
@@ -26,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from services.engine.model.stack import Stack
 from services.engine.persistence.repository import StackRepository
 from services.engine.runtime.runner import ActionRunner
-from services.engine.runtime.scheduler import Graph, run_graph
+from services.engine.runtime.scheduler import Graph, Halted, run_graph
 from services.engine.states import Status, resource_failed, timed_out
 from shared.exceptions import EmberError, ResourceFailure
 
@@ -62,7 +64,11 @@ class ActionWalk:
                     reverse=reverse,
                     limit=self.concurrency,
                     skip=skip,
+                    halt=stack.cancel_note.halt,
                 )
+        except Halted:
+            await self._drain_quietly(stack)
+            raise
         except TimeoutError:
             await self._stop_after_failure(stack, timed_out(action))
             return timed_out(action)

@@ -33,6 +33,8 @@ LOG = logging.getLogger(__name__)
 StopRemote = Callable[[RequestContext, str, str, str], Awaitable[None]]
 
 _ALPHABET = string.ascii_lowercase + string.digits
+#: The stop_stack reason that asks for a halt (stop launching) rather than a cancel.
+HALT = "halt: superseded by a newer update"
 _STALE_PAGE = 200
 
 
@@ -66,6 +68,9 @@ class StackOps:
         def on_cancel(reason: str) -> None:
             stack.cancel_reason = reason
 
+        def on_halt() -> None:
+            stack.cancel_note.halt.set()
+
         return Job(
             ctxt=stack.ctxt,
             stack_id=stack.id,
@@ -75,6 +80,7 @@ class StackOps:
             on_crash=on_crash,
             on_cancel=on_cancel,
             current_action=lambda: stack.action,
+            on_halt=on_halt if action == Action.UPDATE else None,
         )
 
     # --- create ------------------------------------------------------------------------
@@ -168,8 +174,18 @@ class StackOps:
         return reason
 
     async def stop_here(self, record: StackRecord, reason: str | None = None) -> bool:
-        """Cancel this engine's action on a stack (another engine is deleting it, or cancels it)."""
+        """Cancel this engine's action on a stack (another engine is deleting it, or cancels it),
+        or halt it when ``reason`` is HALT (a newer update on another engine supersedes it)."""
+        if reason == HALT:
+            return await self.runner.halt(record.id)
         return await self.runner.cancel(record.id, reason or cancelled_for_delete(record.action))
+
+    async def halt_anywhere(self, ctxt: RequestContext, record: StackRecord) -> None:
+        """Let a running update stop launching and end (here, or on the live engine holding the lock)."""
+        if not await self.runner.halt(record.id):
+            holder = await self.runner.lock.holder(ctxt, record.id)
+            if holder and holder != self.engine_id and await self.is_alive(holder):
+                await self.stop_remote(ctxt, holder, record.id, HALT)
 
     async def stop_anywhere(self, ctxt: RequestContext, record: StackRecord, reason: str) -> None:
         """Cancel a stack's running action, on this engine or on the live engine that holds its lock."""

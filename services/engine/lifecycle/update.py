@@ -40,6 +40,7 @@ from services.engine.lifecycle.ops import StackOps
 from services.engine.lifecycle.plan import Change, Existing, UpdatePlan, Wanted, plan_update
 from services.engine.model.resource import StackResource
 from services.engine.model.stack import CancelNote, PlanResolver, Stack, StackOptions
+from services.engine.runtime.scheduler import Halted
 from services.engine.states import Action, Status, completed, started
 from shared.context import RequestContext
 from shared.exceptions import (
@@ -214,11 +215,15 @@ class StackUpdater:
         await self.ops.runner.start_with_lock(self.ops.job(holder, Action.UPDATE, run), prepare=begin)
 
     async def _update(self, holder: Stack, trust_rows: bool, move: Move | None) -> None:
-        if move is not None:
-            move.target.record = holder.record
-            target, reason = move.target, await self._run(move, Action.UPDATE, trust_rows)
-        else:
-            target, reason = await self.converge(holder, Action.UPDATE, trust_rows=trust_rows)
+        try:
+            if move is not None:
+                move.target.record = holder.record
+                target, reason = move.target, await self._run(move, Action.UPDATE, trust_rows)
+            else:
+                target, reason = await self.converge(holder, Action.UPDATE, trust_rows=trust_rows)
+        except Halted:
+            LOG.info("update of stack %s superseded: the newer update goes on from here", holder.id)
+            return
         if reason is None:
             await self.repo.state_set(target, Action.UPDATE, Status.COMPLETE, completed(Action.UPDATE))
             return

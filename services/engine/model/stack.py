@@ -10,6 +10,7 @@ a request or from the store is the persistence layer's job
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,10 +34,12 @@ SECONDS_PER_MINUTE = 60.0
 
 @dataclass
 class CancelNote:
-    """Why a stack's running action is being cancelled; shared by every Stack object of that action
-    (an update walks a stack built for its target while the job holds the one it started from)."""
+    """Why a stack's running action is being cancelled, and whether it is asked to stop launching
+    (``halt``: a newer update supersedes it). Shared by every Stack object of that action: an
+    update walks a stack built for its target while the job holds the one it started from."""
 
     reason: str | None = None
+    halt: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass

@@ -40,6 +40,8 @@ class Job:
     on_cancel: Callable[[str], None]
     #: The stack's current action, for "Engine stopped during stack ROLLBACK".
     current_action: Callable[[], str]
+    #: Asks the job to start nothing new and end once what runs has finished (None: it cannot).
+    on_halt: Callable[[], None] | None = None
 
 
 class ActionRunner:
@@ -111,6 +113,18 @@ class ActionRunner:
         task, job = entry
         job.on_cancel(reason)
         task.cancel()
+        await asyncio.wait({task}, timeout=timeout)
+        return True
+
+    async def halt(self, stack_id: str, timeout: float = 60.0) -> bool:
+        """Ask a stack's running job to stop launching and wait for it to end; True if there was one."""
+        entry = self._running.get(stack_id)
+        if entry is None:
+            return False
+        task, job = entry
+        if job.on_halt is None:
+            return False
+        job.on_halt()
         await asyncio.wait({task}, timeout=timeout)
         return True
 

@@ -16,6 +16,10 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 
+class Halted(Exception):
+    """The walk stopped launching because it was asked to (``halt``), after what ran had finished."""
+
+
 class Tracker(Protocol):
     def start(self) -> list[str]: ...
 
@@ -36,11 +40,14 @@ async def run_graph(
     reverse: bool = False,
     limit: int = 64,
     skip: Callable[[str], bool] | None = None,
+    halt: asyncio.Event | None = None,
 ) -> None:
     """Await ``action(node)`` for each node in dependency order (reverse: deletion order).
 
     ``skip(node)`` marks a node done without running it (e.g. a resource
-    that needs no work). Raises the first exception an action raised.
+    that needs no work). Raises the first exception an action raised. Once
+    ``halt`` is set nothing new starts; when what runs has finished, raises
+    ``Halted`` (a newer update takes over from there).
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
@@ -60,6 +67,8 @@ async def run_graph(
         finished.put_nowait((node, None))
 
     def launch() -> None:
+        if halt is not None and halt.is_set():
+            return
         while ready and len(running) < limit:
             node = ready.popleft()
             if skip is not None and skip(node):
@@ -76,6 +85,8 @@ async def run_graph(
                 raise error
             ready.extend(tracker.done(node))
             launch()
+        if halt is not None and halt.is_set() and not tracker.finished:
+            raise Halted()
     finally:
         if running:
             for task in running.values():

@@ -337,3 +337,32 @@ async def test_a_binding_preview_plan_is_done_exactly_or_refused(
     await engine_services.wait_for_status(ctx, identity, {"UPDATE_COMPLETE"})
     with pytest.raises(PlanStale, match="changed since plan"):  # the stack moved on since the preview
         await engine_services.client.update_stack(ctx, identity, change, args={"plan_id": plan_id})
+
+
+async def test_a_second_update_supersedes_one_in_progress(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    def body(value: str, wait: float) -> dict[str, Any]:
+        return tmpl(
+            {
+                "first": tr(value, action_wait_secs={"update": wait}),
+                "second": {
+                    "type": "OS::Heat::TestResource",
+                    "properties": {"value": {"get_attr": ["first", "output"]}},
+                },
+            }
+        )
+
+    identity = await _created(engine_services, ctx, body("one", 0))
+    await engine_services.client.update_stack(ctx, identity, body("two", 2))
+    await _wait_resource(engine_services, ctx, identity, "UPDATE_IN_PROGRESS")
+    await engine_services.client.update_stack(ctx, identity, body("three", 0))
+    stack = await engine_services.wait_for_status(ctx, identity, {"UPDATE_COMPLETE", "UPDATE_FAILED"})
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    detail = await engine_services.client.describe_stack_resource(ctx, identity, "second")
+    assert detail["attributes"]["output"] == "three"
+    # The superseded update never reached "second": it started nothing new once halted.
+    events = await engine_services.client.list_events(ctx, identity, filters={"resource_name": "second"})
+    assert [e["resource_action"] for e in events].count("UPDATE") == 2  # one IN_PROGRESS + COMPLETE
+    states = await engine_services.client.list_events(ctx, identity, filters={"resource_name": "upd"})
+    assert not any(e["resource_status"] == "FAILED" for e in states)
