@@ -213,6 +213,7 @@ class StackResource:
         self._plugin = plugin
         try:
             await self._start(Action.UPDATE)
+            plugin.update_policy = self.definition.resolved_update_policy(self.stack.resolver)
             token = await plugin.handle_update(new_properties, prop_diff)
             plugin.properties = new_properties
             await self._poll(plugin.check_update_complete, token)

@@ -366,3 +366,38 @@ async def test_a_second_update_supersedes_one_in_progress(
     assert [e["resource_action"] for e in events].count("UPDATE") == 2  # one IN_PROGRESS + COMPLETE
     states = await engine_services.client.list_events(ctx, identity, filters={"resource_name": "upd"})
     assert not any(e["resource_status"] == "FAILED" for e in states)
+
+
+async def test_a_rolling_update_moves_group_members_a_batch_at_a_time(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    rolling = {"rolling_update": {"max_batch_size": 1, "min_in_service": 1, "pause_time": 0}}
+
+    def group(value: str) -> dict[str, Any]:
+        body = _group(3, value)
+        body["resources"]["group"]["update_policy"] = rolling
+        return body
+
+    identity = await _created(engine_services, ctx, group("a-%index%"))
+    await engine_services.client.update_stack(ctx, identity, group("b-%index%"))
+    stack = await engine_services.wait_for_status(ctx, identity, UPDATED)
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    assert stack["outputs"][0]["output_value"] == ["b-0", "b-1", "b-2"]
+    group_id = (await _resources(engine_services, ctx, identity))["group"]["physical_resource_id"]
+    child = {"stack_name": "", "stack_id": group_id}
+    events = await engine_services.client.list_events(ctx, {**child, "stack_name": None})
+    updates = [
+        e["resource_name"]
+        for e in events
+        if e["resource_name"] != e["stack_name"]
+        and (e["resource_action"], e["resource_status"]) == ("UPDATE", "COMPLETE")
+    ]
+    assert updates == ["0", "1", "2"]  # one member per batch, in index order
+    batches = [
+        e
+        for e in events
+        if e["resource_name"] == e["stack_name"]
+        and e["resource_status"] == "COMPLETE"
+        and e["resource_action"] == "UPDATE"
+    ]
+    assert len(batches) == 3  # one nested update per batch

@@ -13,7 +13,10 @@ member, its reference (``ref.<n>``) and its ``show`` attribute
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from shared.exceptions import InvalidTemplateAttribute, NotFound, StackValidationFailed
@@ -139,16 +142,88 @@ class ResourceGroup(NestedStackResource):
 
     async def handle_update(self, new_properties: dict[str, Any], prop_diff: dict[str, Any]) -> Any:
         """A nested update to the new count and definition; removal policies add to (append) or
-        replace (update) the names never to use, so the highest indexes go when count falls."""
+        replace (update) the names never to use, so the highest indexes go when count falls.
+
+        With ``update_policy: {rolling_update: {max_batch_size, min_in_service, pause_time}}`` and a
+        changed member definition, the members move to it a batch at a time (one nested update per
+        batch, ``pause_time`` seconds apart), as Heat's rolling update does.
+        """
+        old = ResourceGroup(self.name, self.properties, self.host, definition=self.definition, data=self.data)
         stored = set(self.removed_names())
         self.properties = new_properties
         named = self._policy_names()
-        if new_properties.get("removal_policies_mode") == "update":
-            skip = named
-        else:
-            skip = stored | named
+        skip = named if new_properties.get("removal_policies_mode") == "update" else stored | named
         self.data["name_skiplist"] = sorted(skip)
-        return await super().handle_update(new_properties, prop_diff)
+        batches = self._rolling_batches(old)
+        if not batches:
+            return await super().handle_update(new_properties, prop_diff)
+        rolling = _Rolling(old=old, batches=batches, pause=_seconds(self._rolling().get("pause_time")))
+        await self._start_batch(rolling)
+        return rolling
+
+    def _rolling(self) -> dict[str, Any]:
+        policy = self.update_policy.get("rolling_update")
+        return policy if isinstance(policy, dict) else {}
+
+    def _rolling_batches(self, old: ResourceGroup) -> list[int]:
+        """How many members have the new definition after each batch (empty: no rolling update)."""
+        policy = self._rolling()
+        if not policy or old.properties.get("resource_def") == self.properties.get("resource_def"):
+            return []
+        staying = [n for n in self.member_names() if n in set(old.member_names())]
+        target = len(staying)
+        size = max(int(policy.get("max_batch_size") or 1), 1)
+        in_service = max(int(policy.get("min_in_service") or 0), 0)
+        size = min(size, max(target - min(in_service, target), 1))
+        return [min(done, target) for done in range(size, target + size, size)] or [0]
+
+    async def _start_batch(self, rolling: _Rolling) -> None:
+        done = rolling.batches[rolling.index]
+        last = rolling.index == len(rolling.batches) - 1
+        await self.host.update_nested_stack(
+            str(self.resource_id), self._batch_template(rolling.old, done, last), {}, {}
+        )
+
+    def _batch_template(self, old: ResourceGroup, updated: int, last: bool) -> dict[str, Any]:
+        """The child template of one batch: the first ``updated`` staying members (index order) new,
+        the other staying ones as they were; members added or removed change in the last batch."""
+        old_names = old.member_names()
+        names = self.member_names() if last else [n for n in old_names if n in set(self.member_names())]
+        staying = [n for n in names if n in set(old_names)]
+        renewed = set(staying[:updated]) | (set(names) - set(old_names))
+        template = self.child_template()
+        template["resources"] = {
+            n: (
+                self.member_definition(n)
+                if n in renewed or (last and updated >= len(staying))
+                else old.member_definition(n)
+            )
+            for n in names
+        }
+        outputs: dict[str, Any] = {}
+        for n in names:
+            outputs[f"ref.{n}"] = {"value": {"get_resource": n}}
+            outputs[f"show.{n}"] = {"value": {"get_attr": [n, "show"]}}
+        template["outputs"] = outputs
+        return template
+
+    async def check_update_complete(self, token: Any) -> bool:
+        if not isinstance(token, _Rolling):
+            return await super().check_update_complete(token)
+        rolling = token
+        if rolling.resume_at is not None:
+            if time.monotonic() < rolling.resume_at:
+                return False
+            rolling.resume_at = None
+            rolling.index += 1
+            await self._start_batch(rolling)
+            return False
+        if not await super().check_update_complete(self.resource_id):
+            return False
+        if rolling.index == len(rolling.batches) - 1:
+            return True
+        rolling.resume_at = time.monotonic() + rolling.pause
+        return False
 
     def child_template(self) -> dict[str, Any]:
         names = self.member_names()
@@ -205,6 +280,35 @@ class ResourceGroup(NestedStackResource):
         rdef = properties["resource_def"]
         if isinstance(rdef, dict) and rdef.get("type") == "":
             raise StackValidationFailed(path=f"{path}.resource_def.type", reason="must not be empty")
+
+
+@dataclass
+class _Rolling:
+    """A rolling update in progress: the group before it, members renewed per batch, where it is."""
+
+    old: ResourceGroup
+    batches: list[int]
+    pause: float
+    index: int = 0
+    resume_at: float | None = None
+
+
+def _seconds(value: Any) -> float:
+    """``pause_time`` as seconds: a number, or an ISO 8601 duration such as ``PT1M30S`` (as CFN)."""
+    if value in (None, ""):
+        return 0.0
+    if isinstance(value, (int, float)):
+        return max(float(value), 0.0)
+    match = re.fullmatch(r"PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?", str(value).strip().upper())
+    if match is None:
+        try:
+            return max(float(value), 0.0)
+        except ValueError:
+            raise StackValidationFailed(
+                path="update_policy.rolling_update.pause_time", reason=f"{value!r} is not a duration"
+            ) from None
+    hours, minutes, secs = (int(g or 0) for g in match.groups())
+    return float(hours * 3600 + minutes * 60 + secs)
 
 
 def _substitute(value: Any, var: str, index: str) -> Any:
