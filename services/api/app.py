@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from services.api.deps import GatewayState, LookupRedirect, redirect_response
 from services.api.errors import install_error_handlers
 from services.api.middleware import GatewayMiddleware
-from services.api.routes import events, misc, resources, stacks
+from services.api.routes import events, misc, resources, stacks, templates
 from shared.clients.engine import ENGINE_TOPIC, EngineClient
 from shared.config import Settings
 from shared.rpc import Transport
@@ -67,6 +67,7 @@ def create_app(
     app.include_router(resources.router)
     app.include_router(events.router)
     app.include_router(misc.router)
+    app.include_router(templates.router)
     app.include_router(stacks.fallback)
     app.add_middleware(GatewayMiddleware, max_body_size=settings.api.max_body_size)
     return app

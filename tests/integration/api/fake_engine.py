@@ -438,9 +438,19 @@ class FakeEngine:
 
     @expose
     async def list_resource_types(
-        self, ctxt: RequestContext, type_name: str | None = None, **_: Any
+        self,
+        ctxt: RequestContext,
+        type_name: str | None = None,
+        support_status: str | None = None,
+        with_description: bool = False,
+        **_: Any,
     ) -> list[Any]:
-        return sorted(t for t in TYPES if not type_name or type_name in t)
+        if support_status not in (None, "SUPPORTED"):  # every fake type is SUPPORTED
+            return []
+        names = sorted(t for t in TYPES if not type_name or type_name in t)
+        if with_description:
+            return [{"resource_type": t, "description": f"The fake {t}."} for t in names]
+        return names
 
     @expose
     async def resource_schema(self, ctxt: RequestContext, type_name: str, **_: Any) -> dict[str, Any]:

@@ -1,0 +1,62 @@
+"""TemplateQueries over the real bus: its own RPCServer, called with EngineClient.
+
+The endpoint is built here rather than taken from the engine so these
+tests hold whether or not the engine service mounts it yet.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from importlib import metadata
+
+import pytest
+
+from services.engine.resources.registry import new_registry
+from services.engine.template_queries import TemplateQueries
+from shared.clients.engine import EngineClient
+from shared.context import RequestContext
+from shared.exceptions import NotFound
+from shared.rpc import RPCServer, Target, Transport
+
+
+@pytest.fixture
+async def engine(transport: Transport) -> AsyncIterator[EngineClient]:
+    topic = f"tq-{uuid.uuid4().hex[:8]}"
+    server = RPCServer(transport, Target(topic=topic), [TemplateQueries(new_registry(load_plugins=False))])
+    await server.start()
+    try:
+        yield EngineClient(transport, timeout=10, topic=topic)
+    finally:
+        await server.stop(grace=2)
+
+
+CTX = RequestContext(user_id="alice", project_id="demo")
+
+
+async def test_list_template_versions_over_the_bus(engine: EngineClient) -> None:
+    versions = await engine.list_template_versions(CTX)
+    assert {
+        "version": "heat_template_version.2017-02-24",
+        "type": "hot",
+        "aliases": ["heat_template_version.ocata"],
+    } in versions
+
+
+async def test_list_template_functions_over_the_bus(engine: EngineClient) -> None:
+    plain = await engine.list_template_functions(CTX, "heat_template_version.2016-10-14")
+    with_cond = await engine.list_template_functions(
+        CTX, "heat_template_version.2016-10-14", with_condition=True
+    )
+    assert "equals" not in {f["functions"] for f in plain}
+    assert {"equals", "if"} <= {f["functions"] for f in with_cond}
+    assert all(set(f) == {"functions", "description"} for f in with_cond)
+
+
+async def test_list_template_functions_of_unknown_version_raises_not_found(engine: EngineClient) -> None:
+    with pytest.raises(NotFound, match=r"Template with version heat_template_version\.1999-01-01 not found"):
+        await engine.list_template_functions(CTX, "heat_template_version.1999-01-01")
+
+
+async def test_get_revision_is_the_installed_version(engine: EngineClient) -> None:
+    assert await engine.get_revision(CTX) == metadata.version("ember")
