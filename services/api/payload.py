@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.exceptions import BadRequest, TemplateTooLarge
+from shared.exceptions import BadRequest, NotImplementedYet, TemplateTooLarge
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -115,7 +115,13 @@ async def parse_document(value: dict[str, Any] | str | None, what: str, limit: i
 
 
 async def unpack_template(body: TemplateBody, max_template_size: int) -> dict[str, Any]:
-    """The template as a mapping; no template (or only a URL) -> BadRequest, as Heat."""
+    """The template as a mapping; no template (or only a URL) -> BadRequest, as Heat.
+
+    Adopting (``adopt_stack_data``, which needs no template) is not served
+    yet: it answers 501 rather than a misleading "No template specified".
+    """
+    if (body.model_extra or {}).get("adopt_stack_data") is not None:
+        raise NotImplementedYet(feature="Stack adopt (POST /v1/{tenant_id}/stacks with adopt_stack_data)")
     if body.template is None and body.template_url:
         raise BadRequest(
             "template_url is not supported: send the template itself in 'template' "
