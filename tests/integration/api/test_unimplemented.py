@@ -52,7 +52,9 @@ async def test_unimplemented_project_route_answers_501_naming_it(
     client: httpx.AsyncClient, method: str, path: str, what: str
 ) -> None:
     resp = await client.request(
-        method, f"/v1/{TENANT}" + concrete(path, {"name": "-", "id": "-"}), json={} if method != "GET" else None
+        method,
+        f"/v1/{TENANT}" + concrete(path, {"name": "-", "id": "-"}),
+        json={} if method != "GET" else None,
     )
     assert_not_implemented(resp, method, path)
 
