@@ -30,6 +30,8 @@ def _timestamp_as_text(loader: Any, node: Any) -> Any:
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 _THREAD_THRESHOLD = 64 * 1024
+# A template's text must name its format with one of these (Heat's check).
+_VERSION_KEYS = frozenset({"heat_template_version", "HeatTemplateFormatVersion", "AWSTemplateFormatVersion"})
 # How much larger than its text a document may grow once YAML aliases are expanded.
 _EXPANSION_FACTOR = 4
 
@@ -58,15 +60,26 @@ class StackCreateBody(TemplateBody):
     tags: list[str] | str | None = Field(None, description="Tags, as a list or a comma-separated string.")
 
 
+def not_valid_format(what: str, error: str) -> BadRequest:
+    """Heat's 400 for a document it cannot use: ``Template not in valid format: <why>``.
+
+    Clients and scripts written against Heat look for this prefix, so the
+    wording follows Heat's; ``why`` is the parser's own explanation.
+    """
+    return BadRequest(f"{what.capitalize()} not in valid format: {error}")
+
+
 def _load(text: str, what: str) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise BadRequest(f"The {what} is not valid YAML or JSON{where}.") from None
+        # JSON is YAML, so the YAML parser's explanation (with line and column) covers both.
+        detail = " ".join(str(exc).split())
+        if what == "template":
+            detail = f"Error parsing template [root stack] {detail}"
+        raise not_valid_format(what, detail) from None
     except RecursionError:
-        raise BadRequest(f"The {what} is nested too deeply.") from None
+        raise not_valid_format(what, "it is nested too deeply.") from None
 
 
 def check_document(data: Any, what: str, budget: int) -> None:
@@ -110,7 +123,9 @@ async def parse_document(value: dict[str, Any] | str | None, what: str, limit: i
     data = await asyncio.to_thread(_load, value, what) if size > _THREAD_THRESHOLD else _load(value, what)
     check_document(data, what, _EXPANSION_FACTOR * limit)
     if not isinstance(data, dict):
-        raise BadRequest(f"The {what} must be a mapping (a YAML/JSON object).")
+        if what == "template":
+            raise not_valid_format(what, "The template is not a JSON object or YAML mapping.")
+        raise not_valid_format(what, f"The {what} is not a valid YAML mapping data type.")
     return data
 
 
@@ -130,6 +145,9 @@ async def unpack_template(body: TemplateBody, max_template_size: int) -> dict[st
     template = await parse_document(body.template, "template", max_template_size)
     if not template:
         raise BadRequest("No template specified.")
+    if isinstance(body.template, str) and not _VERSION_KEYS & template.keys():
+        # Heat checks this as it parses template text (a mapping goes to the engine as is).
+        raise not_valid_format("template", "Template format version not found.")
     return template
 
 

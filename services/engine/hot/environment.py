@@ -142,6 +142,22 @@ class Environment:
             "event_sinks": [],
         }
 
+    def user_dict(self) -> dict[str, Any]:
+        """The environment as Heat's validate_template reports it: the user's keys only.
+
+        Heat leaves out what is internal to the stored environment
+        (encrypted_param_names, merge strategies) and always shows the
+        registry's per-resource ``resources`` map, empty or not.
+        """
+        registry = copy.deepcopy(self.resource_registry)
+        registry.setdefault("resources", {})
+        return {
+            "resource_registry": registry,
+            "parameters": copy.deepcopy(self.parameters),
+            "parameter_defaults": copy.deepcopy(self.parameter_defaults),
+            "event_sinks": [],
+        }
+
     def resolve_type(
         self, type_name_: str, files: Mapping[str, str], resource_name: str | None = None
     ) -> ResolvedType:

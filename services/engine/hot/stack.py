@@ -250,4 +250,9 @@ def _check_references(
                 path=ref.path,
                 reason=f'the resource "{ref.resource}" is not created because its condition is false',
             )
+        if ref.path.startswith("outputs."):
+            # Heat reports a bad reference in an output as a validation failure of
+            # the stack (StackValidationFailed), one in a resource as the reference error.
+            reference_error = InvalidTemplateReference(resource=ref.resource, key=ref.path)
+            raise StackValidationFailed(reference_error.message, resource=ref.resource, key=ref.path)
         raise InvalidTemplateReference(resource=ref.resource, key=ref.path)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
 
-from shared.exceptions import EmberError, InvalidTemplate, InvalidTemplateAttribute, StackValidationFailed
+from shared.exceptions import EmberError, InvalidTemplate, StackValidationFailed
 
 from .environment import ResolvedType
 from .parameters import parse_schemas
@@ -64,7 +64,9 @@ def validate_resources(definition: StackDefinition, registry: PluginRegistry) ->
     for ref in references:
         if ref.kind == "get_attr" and ref.attribute is not None and ref.resource in has_attribute:
             if not has_attribute[ref.resource](ref.attribute):
-                raise InvalidTemplateAttribute(
+                # StackValidationFailed, as Heat's validation reports it (at run time a
+                # plugin's get_attr raises InvalidTemplateAttribute, as Heat's does).
+                raise StackValidationFailed(
                     f"{ref.path}: The Referenced Attribute ({ref.resource} {ref.attribute}) is incorrect.",
                     resource=ref.resource,
                     key=ref.attribute,
@@ -156,5 +158,5 @@ def validate_template(
     result: dict[str, Any] = {"Description": definition.description, "Parameters": parameters}
     if definition.template.parameter_groups:
         result["ParameterGroups"] = list(definition.template.parameter_groups)
-    result["Environment"] = definition.environment.to_dict()
+    result["Environment"] = definition.environment.user_dict()
     return result

@@ -168,13 +168,33 @@ def test_hot_template_output(registry: ResourceRegistry) -> None:
     assert tmpl["outputs"]["show"]["value"] == {"get_attr": ["TestResource", "show"]}
 
 
-def test_cfn_template_output(registry: ResourceRegistry) -> None:
+def test_cfn_template_output_has_heats_keys(registry: ResourceRegistry) -> None:
     tmpl = registry.template("OS::Heat::RandomString", "cfn")
-    assert tmpl["AWSTemplateFormatVersion"] == "2010-09-09"
+    assert set(tmpl) == {"HeatTemplateFormatVersion", "Description", "Parameters", "Resources", "Outputs"}
+    assert tmpl["HeatTemplateFormatVersion"] == "2012-12-12"
+    assert tmpl["Description"] == "Initial template of RandomString"
     assert tmpl["Parameters"]["length"]["Type"] == "Number"
     assert tmpl["Parameters"]["character_classes"]["Type"] == "CommaDelimitedList"
-    assert tmpl["Resources"]["RandomString"]["Properties"]["salt"] == {"Ref": "salt"}
+    props = tmpl["Resources"]["RandomString"]["Properties"]
+    assert props["salt"] == {"Ref": "salt"}
+    assert props["character_classes"] == {"Fn::Split": [",", {"Ref": "character_classes"}]}
     assert tmpl["Outputs"]["value"]["Value"] == {"Fn::GetAtt": ["RandomString", "value"]}
+    assert tmpl["Outputs"]["OS::stack_id"] == {"Value": {"Ref": "RandomString"}}
+
+
+def test_cfn_template_constraints_are_flat_and_booleans_spelled_out(registry: ResourceRegistry) -> None:
+    params = registry.template("OS::Heat::TestResource", "cfn")["Parameters"]
+    assert params["fail"]["Type"] == "Boolean"
+    assert params["fail"]["AllowedValues"] == ["True", "true", "False", "false"]
+    length = registry.template("OS::Heat::RandomString", "cfn")["Parameters"]["length"]
+    assert "Constraints" not in length
+    assert {"MinValue", "MaxValue"} & set(length)
+
+
+def test_templates_name_the_resource_after_the_plugin_class(registry: ResourceRegistry) -> None:
+    hot = registry.template("OS::Heat::None", "hot")
+    assert list(hot["resources"]) == ["NoneResource"]
+    assert hot["outputs"]["OS::stack_id"] == {"value": {"get_resource": "NoneResource"}}
 
 
 def test_template_bad_type(registry: ResourceRegistry) -> None:
