@@ -4,7 +4,9 @@
 (a template editor, ``openstack orchestration template function list``)
 find out which versions and functions exist without reading the docs. The
 answers come from the same tables that gate parsing (``versions``), so
-the list can never promise a function the parser then rejects.
+the list names exactly the functions the parser recognises for a version;
+the few Ember recognises but cannot run (yaql, resource_facade, ...) say so
+in their description rather than vanish, so the names stay Heat's.
 
 Names are Heat's: a version is ``heat_template_version.<date>`` and an
 alias ``heat_template_version.<release>``. Ember speaks HOT only, so the
@@ -17,6 +19,7 @@ from __future__ import annotations
 from shared.exceptions import NotFound
 from shared.schemas.engine import TemplateFunctionInfo, TemplateVersionInfo
 
+from .functions.base import FUNCTIONS, NotSupportedFunction
 from .versions import DATED_VERSIONS, RELEASE_NAMES, TemplateVersion, get_version
 
 VERSION_KEY = "heat_template_version"
@@ -90,4 +93,13 @@ def template_functions(template_version: str, with_condition: bool = False) -> l
     names = set(version.functions)
     if with_condition:
         names |= version.condition_functions
-    return [{"functions": n, "description": FUNCTION_DESCRIPTIONS.get(n, "")} for n in sorted(names)]
+    return [{"functions": n, "description": describe(n)} for n in sorted(names)]
+
+
+def describe(name: str) -> str:
+    """A function's one-line description; one Ember cannot run says so first."""
+    text = FUNCTION_DESCRIPTIONS.get(name, "")
+    cls = FUNCTIONS.get(name)
+    if cls is not None and issubclass(cls, NotSupportedFunction):
+        return f"Not supported by Ember{cls.why}. {text}"
+    return text

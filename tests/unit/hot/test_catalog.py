@@ -49,7 +49,17 @@ def test_an_alias_lists_the_same_functions_as_its_date() -> None:
 def test_every_listed_function_has_a_description() -> None:
     for version in template_versions():
         for func in template_functions(version["version"], with_condition=True):
-            assert func["description"] == FUNCTION_DESCRIPTIONS[func["functions"]] != ""
+            assert func["description"].endswith(FUNCTION_DESCRIPTIONS[func["functions"]])
+            assert FUNCTION_DESCRIPTIONS[func["functions"]]
+
+
+def test_functions_ember_cannot_run_say_so() -> None:
+    described = {
+        f["functions"]: f["description"] for f in template_functions("heat_template_version.2016-10-14")
+    }
+    assert described["yaql"].startswith("Not supported by Ember (")
+    assert described["resource_facade"].startswith("Not supported by Ember")
+    assert not described["get_param"].startswith("Not supported")
 
 
 @pytest.mark.parametrize(
