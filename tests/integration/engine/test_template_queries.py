@@ -6,15 +6,21 @@ tests hold whether or not the engine service mounts it yet.
 
 from __future__ import annotations
 
+import asyncio
+import importlib.util
+import json
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 
 from services.engine.resources.registry import new_registry
 from services.engine.template_queries import TemplateQueries
 from shared.clients.engine import EngineClient
+from shared.config import RpcSettings
 from shared.context import RequestContext
 from shared.exceptions import NotFound
 from shared.rpc import RPCServer, Target, Transport
@@ -60,3 +66,37 @@ async def test_list_template_functions_of_unknown_version_raises_not_found(engin
 
 async def test_get_revision_is_the_installed_version(engine: EngineClient) -> None:
     assert await engine.get_revision(CTX) == metadata.version("ember")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("heat") is None, reason="openstack-heat is not installed")
+async def test_heats_own_rpc_client_calls_the_template_methods(rpc_settings: RpcSettings) -> None:
+    # Heat's client always uses topic "engine"; a private control exchange keeps it apart.
+    exchange = f"ember-heat-tq-{uuid.uuid4().hex[:8]}"
+    rpc = rpc_settings.model_copy(update={"control_exchange": exchange})
+    transport = await Transport.connect(rpc)
+    server = RPCServer(transport, Target(topic="engine"), [TemplateQueries(new_registry(load_plugins=False))])
+    await server.start()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(Path(__file__).with_name("heat_template_queries_driver.py")),
+            rpc.transport_url,
+            exchange,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        stdout, stderr = await asyncio.wait_for(proc.communicate(), 120)
+        assert proc.returncode == 0, stderr.decode()[-3000:]
+        out = json.loads(stdout.decode().strip().splitlines()[-1])
+    finally:
+        await server.stop(grace=2)
+        await transport.close()
+    assert {
+        "version": "heat_template_version.2016-10-14",
+        "type": "hot",
+        "aliases": ["heat_template_version.newton"],
+    } in out["versions"]
+    assert "equals" not in {f["functions"] for f in out["functions"]}
+    assert "equals" in {f["functions"] for f in out["with_condition"]}
+    assert out["revision"] == metadata.version("ember")
+    assert "Template with version heat_template_version.1999-01-01 not found" in out["missing"]
