@@ -456,7 +456,12 @@ class FakeEngine:
     async def resource_schema(self, ctxt: RequestContext, type_name: str, **_: Any) -> dict[str, Any]:
         if type_name not in TYPES:
             raise ResourceTypeNotFound(name=type_name)
-        return {"resource_type": type_name, **TYPES[type_name], "support_status": {"status": "SUPPORTED"}}
+        return {
+            "resource_type": type_name,
+            **TYPES[type_name],
+            "support_status": {"status": "SUPPORTED"},
+            "description": f"The fake {type_name}.",
+        }
 
     @expose
     async def generate_template(

@@ -156,3 +156,11 @@ async def test_heatclient_validate_without_description(live_server: str) -> None
         "parameter_defaults",
         "event_sinks",
     }
+
+
+async def test_resource_schema_has_a_description_only_when_asked(client: httpx.AsyncClient) -> None:
+    url = f"/v1/{TENANT}/resource_types/OS::Heat::RandomString"
+    plain = (await client.get(url)).json()
+    assert set(plain) == {"resource_type", "properties", "attributes", "support_status"}
+    described = (await client.get(url, params={"with_description": "true"})).json()
+    assert described["description"]
