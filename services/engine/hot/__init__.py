@@ -24,7 +24,7 @@ Modules: ``template`` (parsing, sections), ``versions`` (what each version
 allows), ``parameters`` (+ ``param_types``: converters, constraints), ``environment``, ``functions`` (the function tree),
 ``conditions``, ``definition`` (ResourceDefinition, OutputDefinition),
 ``dependencies`` (DependencyGraph, ReadyTracker), ``outputs``, ``validate``
-(validate_template, validate_resources), ``resolver`` (the Resolver protocol
+(validate_template), ``resource_checks`` (validate_resources), ``resolver`` (the Resolver protocol
 the engine implements), ``registry_protocol`` (what is used of the plugins).
 Every error raised is a ``shared.exceptions.EmberError``.
 """
@@ -45,6 +45,7 @@ from .resolver import (
     ValidationResolver,
     select_path,
 )
+from .resource_checks import validate_resources
 from .stack import (
     DEFAULT_MAX_RESOURCES,
     StackDefinition,
@@ -53,7 +54,7 @@ from .stack import (
     load_stack_definition_async,
 )
 from .template import DEFAULT_MAX_TEMPLATE_SIZE, Template, load_document
-from .validate import validate_resources, validate_template
+from .validate import validate_template
 from .versions import TemplateVersion, get_version
 
 __all__ = [

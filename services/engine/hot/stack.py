@@ -30,6 +30,7 @@ from .outputs import resolve_outputs
 from .parameters import PSEUDO_PARAMETERS, Parameters, check_parameter_groups, parse_schemas
 from .registry_protocol import PluginRegistry
 from .resolver import ParameterResolver, Resolver
+from .resource_checks import validate_resources
 from .template import DEFAULT_MAX_TEMPLATE_SIZE, Template, check_files
 
 DEFAULT_MAX_RESOURCES = 1000
@@ -233,8 +234,6 @@ def _load(
         files=dict(tmpl.files),
     )
     if registry is not None:
-        from .validate import validate_resources  # validate imports this module
-
         validate_resources(definition, registry)
     return definition
 
