@@ -74,7 +74,9 @@ def make_settings(rpc_settings: RpcSettings, **api: Any) -> Settings:
 @pytest.fixture(scope="session")
 async def fake_engine(transport: Transport) -> AsyncIterator[EngineBackend]:
     topic = f"fake-engine-{uuid.uuid4().hex[:8]}"
-    server = RPCServer(transport, Target(topic=topic), [FakeEngine()])
+    server = RPCServer(
+        transport, Target(topic=topic), [FakeEngine(), TemplateQueries(new_registry(load_plugins=False))]
+    )
     await server.start()
     yield EngineBackend(transport, topic, real=False)
     await server.stop(grace=2)
