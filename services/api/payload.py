@@ -30,6 +30,17 @@ def _timestamp_as_text(loader: Any, node: Any) -> Any:
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 _THREAD_THRESHOLD = 64 * 1024
+# The sections an environment may have (Heat's list).
+ENVIRONMENT_SECTIONS = frozenset(
+    {
+        "parameters",
+        "parameter_defaults",
+        "resource_registry",
+        "encrypted_param_names",
+        "event_sinks",
+        "parameter_merge_strategies",
+    }
+)
 # A template's text must name its format with one of these (Heat's check).
 _VERSION_KEYS = frozenset({"heat_template_version", "HeatTemplateFormatVersion", "AWSTemplateFormatVersion"})
 # How much larger than its text a document may grow once YAML aliases are expanded.
@@ -154,6 +165,12 @@ async def unpack_template(body: TemplateBody, max_template_size: int) -> dict[st
 async def unpack_environment(body: TemplateBody, max_size: int) -> dict[str, Any]:
     """The environment with ``parameters`` merged in (explicit parameters win), as Heat does."""
     env = dict(await parse_document(body.environment, "environment", max_size) or {})
+    for section, value in env.items():
+        # Heat's gateway checks the sections before the engine sees them, in these words.
+        if section not in ENVIRONMENT_SECTIONS:
+            raise not_valid_format("environment", f'environment has wrong section "{section}"')
+        if value is None:
+            raise not_valid_format("environment", f'environment has empty section "{section}"')
     params = env.get("parameters") or {}
     if not isinstance(params, dict):
         raise BadRequest("The environment's parameters must be a mapping.")

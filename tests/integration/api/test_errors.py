@@ -250,3 +250,19 @@ async def test_unpaired_surrogate_in_the_body_is_400_not_500(client: httpx.Async
 async def test_event_id_longer_than_a_uuid_is_404(client: httpx.AsyncClient, stack: dict[str, Any]) -> None:
     resp = await client.get(f"{stack['path']}/resources/a/events/{'e' * 400}")
     assert resp.status_code == 404, resp.text
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"paramters": {}}, 'environment has wrong section "paramters"'),
+        ("parameter_defaults:\n", 'environment has empty section "parameter_defaults"'),
+    ],
+)
+async def test_bad_environment_sections_are_heats_400(
+    client: httpx.AsyncClient, environment: Any, message: str
+) -> None:
+    resp = await client.post(f"/v1/{TENANT}/validate", json={"template": MINIMAL, "environment": environment})
+    assert (
+        assert_fault(resp, 400, "HTTPBadRequest")["message"] == f"Environment not in valid format: {message}"
+    )
