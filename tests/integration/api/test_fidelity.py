@@ -164,3 +164,28 @@ async def test_resource_schema_has_a_description_only_when_asked(client: httpx.A
     assert set(plain) == {"resource_type", "properties", "attributes", "support_status"}
     described = (await client.get(url, params={"with_description": "true"})).json()
     assert described["description"]
+
+
+@pytest.mark.usefixtures("real_engine")
+async def test_missing_group_member_output_is_null_not_an_error(client: httpx.AsyncClient) -> None:
+    group = {
+        "type": "OS::Heat::ResourceGroup",
+        "properties": {"count": 2, "resource_def": {"type": "OS::Heat::Value", "properties": {"value": "x"}}},
+    }
+    template = {
+        "heat_template_version": V,
+        "resources": {"g": group},
+        "outputs": {
+            "ref": {"value": {"get_attr": ["g", "resource.5"]}},
+            "attr": {"value": {"get_attr": ["g", "resource.5.value"]}},
+            "there": {"value": {"get_attr": ["g", "resource.1.value"]}},
+        },
+    }
+    name = unique_name()
+    resp = await client.post(f"/v1/{TENANT}/stacks", json={"stack_name": name, "template": template})
+    path = f"/v1/{TENANT}/stacks/{name}/{resp.json()['stack']['id']}"
+    shown = await wait_status(client, path, "CREATE_COMPLETE", timeout=30)
+    outputs = {o["output_key"]: o for o in shown["outputs"]}
+    assert outputs["ref"]["output_value"] is None and "output_error" not in outputs["ref"]
+    assert outputs["attr"]["output_value"] is None and "output_error" not in outputs["attr"]
+    assert outputs["there"]["output_value"] == "x"
