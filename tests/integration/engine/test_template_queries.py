@@ -22,7 +22,7 @@ from services.engine.template_queries import TemplateQueries
 from shared.clients.engine import EngineClient
 from shared.config import RpcSettings
 from shared.context import RequestContext
-from shared.exceptions import NotFound
+from shared.exceptions import NotFound, ResourceTypeNotFound
 from shared.rpc import RPCServer, Target, Transport
 
 
@@ -100,3 +100,25 @@ async def test_heats_own_rpc_client_calls_the_template_methods(rpc_settings: Rpc
     assert "equals" in {f["functions"] for f in out["with_condition"]}
     assert out["revision"] == metadata.version("ember")
     assert "Template with version heat_template_version.1999-01-01 not found" in out["missing"]
+
+
+async def test_resource_types_over_the_bus(engine: EngineClient) -> None:
+    described = await engine.list_resource_types(CTX, type_name="OS::Heat::N", with_description=True)
+    assert [t["resource_type"] for t in described] == ["OS::Heat::None"]
+    assert described[0]["description"]
+    assert await engine.list_resource_types(CTX, support_status="DEPRECATED") == []
+    assert "OS::Heat::Value" in await engine.list_resource_types(CTX, support_status="SUPPORTED")
+
+
+async def test_resource_schema_over_the_bus_has_a_description_only_when_asked(engine: EngineClient) -> None:
+    plain = await engine.resource_schema(CTX, "OS::Heat::RandomString")
+    assert set(plain) == {"resource_type", "properties", "attributes", "support_status"}
+    described = await engine.resource_schema(CTX, "OS::Heat::RandomString", with_description=True)
+    assert described["description"]
+
+
+async def test_generate_template_over_the_bus_defaults_to_cfn(engine: EngineClient) -> None:
+    template = await engine.generate_template(CTX, "OS::Heat::Value")
+    assert template["HeatTemplateFormatVersion"] == "2012-12-12"
+    with pytest.raises(ResourceTypeNotFound):
+        await engine.generate_template(CTX, "OS::Nope::Nothing")

@@ -18,7 +18,7 @@ from services.engine.resources.registry import (
     new_registry,
 )
 from services.engine.resources.support import DEPRECATED, HIDDEN, SupportStatus
-from shared.exceptions import EntityNotFound, InvalidInput, ResourceTypeNotFound
+from shared.exceptions import EntityNotFound, InvalidInput, NotSupported, ResourceTypeNotFound
 
 BUILTIN_TYPES = [
     "OS::Heat::None",
@@ -266,3 +266,17 @@ def test_register_rejects_non_plugins(registry: ResourceRegistry) -> None:
 
     with pytest.raises(TypeError):
         registry.register(Nameless)
+
+
+def test_hidden_type_schema_and_template_are_not_supported_as_heat(registry: ResourceRegistry) -> None:
+    registry.register(Secret)
+    with pytest.raises(NotSupported, match=r"^Acme::Secret is not supported\.$"):
+        registry.schema("Acme::Secret")
+    with pytest.raises(NotSupported):
+        registry.template("Acme::Secret", "cfn")
+
+
+def test_schema_has_the_description_only_when_asked(registry: ResourceRegistry) -> None:
+    registry.register(Widget)
+    assert "description" not in registry.schema("Acme::Widget", with_description=False)
+    assert registry.schema("Acme::Widget", with_description=True)["description"] == "A widget."
