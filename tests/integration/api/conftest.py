@@ -188,7 +188,7 @@ async def template_engine(transport: Transport) -> AsyncIterator[EngineBackend]:
     topic = f"template-engine-{uuid.uuid4().hex[:8]}"
     server = RPCServer(transport, Target(topic=topic), [TemplateQueries(new_registry(load_plugins=False))])
     await server.start()
-    yield EngineBackend(transport, topic, real=True)
+    yield EngineBackend(transport, topic, real=False)  # the template methods only, not a whole engine
     await server.stop(grace=2)
 
 
