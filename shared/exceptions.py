@@ -233,6 +233,7 @@ class InvalidTemplateAttribute(InvalidTemplate):
 
 class CircularDependency(InvalidTemplate):
     msg_fmt = "Circular Dependency Found: {cycle}"
+    heat_type = "CircularDependencyException"  # Heat's name for it; clients match on the type
 
 
 class StackValidationFailed(EmberError):

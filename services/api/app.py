@@ -12,7 +12,16 @@ from fastapi_offline import FastAPIOffline
 from services.api.deps import GatewayState, LookupRedirect, redirect_response
 from services.api.errors import install_error_handlers
 from services.api.middleware import GatewayMiddleware
-from services.api.routes import events, misc, resources, stacks
+from services.api.routes import (
+    events,
+    lookup,
+    misc,
+    resources,
+    stack_detail,
+    stacks,
+    templates,
+    unimplemented,
+)
 from shared.clients.engine import ENGINE_TOPIC, EngineClient
 from shared.config import Settings
 from shared.rpc import Transport
@@ -66,10 +75,14 @@ def create_app(
 
     app.add_exception_handler(LookupRedirect, on_redirect)  # type: ignore[arg-type]
     app.include_router(misc.root)
+    app.include_router(stack_detail.router)  # before /stacks/{stack_name} would take "detail"
     app.include_router(stacks.router)
     app.include_router(resources.router)
     app.include_router(events.router)
     app.include_router(misc.router)
+    app.include_router(templates.router)
+    app.include_router(unimplemented.router)  # after the real routes: a route implemented elsewhere wins
     app.include_router(stacks.fallback)
+    app.include_router(lookup.router)
     app.add_middleware(GatewayMiddleware, max_body_size=settings.api.max_body_size)
     return app

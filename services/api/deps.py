@@ -22,9 +22,23 @@ from shared.config import Settings
 from shared.context import RequestContext
 from shared.rpc import Transport
 
-# Words that may follow a stack *name* in Heat's lookup routes.
+# Words that may follow a stack *name* in a lookup URL: Heat's (resources, events,
+# template, actions, environment, files) and every other sub-route of a stack, so a
+# name-only URL redirects whatever it asks for. Stack ids are UUIDs, never one of these.
 LOOKUP_WORDS = frozenset(
-    {"resources", "events", "template", "outputs", "environment", "files", "actions", "preview"}
+    {
+        "resources",
+        "events",
+        "template",
+        "outputs",
+        "environment",
+        "files",
+        "actions",
+        "abandon",
+        "export",
+        "preview",
+        "snapshots",
+    }
 )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.exceptions import BadRequest, TemplateTooLarge
+from shared.exceptions import BadRequest, NotImplementedYet, TemplateTooLarge
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -30,6 +30,19 @@ def _timestamp_as_text(loader: Any, node: Any) -> Any:
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 _THREAD_THRESHOLD = 64 * 1024
+# The sections an environment may have (Heat's list).
+ENVIRONMENT_SECTIONS = frozenset(
+    {
+        "parameters",
+        "parameter_defaults",
+        "resource_registry",
+        "encrypted_param_names",
+        "event_sinks",
+        "parameter_merge_strategies",
+    }
+)
+# A template's text must name its format with one of these (Heat's check).
+_VERSION_KEYS = frozenset({"heat_template_version", "HeatTemplateFormatVersion", "AWSTemplateFormatVersion"})
 # How much larger than its text a document may grow once YAML aliases are expanded.
 _EXPANSION_FACTOR = 4
 
@@ -68,15 +81,26 @@ class StackUpdateBody(StackCreateBody):
     plan_id: str | None = Field(None, description="Do exactly the plan a preview answered, or 409.")
 
 
+def not_valid_format(what: str, error: str) -> BadRequest:
+    """Heat's 400 for a document it cannot use: ``Template not in valid format: <why>``.
+
+    Clients and scripts written against Heat look for this prefix, so the
+    wording follows Heat's; ``why`` is the parser's own explanation.
+    """
+    return BadRequest(f"{what.capitalize()} not in valid format: {error}")
+
+
 def _load(text: str, what: str) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise BadRequest(f"The {what} is not valid YAML or JSON{where}.") from None
+        # JSON is YAML, so the YAML parser's explanation (with line and column) covers both.
+        detail = " ".join(str(exc).split())
+        if what == "template":
+            detail = f"Error parsing template [root stack] {detail}"
+        raise not_valid_format(what, detail) from None
     except RecursionError:
-        raise BadRequest(f"The {what} is nested too deeply.") from None
+        raise not_valid_format(what, "it is nested too deeply.") from None
 
 
 def check_document(data: Any, what: str, budget: int) -> None:
@@ -120,12 +144,20 @@ async def parse_document(value: dict[str, Any] | str | None, what: str, limit: i
     data = await asyncio.to_thread(_load, value, what) if size > _THREAD_THRESHOLD else _load(value, what)
     check_document(data, what, _EXPANSION_FACTOR * limit)
     if not isinstance(data, dict):
-        raise BadRequest(f"The {what} must be a mapping (a YAML/JSON object).")
+        if what == "template":
+            raise not_valid_format(what, "The template is not a JSON object or YAML mapping.")
+        raise not_valid_format(what, f"The {what} is not a valid YAML mapping data type.")
     return data
 
 
 async def unpack_template(body: TemplateBody, max_template_size: int) -> dict[str, Any]:
-    """The template as a mapping; no template (or only a URL) -> BadRequest, as Heat."""
+    """The template as a mapping; no template (or only a URL) -> BadRequest, as Heat.
+
+    Adopting (``adopt_stack_data``, which needs no template) is not served
+    yet: it answers 501 rather than a misleading "No template specified".
+    """
+    if (body.model_extra or {}).get("adopt_stack_data") is not None:
+        raise NotImplementedYet(feature="Stack adopt (POST /v1/{tenant_id}/stacks with adopt_stack_data)")
     if body.template is None and body.template_url:
         raise BadRequest(
             "template_url is not supported: send the template itself in 'template' "
@@ -134,12 +166,21 @@ async def unpack_template(body: TemplateBody, max_template_size: int) -> dict[st
     template = await parse_document(body.template, "template", max_template_size)
     if not template:
         raise BadRequest("No template specified.")
+    if isinstance(body.template, str) and not _VERSION_KEYS & template.keys():
+        # Heat checks this as it parses template text (a mapping goes to the engine as is).
+        raise not_valid_format("template", "Template format version not found.")
     return template
 
 
 async def unpack_environment(body: TemplateBody, max_size: int) -> dict[str, Any]:
     """The environment with ``parameters`` merged in (explicit parameters win), as Heat does."""
     env = dict(await parse_document(body.environment, "environment", max_size) or {})
+    for section, value in env.items():
+        # Heat's gateway checks the sections before the engine sees them, in these words.
+        if section not in ENVIRONMENT_SECTIONS:
+            raise not_valid_format("environment", f'environment has wrong section "{section}"')
+        if value is None:
+            raise not_valid_format("environment", f'environment has empty section "{section}"')
     params = env.get("parameters") or {}
     if not isinstance(params, dict):
         raise BadRequest("The environment's parameters must be a mapping.")

@@ -18,6 +18,7 @@ import logging
 import uuid
 
 from services.engine.endpoints.actions import API_VERSION, EngineService
+from services.engine.endpoints.templates import TemplateQueries
 from services.engine.lifecycle.nested import NestedStackHost
 from services.engine.lifecycle.ops import StackOps
 from services.engine.lifecycle.update import StackUpdater
@@ -101,9 +102,10 @@ class EngineApp:
         # Two servers: the shared queue (work) stops first on shutdown; this
         # engine's own queue (liveness, stop_stack) answers until its actions
         # are drained, so no other engine takes it for dead while it finishes.
-        self.server = RPCServer(self.transport, target, [self.service], concurrency=settings.concurrency)
+        endpoints = [self.service, TemplateQueries(repo.registry)]
+        self.server = RPCServer(self.transport, target, endpoints, concurrency=settings.concurrency)
         self.control_server = RPCServer(
-            self.transport, target, [self.service], concurrency=16, server_queue_only=True
+            self.transport, target, endpoints, concurrency=16, server_queue_only=True
         )
         await self.control_server.start()
         await self.server.start()

@@ -388,6 +388,29 @@ class EngineClient:
         )
         return result
 
+    async def list_template_versions(self, ctxt: RequestContext) -> list[dict[str, Any]]:
+        """``[{version, type, aliases}]``: the template versions the engine accepts."""
+        result: list[dict[str, Any]] = await self._call(ctxt, "list_template_versions", "1.11")
+        return result
+
+    async def list_template_functions(
+        self, ctxt: RequestContext, template_version: str, with_condition: bool = False
+    ) -> list[dict[str, str]]:
+        """``[{functions, description}]`` for ``heat_template_version.<v>`` (NotFound for another)."""
+        result: list[dict[str, str]] = await self._call(
+            ctxt,
+            "list_template_functions",
+            "1.35",
+            template_version=template_version,
+            with_condition=with_condition,
+        )
+        return result
+
+    async def get_revision(self, ctxt: RequestContext) -> str:
+        """The engine's build revision (build_info)."""
+        result: str = await self._call(ctxt, "get_revision", "1.0")
+        return result
+
     async def listening(
         self, ctxt: RequestContext, engine_id: str | None = None, timeout: float = 2.0
     ) -> bool:

@@ -81,3 +81,18 @@ class EventInfo(TypedDict, total=False):
     resource_status: str
     resource_status_reason: str
     resource_properties: dict[str, Any]
+
+
+class TemplateVersionInfo(TypedDict):
+    """list_template_versions: ``heat_template_version.<date>`` with its release-name aliases."""
+
+    version: str
+    type: str  # "hot"
+    aliases: list[str]
+
+
+class TemplateFunctionInfo(TypedDict):
+    """list_template_functions: Heat names the key ``functions`` although it holds one name."""
+
+    functions: str
+    description: str

@@ -67,7 +67,11 @@ async def list_resource_types(
 async def resource_schema(
     type_name: str, ctx: Ctx, engine: Engine, with_description: bool = False
 ) -> dict[str, Any]:
-    return await engine.resource_schema(ctx, type_name, with_description=with_description)
+    schema = await engine.resource_schema(ctx, type_name, with_description=with_description)
+    if not with_description:
+        # Heat includes the type's description only when asked for it.
+        schema.pop("description", None)
+    return schema
 
 
 @router.get("/resource_types/{type_name}/template", summary="A template using a resource type")

@@ -147,8 +147,6 @@ async def preview_stack(
 
 @router.get("/stacks/{stack_name}", status_code=302, responses=FOUND, summary="Find a stack by name or id")
 @router.delete("/stacks/{stack_name}", status_code=302, responses=FOUND, summary="Find a stack to delete")
-@router.put("/stacks/{stack_name}", status_code=302, responses=FOUND, summary="Find a stack to update")
-@router.patch("/stacks/{stack_name}", status_code=302, responses=FOUND, summary="Find a stack to update")
 async def lookup_stack(stack_name: str, request: Request, ctx: Ctx, engine: Engine, base: Base) -> Response:
     return redirect_response(await lookup_location(engine, ctx, base, request, stack_name))
 
@@ -220,16 +218,6 @@ async def preview_update(
 
 
 STACK_ACTIONS = ("suspend", "resume", "check", "cancel_update", "cancel_without_rollback")
-
-
-@router.post(
-    "/stacks/{stack_name}/actions", status_code=302, responses=FOUND, summary="Find a stack to act on"
-)
-async def lookup_stack_action(
-    tenant_id: str, stack_name: str, request: Request, ctx: Ctx, engine: Engine, base: Base
-) -> Response:
-    tail = tail_after(request, tenant_id, stack_name)
-    return redirect_response(await lookup_location(engine, ctx, base, request, stack_name, tail))
 
 
 @router.post("/stacks/{stack_name}/{stack_id}/actions", summary="Run an action on a stack")

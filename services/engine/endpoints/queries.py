@@ -272,36 +272,6 @@ class StackQueries:
         )
         return [formatting.format_event(record, event) for event in events]
 
-    # --- resource types -------------------------------------------------------------------
-
-    @expose
-    async def list_resource_types(
-        self,
-        ctxt: RequestContext,
-        support_status: str | None = None,
-        type_name: str | None = None,
-        heat_version: str | None = None,
-        with_description: bool = False,
-    ) -> list[Any]:
-        return self.registry.list_types(
-            name=type_name,
-            support_status=support_status,
-            version=heat_version,
-            with_description=with_description,
-        )
-
-    @expose
-    async def resource_schema(
-        self, ctxt: RequestContext, type_name: str, with_description: bool = False
-    ) -> dict[str, Any]:
-        return self.registry.schema(type_name)
-
-    @expose
-    async def generate_template(
-        self, ctxt: RequestContext, type_name: str, template_type: str = "cfn"
-    ) -> dict[str, Any]:
-        return self.registry.template(type_name, template_type)
-
 
 def _matches(row: dict[str, Any], filters: dict[str, Any]) -> bool:
     for key, wanted in filters.items():

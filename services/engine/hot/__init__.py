@@ -24,7 +24,7 @@ Modules: ``template`` (parsing, sections), ``versions`` (what each version
 allows), ``parameters`` (+ ``param_types``: converters, constraints), ``environment``, ``functions`` (the function tree),
 ``conditions``, ``definition`` (ResourceDefinition, OutputDefinition),
 ``dependencies`` (DependencyGraph, ReadyTracker), ``outputs``, ``validate``
-(validate_template, validate_resources), ``resolver`` (the Resolver protocol
+(validate_template), ``resource_checks`` (validate_resources), ``resolver`` (the Resolver protocol
 the engine implements), ``registry_protocol`` (what is used of the plugins).
 Every error raised is a ``shared.exceptions.EmberError``.
 """
@@ -35,7 +35,6 @@ from .dependencies import DependencyGraph, ReadyTracker
 from .environment import Environment, ResolvedType
 from .outputs import resolve_output, resolve_outputs
 from .parameters import HIDDEN_MASK, PSEUDO_PARAMETERS, Parameters, ParamSchema
-from .plugin_checks import validate_resources
 from .registry_protocol import PluginClass, PluginRegistry
 from .resolver import (
     DELETE,
@@ -46,6 +45,7 @@ from .resolver import (
     ValidationResolver,
     select_path,
 )
+from .resource_checks import validate_resources
 from .stack import (
     DEFAULT_MAX_RESOURCES,
     StackDefinition,

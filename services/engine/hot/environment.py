@@ -142,6 +142,66 @@ class Environment:
             "event_sinks": [],
         }
 
+    def user_dict(self) -> dict[str, Any]:
+        """The environment as Heat's validate_template reports it: the user's keys only.
+
+        Heat leaves out what is internal to the stored environment
+        (encrypted_param_names, merge strategies) and always shows the
+        registry's per-resource ``resources`` map, empty or not.
+        """
+        registry = copy.deepcopy(self.resource_registry)
+        registry.setdefault("resources", {})
+        return {
+            "resource_registry": registry,
+            "parameters": copy.deepcopy(self.parameters),
+            "parameter_defaults": copy.deepcopy(self.parameter_defaults),
+            "event_sinks": [],
+        }
+
+    def child(
+        self,
+        parameters: Mapping[str, Any],
+        *,
+        resource_name: str | None = None,
+        mapped_type: str | None = None,
+        template_name: str | None = None,
+    ) -> dict[str, Any]:
+        """The environment of a nested stack made for ``resource_name``, as Heat builds it.
+
+        - ``parameters`` (the resource's properties) replace the parent's:
+          they belong to the child template alone;
+        - ``parameter_defaults`` are inherited, so a provider template's
+          parameter without a default can be satisfied by the parent's
+          environment;
+        - the registry entry that mapped ``mapped_type`` to
+          ``template_name`` is dropped, so that inside that template the
+          same type means the plugin it stood for (no self-recursion);
+        - the per-resource ``resources`` section becomes the parent's entry
+          for ``resource_name`` (exact name or glob) one level down: its maps
+          name the child's resources (its type mappings were for the
+          resource itself, in the parent).
+        """
+        registry = copy.deepcopy(self.resource_registry)
+        per_resource = registry.pop("resources", None) or {}
+        if mapped_type is not None and registry.get(mapped_type) == template_name:
+            del registry[mapped_type]
+        if resource_name is not None:
+            child_resources: dict[str, Any] = {}
+            for pattern, entry in per_resource.items():
+                if pattern != resource_name and fnmatch.fnmatchcase(resource_name, pattern):
+                    child_resources.update(entry)
+            child_resources.update(per_resource.get(resource_name) or {})
+            # The entry's type mappings applied to the resource itself, in the parent;
+            # its maps name the child's own resources.
+            nested = {k: v for k, v in child_resources.items() if isinstance(v, dict)}
+            if nested:
+                registry["resources"] = nested
+        return {
+            "parameters": dict(parameters),
+            "parameter_defaults": copy.deepcopy(self.parameter_defaults),
+            "resource_registry": registry,
+        }
+
     def resolve_type(
         self, type_name_: str, files: Mapping[str, str], resource_name: str | None = None
     ) -> ResolvedType:

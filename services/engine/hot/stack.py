@@ -28,9 +28,9 @@ from .environment import Environment, ResolvedType
 from .functions import ParseContext, Reference
 from .outputs import resolve_outputs
 from .parameters import PSEUDO_PARAMETERS, Parameters, check_parameter_groups, parse_schemas
-from .plugin_checks import validate_resources
 from .registry_protocol import PluginRegistry
 from .resolver import ParameterResolver, Resolver
+from .resource_checks import validate_resources
 from .template import DEFAULT_MAX_TEMPLATE_SIZE, Template, check_files
 
 DEFAULT_MAX_RESOURCES = 1000
@@ -249,4 +249,9 @@ def _check_references(
                 path=ref.path,
                 reason=f'the resource "{ref.resource}" is not created because its condition is false',
             )
+        if ref.path.startswith("outputs."):
+            # Heat reports a bad reference in an output as a validation failure of
+            # the stack (StackValidationFailed), one in a resource as the reference error.
+            reference_error = InvalidTemplateReference(resource=ref.resource, key=ref.path)
+            raise StackValidationFailed(reference_error.message, resource=ref.resource, key=ref.path)
         raise InvalidTemplateReference(resource=ref.resource, key=ref.path)

@@ -146,6 +146,9 @@ def _short(exc: Exception) -> str:
     return text[:300]
 
 
+NO_DESCRIPTION = "No description"
+
+
 @dataclass
 class Template:
     """A template whose sections have the right shapes for its version.
@@ -192,7 +195,8 @@ class Template:
                     hint = " (conditions need heat_template_version 2016-10-14 or later)"
                 raise InvalidTemplate(reason=f"The template section is invalid: {key}{hint}")
         tmpl = cls(raw=data, version=version, files=check_files(files))
-        tmpl.description = _description(data.get("description"), "description")
+        # Heat shows a template without a description (or an empty one) as "No description".
+        tmpl.description = _description(data.get("description"), "description") or NO_DESCRIPTION
         tmpl.parameters = _mapping_section(data, "parameters")
         tmpl.parameter_groups = _list_section(data, "parameter_groups")
         tmpl.conditions = _mapping_section(data, "conditions")

@@ -1,8 +1,4 @@
-"""Heat's ``validate_template`` answer: a template checked and its parameters described.
-
-The plugin checks themselves are ``plugin_checks.validate_resources``, which
-the loader runs whenever it is given a registry.
-"""
+"""Heat's ``validate_template`` answer (the resource checks are in ``resource_checks``)."""
 
 from __future__ import annotations
 
@@ -10,8 +6,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .registry_protocol import PluginRegistry
+from .resource_checks import validate_resources
 from .stack import DEFAULT_MAX_RESOURCES, EnvironmentInput, load_stack_definition
 from .template import DEFAULT_MAX_TEMPLATE_SIZE
+
+__all__ = ["validate_resources", "validate_template"]
 
 
 def validate_template(
@@ -48,5 +47,5 @@ def validate_template(
     result: dict[str, Any] = {"Description": definition.description, "Parameters": parameters}
     if definition.template.parameter_groups:
         result["ParameterGroups"] = list(definition.template.parameter_groups)
-    result["Environment"] = definition.environment.to_dict()
+    result["Environment"] = definition.environment.user_dict()
     return result

@@ -93,8 +93,9 @@ _CONDITION_FUNCTION_SINCE: dict[str, str] = {
     "contains": "2017-09-01",
 }
 
-# equals/not/and/or are condition functions only; `if` chooses a value.
-_CONDITION_ONLY: frozenset[str] = frozenset({"equals", "not", "and", "or"})
+# equals/not/and/or are condition functions only; `if` chooses a value. Elsewhere
+# Heat does not know them as functions at all (their maps are plain data).
+CONDITION_ONLY: frozenset[str] = frozenset({"equals", "not", "and", "or"})
 
 ALL_FUNCTIONS: frozenset[str] = frozenset(_FUNCTION_SINCE)
 
@@ -157,7 +158,7 @@ class TemplateVersion:
     @property
     def functions(self) -> frozenset[str]:
         """Functions usable in resources and outputs (CloudFormation ones included)."""
-        hot = {n for n, since in _FUNCTION_SINCE.items() if n not in _CONDITION_ONLY and self.at_least(since)}
+        hot = {n for n, since in _FUNCTION_SINCE.items() if n not in CONDITION_ONLY and self.at_least(since)}
         cfn = {n for n, until in _CFN_UNTIL.items() if not self.at_least(_next(until))}
         return frozenset(hot | cfn)
 

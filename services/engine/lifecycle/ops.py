@@ -216,7 +216,7 @@ class StackOps:
             parent.ctxt,
             f"{parent.name}-{resource_name}-{suffix}",
             template,
-            self.child_environment(parent, params),
+            self.child_environment(parent, resource_name, params),
             {**parent.definition.files, **files},
             options=StackOptions(disable_rollback=True),
             owner_id=parent.id,
@@ -238,12 +238,19 @@ class StackOps:
         return child.id
 
     @staticmethod
-    def child_environment(parent: Stack, params: dict[str, Any]) -> dict[str, Any]:
-        """A nested stack's environment: its parameters, and the parent's resource registry."""
-        return {
-            "parameters": dict(params),
-            "resource_registry": dict(parent.environment.get("resource_registry") or {}),
-        }
+    def child_environment(parent: Stack, resource_name: str | None, params: dict[str, Any]) -> dict[str, Any]:
+        """A nested stack's environment as Heat builds it (``Environment.child``): its parameters,
+        the parent's parameter_defaults, and the parent's registry less the mapping that led here."""
+        definition = parent.definition
+        mapped: str | None = None
+        template_name: str | None = None
+        if resource_name is not None and resource_name in definition.resources:
+            resolved = definition.resolve_type(resource_name)
+            if resolved.is_provider_template:
+                mapped, template_name = resolved.requested, resolved.template_name
+        return definition.environment.child(
+            params, resource_name=resource_name, mapped_type=mapped, template_name=template_name
+        )
 
     async def delete_child(self, parent: Stack, child_id: str) -> None:
         parent.children.add(child_id)

@@ -259,7 +259,7 @@ class StackUpdater:
         """A nested update: the child moves to ``template``; its parent polls it (no rollback of its own)."""
         record = await self.store.stack_get(parent.ctxt, child_id)
         parent.children.add(child_id)
-        environment = self.ops.child_environment(parent, params)
+        environment = self.ops.child_environment(parent, record.parent_resource_name, params)
         options = StackOptions.from_record(record)
         options.disable_rollback = True
         request = await self.prepare(

@@ -21,7 +21,7 @@ from functools import cache
 from importlib import metadata
 from typing import Any, Protocol
 
-from shared.exceptions import InvalidInput, ResourceTypeNotFound
+from shared.exceptions import InvalidInput, NotSupported, ResourceTypeNotFound
 
 from .attributes import SHOW
 from .base import Resource
@@ -151,21 +151,30 @@ class ResourceRegistry:
             return [{"resource_type": p.type_name, "description": p.description} for p in keep]
         return [p.type_name for p in keep]
 
-    def schema(self, type_name: str) -> dict[str, Any]:
-        """What Heat's ``resource_schema`` returns for a type."""
+    def _visible_plugin(self, type_name: str) -> type[Resource]:
+        """The plugin of a type a user may ask about; a hidden type is NotSupported, as in Heat."""
         plugin = self.get_plugin(type_name)
+        if plugin.support_status.status == HIDDEN:
+            raise NotSupported(feature=type_name)
+        return plugin
+
+    def schema(self, type_name: str, with_description: bool = True) -> dict[str, Any]:
+        """What Heat's ``resource_schema`` returns for a type (its description only if asked)."""
+        plugin = self._visible_plugin(type_name)
         attributes = {k: a.to_dict() for k, a in plugin.full_attributes_schema().items()}
-        return {
+        schema: dict[str, Any] = {
             "resource_type": type_name,
             "properties": {k: schema_to_dict(p) for k, p in plugin.properties_schema.items() if not p.hidden},
             "attributes": attributes,
             "support_status": plugin.support_status.to_dict(),
-            "description": plugin.description,
         }
+        if with_description:
+            schema["description"] = plugin.description
+        return schema
 
     def template(self, type_name: str, template_type: str = "hot") -> dict[str, Any]:
         """The generated template for ``/resource_types/{type}/template``."""
-        return resource_template(self.get_plugin(type_name), template_type)
+        return resource_template(self._visible_plugin(type_name), template_type)
 
 
 def _compile(name: str | None) -> re.Pattern[str] | None:

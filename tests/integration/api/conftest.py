@@ -24,6 +24,8 @@ import pytest
 import uvicorn
 
 from services.api.app import create_app
+from services.engine.endpoints.templates import TemplateQueries
+from services.engine.resources.registry import new_registry
 from shared.config import RpcSettings, Settings
 from shared.rpc import RPCServer, Target, Transport
 from tests.integration.api.fake_engine import FakeEngine
@@ -72,7 +74,9 @@ def make_settings(rpc_settings: RpcSettings, **api: Any) -> Settings:
 @pytest.fixture(scope="session")
 async def fake_engine(transport: Transport) -> AsyncIterator[EngineBackend]:
     topic = f"fake-engine-{uuid.uuid4().hex[:8]}"
-    server = RPCServer(transport, Target(topic=topic), [FakeEngine()])
+    server = RPCServer(
+        transport, Target(topic=topic), [FakeEngine(), TemplateQueries(new_registry(load_plugins=False))]
+    )
     await server.start()
     yield EngineBackend(transport, topic, real=False)
     await server.stop(grace=2)
@@ -143,11 +147,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-async def live_server(api_settings: Settings, engine_backend: EngineBackend) -> AsyncIterator[str]:
-    """``http://127.0.0.1:<port>`` of a uvicorn serving the gateway in the session loop."""
+@contextlib.asynccontextmanager
+async def serve(app: Any) -> AsyncIterator[str]:
+    """``http://127.0.0.1:<port>`` of a uvicorn serving ``app`` in the running loop."""
     port = free_port()
-    app = create_app(api_settings, transport=engine_backend.transport, engine_topic=engine_backend.topic)
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"
     )
@@ -159,6 +162,48 @@ async def live_server(api_settings: Settings, engine_backend: EngineBackend) -> 
             break
         await asyncio.sleep(0.02)
     assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await asyncio.wait_for(task, 10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+
+
+@pytest.fixture(scope="session")
+async def live_server(api_settings: Settings, engine_backend: EngineBackend) -> AsyncIterator[str]:
+    """``http://127.0.0.1:<port>`` of a uvicorn serving the gateway in the session loop."""
+    app = create_app(api_settings, transport=engine_backend.transport, engine_topic=engine_backend.topic)
+    async with serve(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def template_engine(transport: Transport) -> AsyncIterator[EngineBackend]:
+    """A TemplateQueries endpoint alone on its own topic, over the real bus.
+
+    The engine service mounts TemplateQueries when the engine core is
+    merged; until then (and so these tests never depend on it) the
+    template routes are tested against this endpoint.
+    """
+    topic = f"template-engine-{uuid.uuid4().hex[:8]}"
+    server = RPCServer(transport, Target(topic=topic), [TemplateQueries(new_registry(load_plugins=False))])
+    await server.start()
+    yield EngineBackend(transport, topic, real=False)  # the template methods only, not a whole engine
+    await server.stop(grace=2)
+
+
+@pytest.fixture(scope="session")
+def templates_app(api_settings: Settings, template_engine: EngineBackend) -> Any:
+    return create_app(api_settings, transport=template_engine.transport, engine_topic=template_engine.topic)
+
+
+@pytest.fixture
+async def templates_client(templates_app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(templates_app) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+async def templates_server(templates_app: Any) -> AsyncIterator[str]:
+    async with serve(templates_app) as url:
+        yield url

@@ -438,15 +438,30 @@ class FakeEngine:
 
     @expose
     async def list_resource_types(
-        self, ctxt: RequestContext, type_name: str | None = None, **_: Any
+        self,
+        ctxt: RequestContext,
+        type_name: str | None = None,
+        support_status: str | None = None,
+        with_description: bool = False,
+        **_: Any,
     ) -> list[Any]:
-        return sorted(t for t in TYPES if not type_name or type_name in t)
+        if support_status not in (None, "SUPPORTED"):  # every fake type is SUPPORTED
+            return []
+        names = sorted(t for t in TYPES if not type_name or type_name in t)
+        if with_description:
+            return [{"resource_type": t, "description": f"The fake {t}."} for t in names]
+        return names
 
     @expose
     async def resource_schema(self, ctxt: RequestContext, type_name: str, **_: Any) -> dict[str, Any]:
         if type_name not in TYPES:
             raise ResourceTypeNotFound(name=type_name)
-        return {"resource_type": type_name, **TYPES[type_name], "support_status": {"status": "SUPPORTED"}}
+        return {
+            "resource_type": type_name,
+            **TYPES[type_name],
+            "support_status": {"status": "SUPPORTED"},
+            "description": f"The fake {type_name}.",
+        }
 
     @expose
     async def generate_template(

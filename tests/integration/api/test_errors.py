@@ -68,11 +68,34 @@ async def test_template_url_is_a_clear_400(client: httpx.AsyncClient) -> None:
 
 async def test_unparseable_yaml_template_is_400(client: httpx.AsyncClient) -> None:
     resp = await client.post(f"/v1/{TENANT}/stacks", json={"stack_name": unique_name(), "template": "a: [b"})
-    assert "not valid YAML" in assert_fault(resp, 400, "HTTPBadRequest")["message"]
+    message = assert_fault(resp, 400, "HTTPBadRequest")["message"]
+    assert message.startswith("Template not in valid format: Error parsing template [root stack] ")
+    assert "line 1, column 4" in message  # the parser's own explanation follows, as in Heat
     resp = await client.post(
         f"/v1/{TENANT}/stacks", json={"stack_name": unique_name(), "template": "- a\n- b"}
     )
-    assert_fault(resp, 400, "HTTPBadRequest")
+    assert assert_fault(resp, 400, "HTTPBadRequest")["message"] == (
+        "Template not in valid format: The template is not a JSON object or YAML mapping."
+    )
+
+
+@pytest.mark.parametrize("route", ["/stacks", "/validate"])
+async def test_template_text_without_a_version_is_heats_400(client: httpx.AsyncClient, route: str) -> None:
+    resp = await client.post(
+        f"/v1/{TENANT}{route}", json={"stack_name": unique_name(), "template": "resources: {}\n"}
+    )
+    assert assert_fault(resp, 400, "HTTPBadRequest")["message"] == (
+        "Template not in valid format: Template format version not found."
+    )
+
+
+async def test_unparseable_environment_is_heats_400(client: httpx.AsyncClient) -> None:
+    resp = await client.post(
+        f"/v1/{TENANT}/validate", json={"template": MINIMAL, "environment": "parameters: [x"}
+    )
+    assert assert_fault(resp, 400, "HTTPBadRequest")["message"].startswith(
+        "Environment not in valid format: "
+    )
 
 
 async def test_bad_template_version_is_400(client: httpx.AsyncClient) -> None:
@@ -227,3 +250,19 @@ async def test_unpaired_surrogate_in_the_body_is_400_not_500(client: httpx.Async
 async def test_event_id_longer_than_a_uuid_is_404(client: httpx.AsyncClient, stack: dict[str, Any]) -> None:
     resp = await client.get(f"{stack['path']}/resources/a/events/{'e' * 400}")
     assert resp.status_code == 404, resp.text
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"paramters": {}}, 'environment has wrong section "paramters"'),
+        ("parameter_defaults:\n", 'environment has empty section "parameter_defaults"'),
+    ],
+)
+async def test_bad_environment_sections_are_heats_400(
+    client: httpx.AsyncClient, environment: Any, message: str
+) -> None:
+    resp = await client.post(f"/v1/{TENANT}/validate", json={"template": MINIMAL, "environment": environment})
+    assert (
+        assert_fault(resp, 400, "HTTPBadRequest")["message"] == f"Environment not in valid format: {message}"
+    )

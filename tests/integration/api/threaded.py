@@ -16,6 +16,8 @@ import uuid
 import uvicorn
 
 from services.api.app import create_app
+from services.engine.endpoints.templates import TemplateQueries
+from services.engine.resources.registry import new_registry
 from shared.config import Settings
 from shared.rpc import RPCServer, Target, Transport
 from tests.integration.api.fake_engine import FakeEngine
@@ -53,7 +55,11 @@ class ThreadedGateway:
     async def _start(self) -> None:
         topic = f"fuzz-engine-{uuid.uuid4().hex[:8]}"
         self._transport = await Transport.connect(self.settings.rpc)
-        self._rpc = RPCServer(self._transport, Target(topic=topic), [FakeEngine()])
+        self._rpc = RPCServer(
+            self._transport,
+            Target(topic=topic),
+            [FakeEngine(), TemplateQueries(new_registry(load_plugins=False))],
+        )
         await self._rpc.start()
         app = create_app(self.settings, transport=self._transport, engine_topic=topic)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, access_log=False)

@@ -102,19 +102,24 @@ async def test_nested_stacks_count_towards_the_resource_limit(
 async def test_nesting_deeper_than_the_limit_fails_the_stack(
     engine_services: EngineServices, ctx: RequestContext
 ) -> None:
-    # A provider template that contains itself: only the depth limit stops it.
-    recursive = "heat_template_version: 2021-04-16\nresources:\n  again: {type: My::Recursive}\n"
-    template = {"heat_template_version": "2021-04-16", "resources": {"top": {"type": "My::Recursive"}}}
+    # A chain of provider types, each template holding the next one: only the depth limit stops it.
+    # (A type cannot recurse through itself: inside its own template it means the built-in plugin.)
+    limit = engine_services.settings.engine.max_nested_stack_depth
+    depth = limit + 2
+    registry = {f"My::Level{i}": f"level{i}.yaml" for i in range(depth)}
+    files = {
+        f"level{i}.yaml": f"heat_template_version: 2021-04-16\nresources:\n  deeper: {{type: My::Level{i + 1}}}\n"
+        for i in range(depth - 1)
+    }
+    files[f"level{depth - 1}.yaml"] = (
+        "heat_template_version: 2021-04-16\nresources:\n  end: {type: OS::Heat::None}\n"
+    )
+    template = {"heat_template_version": "2021-04-16", "resources": {"top": {"type": "My::Level0"}}}
     identity = await engine_services.client.create_stack(
-        ctx,
-        "recursive",
-        template,
-        params={"resource_registry": {"My::Recursive": "rec.yaml"}},
-        files={"rec.yaml": recursive},
+        ctx, "recursive", template, params={"resource_registry": registry}, files=files
     )
     stack = await engine_services.wait_for_status(ctx, identity, DONE)
     assert stack["stack_status"] == "FAILED"
-    limit = engine_services.settings.engine.max_nested_stack_depth
     assert f"Recursion depth exceeds {limit}" in stack["stack_status_reason"]
     await engine_services.client.delete_stack(ctx, identity)
     await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=60)

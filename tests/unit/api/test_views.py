@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from services.api import views
 
 BASE = "http://h:8004"
@@ -36,3 +38,19 @@ def test_next_link_only_for_a_full_page() -> None:
     assert views.collection_links("u", [("limit", "3")], items, 3) == []
     links = views.collection_links("u", [("limit", "2"), ("marker", "0")], items, 2)
     assert links == [{"rel": "next", "href": "u?limit=2&marker=2"}]
+
+
+@pytest.mark.parametrize(
+    ("action", "shown"),
+    [("CREATE", None), ("ADOPT", None), ("UPDATE", "2026-12-03T08:00:00"), ("CHECK", "2026-12-03T08:00:00")],
+)
+def test_updated_time_is_null_until_an_action_changes_the_stack(action: str, shown: str | None) -> None:
+    stack = {
+        "stack_identity": {"tenant": "t", "stack_name": "s", "stack_id": "i", "path": ""},
+        "stack_action": action,
+        "stack_status": "COMPLETE",
+        "updated_time": "2026-12-03T08:00:00",
+    }
+    assert views.format_stack("http://x", stack)["updated_time"] == shown
+    summary = views.format_stack("http://x", stack, keys=views.STACK_SUMMARY_KEYS)
+    assert summary["updated_time"] == shown

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from services.engine import hot
-from shared.exceptions import CircularDependency, InvalidTemplateReference
+from shared.exceptions import CircularDependency, InvalidTemplateReference, StackValidationFailed
 
 from .helpers import load, template, value_resource
 
@@ -67,8 +67,8 @@ def test_unknown_targets_name_the_reference(resources: dict[str, Any], target: s
     assert err.value.kwargs == {"resource": target, "key": key}
 
 
-def test_unknown_targets_in_outputs() -> None:
-    with pytest.raises(InvalidTemplateReference, match=r'"nope" \(in outputs.o.value.get_attr\)'):
+def test_unknown_targets_in_outputs_fail_stack_validation_as_heat() -> None:
+    with pytest.raises(StackValidationFailed, match=r'"nope" \(in outputs.o.value.get_attr\)'):
         load(template({}, outputs={"o": {"value": {"get_attr": ["nope", "x"]}}}))
 
 

@@ -200,3 +200,46 @@ def test_too_many_aliases() -> None:
     registry = {f"T{i}": f"T{i + 1}" for i in range(30)}
     with pytest.raises(StackValidationFailed, match='the type "T0" has too many aliases'):
         hot.Environment.load({"resource_registry": registry}).resolve_type("T0", {})
+
+
+def test_child_environment_inherits_parameter_defaults_and_drops_its_own_mapping() -> None:
+    parent = hot.Environment.load(
+        {
+            "parameters": {"p": 1},
+            "parameter_defaults": {"flavor": "small"},
+            "resource_registry": {"OS::Heat::Value": "wrap.yaml", "My::Other": "other.yaml"},
+        }
+    )
+    child = parent.child(
+        {"value": "v"}, resource_name="w", mapped_type="OS::Heat::Value", template_name="wrap.yaml"
+    )
+    assert child["parameters"] == {"value": "v"}  # the parent's own parameters are not the child's
+    assert child["parameter_defaults"] == {"flavor": "small"}
+    # Inside wrap.yaml, OS::Heat::Value is the built-in plugin again; other mappings still apply.
+    assert child["resource_registry"] == {"My::Other": "other.yaml"}
+    env = hot.Environment.load(child)
+    assert env.resolve_type("OS::Heat::Value", {}).plugin_type == "OS::Heat::Value"
+
+
+def test_child_environment_takes_the_resources_entry_one_level_down() -> None:
+    parent = hot.Environment.load(
+        {
+            "resource_registry": {
+                "resources": {
+                    "group": {"My::T": "t.yaml", "inner": {"My::T": "OS::Heat::None"}},
+                    "gr*": {"other_inner": {"hooks": "pre-create"}},
+                    "unrelated": {"x": {"My::T": "OS::Heat::None"}},
+                },
+            }
+        }
+    )
+    child = parent.child({}, resource_name="group", mapped_type="My::T", template_name="t.yaml")
+    assert child["resource_registry"] == {
+        "resources": {"inner": {"My::T": "OS::Heat::None"}, "other_inner": {"hooks": "pre-create"}}
+    }
+
+
+def test_child_environment_keeps_a_mapping_to_another_template() -> None:
+    parent = hot.Environment.load({"resource_registry": {"My::T": "t.yaml"}})
+    child = parent.child({}, resource_name="r", mapped_type="My::T", template_name="other.yaml")
+    assert child["resource_registry"] == {"My::T": "t.yaml"}

@@ -84,3 +84,43 @@ def test_outputs_are_resolved_only_when_asked() -> None:
     resolver = Counting(defn.parameters)
     assert hot.resolve_output(defn.outputs["o"], resolver)["output_value"] == "r"
     assert calls == ["r"]
+
+
+def test_condition_functions_may_be_used_in_outputs() -> None:
+    """HOT 2016-10-14+: inline conditions on outputs, `if` on values, and `equals` as data (as Heat)."""
+    doc = template(
+        version="2016-10-14",
+        parameters={"env": {"type": "string", "default": "prod"}},
+        outputs={
+            "shown": {"value": 1, "condition": {"equals": [{"get_param": "env"}, "prod"]}},
+            "hidden": {"value": 2, "condition": {"not": {"equals": [{"get_param": "env"}, "prod"]}}},
+            "chosen": {"value": {"if": [{"equals": [{"get_param": "env"}, "prod"]}, "big", "small"]}},
+            "data": {"value": {"equals": [{"get_param": "env"}, "prod"]}},
+        },
+    )
+    defn = load(doc)
+    outputs = {o["output_key"]: o for o in defn.output_values(FakeResolver(defn.parameters))}
+    assert outputs["shown"]["output_value"] == 1
+    assert outputs["hidden"]["output_value"] is None
+    assert outputs["chosen"]["output_value"] == "big"
+    # Heat does not evaluate equals outside conditions: the map comes back with its arguments resolved.
+    assert outputs["data"]["output_value"] == {"equals": ["prod", "prod"]}
+    assert not any("output_error" in o for o in outputs.values())
+
+
+def test_get_param_path_past_the_end_of_a_list_is_empty_not_an_error() -> None:
+    doc = template(
+        parameters={"items": {"type": "json", "default": []}, "names": {"type": "comma_delimited_list"}},
+        outputs={
+            "third": {"value": {"get_param": ["items", 2]}},
+            "first_name": {"value": {"get_param": ["names", 0]}},
+        },
+    )
+    defn = load(doc, params={"names": ""})
+    outputs = {o["output_key"]: o for o in defn.output_values(FakeResolver(defn.parameters))}
+    assert outputs["third"] == {
+        "output_key": "third",
+        "output_value": "",
+        "description": "No description given",
+    }
+    assert outputs["first_name"]["output_value"] == ""

@@ -12,7 +12,6 @@ from services.engine.resources import default_registry
 from shared.exceptions import (
     EmberError,
     InvalidTemplate,
-    InvalidTemplateAttribute,
     ResourceTypeNotFound,
     StackValidationFailed,
 )
@@ -77,7 +76,7 @@ def test_aliases_are_followed_for_validation() -> None:
 
 def test_unknown_attributes_are_errors() -> None:
     doc = template({"v": value_resource(1)}, outputs={"o": {"value": {"get_attr": ["v", "nope"]}}})
-    with pytest.raises(InvalidTemplateAttribute) as err:
+    with pytest.raises(StackValidationFailed) as err:
         check(doc)
     assert str(err.value) == "outputs.o.value.get_attr: The Referenced Attribute (v nope) is incorrect."
     assert err.value.kwargs == {"resource": "v", "key": "nope"}
@@ -178,7 +177,7 @@ def test_any_registry_fitting_the_protocol_works() -> None:
     )
     load(doc, registry=FakeRegistry())
     assert FakePlugin.seen["a"] == {"x": "v"}
-    with pytest.raises(InvalidTemplateAttribute):
+    with pytest.raises(StackValidationFailed):
         load(
             template({"a": {"type": "Fake::Type"}}, outputs={"o": {"value": {"get_attr": ["a", "x"]}}}),
             registry=FakeRegistry(),
@@ -261,9 +260,7 @@ def test_validate_template_reports_like_heat() -> None:
         "Environment": {
             "parameters": {"flavor": "large"},
             "parameter_defaults": {"count": 2},
-            "resource_registry": {},
-            "encrypted_param_names": [],
-            "parameter_merge_strategies": {},
+            "resource_registry": {"resources": {}},
             "event_sinks": [],
         },
     }
@@ -276,7 +273,7 @@ def test_validate_template_checks_given_values() -> None:
 
 def test_validate_template_without_groups_or_description() -> None:
     result = hot.validate_template("heat_template_version: 2016-10-14\n")
-    assert result["Description"] == ""
+    assert result["Description"] == "No description"  # Heat's words for a template without one
     assert "ParameterGroups" not in result
 
 
@@ -296,5 +293,60 @@ def test_provider_template_attributes_are_its_outputs(attribute: str, ok: bool) 
     if ok:
         check(doc, **kw)
     else:
-        with pytest.raises(InvalidTemplateAttribute, match=r"\(s nope\)"):
+        with pytest.raises(StackValidationFailed, match=r"\(s nope\)"):
             check(doc, **kw)
+
+
+HEAT_ERROR_TYPES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
+    (
+        "cycle",
+        {
+            "a": {"type": "OS::Heat::None", "depends_on": "b"},
+            "b": {"type": "OS::Heat::None", "depends_on": "a"},
+        },
+        {},
+        "CircularDependencyException",
+    ),
+    (
+        "unknown attribute",
+        {"v": value_resource(1)},
+        {"o": {"value": {"get_attr": ["v", "nope"]}}},
+        "StackValidationFailed",
+    ),
+    (
+        "unknown resource in an output",
+        {},
+        {"o": {"value": {"get_attr": ["nope", "x"]}}},
+        "StackValidationFailed",
+    ),
+    (
+        "unknown resource in a resource",
+        {"v": value_resource({"get_resource": "nope"})},
+        {},
+        "InvalidTemplateReference",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("resources", "outputs", "heat_type"),
+    [c[1:] for c in HEAT_ERROR_TYPES],
+    ids=[c[0] for c in HEAT_ERROR_TYPES],
+)
+def test_error_types_are_heats(resources: dict[str, Any], outputs: dict[str, Any], heat_type: str) -> None:
+    """The type a client sees in the fault body is the one Heat's validation raises for the same template."""
+    with pytest.raises(EmberError) as err:
+        check(template(resources, outputs=outputs))
+    assert err.value.error_type == heat_type
+
+
+def test_validate_environment_has_heats_keys_only() -> None:
+    env = {"resource_registry": {"My::T": "OS::Heat::None"}, "parameter_defaults": {"x": 1}}
+    result = hot.validate_template("heat_template_version: 2016-10-14\ndescription: ''\n", env)
+    assert result["Description"] == "No description"
+    assert result["Environment"] == {
+        "resource_registry": {"My::T": "OS::Heat::None", "resources": {}},
+        "parameters": {},
+        "parameter_defaults": {"x": 1},
+        "event_sinks": [],
+    }

@@ -10,7 +10,7 @@ from services.engine.resources.builtin import ResourceGroup
 from services.engine.resources.properties import UNRESOLVED
 from services.engine.resources.provider import TemplateResource, provider_plugin
 from services.engine.resources.registry import new_registry
-from shared.exceptions import InvalidTemplateAttribute, NotFound, ResourceFailure, StackValidationFailed
+from shared.exceptions import InvalidTemplateAttribute, ResourceFailure, StackValidationFailed
 
 from .conftest import FakeHost, run_delete
 
@@ -79,8 +79,13 @@ async def test_group_attributes(host: FakeHost) -> None:
         "refs_map": {"0": "ref-0", "1": "ref-1", "2": "ref-2"},
         "removed_rsrc_list": [],
     }
-    with pytest.raises(NotFound, match="Member '7'"):
-        group.get_attribute("resource.7")
+
+
+async def test_group_attribute_of_a_missing_member_is_null_as_heat(host: FakeHost) -> None:
+    group = await created_group(host)
+    assert group.get_attribute("resource.7") is None
+    assert group.get_attribute("resource.7.output") is None
+    assert group.get_attribute("resource.7", "deep", "x") is None
 
 
 async def test_group_removal_policies_skip_names(host: FakeHost) -> None:

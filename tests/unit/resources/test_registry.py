@@ -18,7 +18,7 @@ from services.engine.resources.registry import (
     new_registry,
 )
 from services.engine.resources.support import DEPRECATED, HIDDEN, SupportStatus
-from shared.exceptions import EntityNotFound, InvalidInput, ResourceTypeNotFound
+from shared.exceptions import EntityNotFound, InvalidInput, NotSupported, ResourceTypeNotFound
 
 BUILTIN_TYPES = [
     "OS::Heat::None",
@@ -168,13 +168,33 @@ def test_hot_template_output(registry: ResourceRegistry) -> None:
     assert tmpl["outputs"]["show"]["value"] == {"get_attr": ["TestResource", "show"]}
 
 
-def test_cfn_template_output(registry: ResourceRegistry) -> None:
+def test_cfn_template_output_has_heats_keys(registry: ResourceRegistry) -> None:
     tmpl = registry.template("OS::Heat::RandomString", "cfn")
-    assert tmpl["AWSTemplateFormatVersion"] == "2010-09-09"
+    assert set(tmpl) == {"HeatTemplateFormatVersion", "Description", "Parameters", "Resources", "Outputs"}
+    assert tmpl["HeatTemplateFormatVersion"] == "2012-12-12"
+    assert tmpl["Description"] == "Initial template of RandomString"
     assert tmpl["Parameters"]["length"]["Type"] == "Number"
     assert tmpl["Parameters"]["character_classes"]["Type"] == "CommaDelimitedList"
-    assert tmpl["Resources"]["RandomString"]["Properties"]["salt"] == {"Ref": "salt"}
+    props = tmpl["Resources"]["RandomString"]["Properties"]
+    assert props["salt"] == {"Ref": "salt"}
+    assert props["character_classes"] == {"Fn::Split": [",", {"Ref": "character_classes"}]}
     assert tmpl["Outputs"]["value"]["Value"] == {"Fn::GetAtt": ["RandomString", "value"]}
+    assert tmpl["Outputs"]["OS::stack_id"] == {"Value": {"Ref": "RandomString"}}
+
+
+def test_cfn_template_constraints_are_flat_and_booleans_spelled_out(registry: ResourceRegistry) -> None:
+    params = registry.template("OS::Heat::TestResource", "cfn")["Parameters"]
+    assert params["fail"]["Type"] == "Boolean"
+    assert params["fail"]["AllowedValues"] == ["True", "true", "False", "false"]
+    length = registry.template("OS::Heat::RandomString", "cfn")["Parameters"]["length"]
+    assert "Constraints" not in length
+    assert {"MinValue", "MaxValue"} & set(length)
+
+
+def test_templates_name_the_resource_after_the_plugin_class(registry: ResourceRegistry) -> None:
+    hot = registry.template("OS::Heat::None", "hot")
+    assert list(hot["resources"]) == ["NoneResource"]
+    assert hot["outputs"]["OS::stack_id"] == {"value": {"get_resource": "NoneResource"}}
 
 
 def test_template_bad_type(registry: ResourceRegistry) -> None:
@@ -246,3 +266,17 @@ def test_register_rejects_non_plugins(registry: ResourceRegistry) -> None:
 
     with pytest.raises(TypeError):
         registry.register(Nameless)
+
+
+def test_hidden_type_schema_and_template_are_not_supported_as_heat(registry: ResourceRegistry) -> None:
+    registry.register(Secret)
+    with pytest.raises(NotSupported, match=r"^Acme::Secret is not supported\.$"):
+        registry.schema("Acme::Secret")
+    with pytest.raises(NotSupported):
+        registry.template("Acme::Secret", "cfn")
+
+
+def test_schema_has_the_description_only_when_asked(registry: ResourceRegistry) -> None:
+    registry.register(Widget)
+    assert "description" not in registry.schema("Acme::Widget", with_description=False)
+    assert registry.schema("Acme::Widget", with_description=True)["description"] == "A widget."

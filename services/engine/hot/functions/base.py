@@ -17,7 +17,7 @@ from shared.exceptions import EmberError, NotSupported, StackValidationFailed
 
 from ..paths import join
 from ..resolver import DELETE, UNRESOLVED, Resolver
-from ..versions import ALL_FUNCTIONS, CFN_FUNCTIONS, TemplateVersion
+from ..versions import ALL_FUNCTIONS, CFN_FUNCTIONS, CONDITION_ONLY, TemplateVersion
 
 FUNCTIONS: dict[str, type[Function]] = {}
 
@@ -61,13 +61,13 @@ class ParseContext:
             )
         if key not in ALL_FUNCTIONS:
             return None
+        if key in CONDITION_ONLY and not self.condition_mode:
+            # Heat never treats equals/not/and/or as functions outside conditions
+            # (in any version): the single-key map is plain data, as in Heat.
+            return None
         if self.condition_mode:
             raise StackValidationFailed(
                 path=path, reason=f'the function "{key}" cannot be used in a condition'
-            )
-        if key in self.version.condition_functions:
-            raise StackValidationFailed(
-                path=path, reason=f'the function "{key}" can only be used in conditions'
             )
         since = self.version.since(key)
         raise StackValidationFailed(

@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from ..resolver import Resolver, select_path
+from ..resolver import UNRESOLVED, Resolver
 from .base import Function, ParseContext, Reference, is_function, iter_references, register
+
+
+def param_path(value: Any, path: Sequence[Any]) -> Any:
+    """Follow ``get_param``'s path; a key or index that is not there gives ``""``.
+
+    Heat answers an empty value rather than an error here (a list parameter
+    that is shorter than a template expects, a map without an optional key),
+    and templates rely on it, e.g. ``{get_param: [names, 2]}`` with an empty
+    list. A value not known yet (validation without values) stays unknown.
+    """
+    for key in path:
+        if value is UNRESOLVED:
+            return value
+        if isinstance(key, bool) or not isinstance(key, (str, int)):
+            return ""
+        if isinstance(value, Mapping):
+            if key not in value:
+                return ""
+            value = value[key]
+        elif isinstance(value, (list, tuple)):
+            index = int(key) if isinstance(key, str) and key.lstrip("-").isdigit() else key
+            if not isinstance(index, int) or not -len(value) <= index < len(value):
+                return ""
+            value = value[index]
+        else:
+            return ""
+    return value
 
 
 def _literal_name(fn: Function, value: Any, what: str) -> str:
@@ -36,7 +63,7 @@ class GetParam(Function):
         name, *path = args if isinstance(args, list) else [args]
         if not isinstance(name, str):
             raise self.invalid("the parameter name must be a string")
-        return select_path(resolver.get_param(name), path, self.path)
+        return param_path(resolver.get_param(name), path)
 
 
 @register

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from shared.exceptions import InvalidTemplateAttribute, NotFound, StackValidationFailed
+from shared.exceptions import InvalidTemplateAttribute, StackValidationFailed
 
 from ..attributes import LIST, MAP, Attribute, select_path
 from ..constraints import AllowedValues, Length, Range
@@ -269,7 +269,10 @@ class ResourceGroup(NestedStackResource):
         parts = name.split(".", 2)
         member = parts[1] if len(parts) > 1 else ""
         if member not in names:
-            raise NotFound(what=f"Member '{member}' of group resource '{self.name}'")
+            # Heat reads attributes from what each member stored; a member that
+            # does not exist stored nothing, so its attribute is null, not an error
+            # (a template may well ask for "resource.2" of a group scaled to two).
+            return None
         rest = [*parts[2:], *path]
         if not rest:
             return self.outputs.get(f"ref.{member}")

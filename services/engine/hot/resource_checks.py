@@ -1,12 +1,15 @@
-"""Checks with resource plugins: types, property schemas and ``get_attr`` attributes.
+"""Resource checks against the plugins: types, properties, ``get_attr`` attributes.
 
 ``validate_resources`` checks every resource's type against the plugin
 registry (after the environment's aliases), its properties against the
 plugin's schema after resolving what can be resolved now (parameters and
 files; references to other resources stay unresolved), and each literal
-``get_attr`` attribute against the target's attributes. It reads the
-definition through ``CheckedDefinition`` so that the loader (stack.py) can
-call it without this module importing the loader back.
+``get_attr`` attribute against the target's attributes.
+
+It sees a stack definition only through ``CheckedDefinition``, so
+``stack`` (which runs these checks while loading) and ``validate``
+(Heat's validate_template answer) both import this module and it imports
+neither: no import circle.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from services.engine.unresolved import contains_unresolved
-from shared.exceptions import EmberError, InvalidTemplate, InvalidTemplateAttribute, StackValidationFailed
+from shared.exceptions import EmberError, InvalidTemplate, StackValidationFailed
 
 from .definition import OutputDefinition, ResourceDefinition
 from .environment import ResolvedType
@@ -27,19 +30,19 @@ from .template import Template
 
 
 class CheckedDefinition(Protocol):
-    """What the checks read of a StackDefinition."""
+    """What the checks read of a stack definition (``stack.StackDefinition`` has it)."""
 
     @property
     def parameters(self) -> Parameters: ...
 
     @property
-    def files(self) -> dict[str, str]: ...
+    def files(self) -> Mapping[str, str]: ...
 
     @property
-    def resources(self) -> dict[str, ResourceDefinition]: ...
+    def resources(self) -> Mapping[str, ResourceDefinition]: ...
 
     @property
-    def outputs(self) -> dict[str, OutputDefinition]: ...
+    def outputs(self) -> Mapping[str, OutputDefinition]: ...
 
     def resolve_type(self, resource_name: str) -> ResolvedType: ...
 
@@ -63,7 +66,9 @@ def validate_resources(definition: CheckedDefinition, registry: PluginRegistry) 
     for ref in references:
         if ref.kind == "get_attr" and ref.attribute is not None and ref.resource in has_attribute:
             if not has_attribute[ref.resource](ref.attribute):
-                raise InvalidTemplateAttribute(
+                # StackValidationFailed, as Heat's validation reports it (at run time a
+                # plugin's get_attr raises InvalidTemplateAttribute, as Heat's does).
+                raise StackValidationFailed(
                     f"{ref.path}: The Referenced Attribute ({ref.resource} {ref.attribute}) is incorrect.",
                     resource=ref.resource,
                     key=ref.attribute,

@@ -1,0 +1,171 @@
+"""Heat routes Ember does not serve yet answer 501 naming them; name-only URLs redirect for every method."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from heatclient import exc as heat_exc
+
+from services.api.routes.unimplemented import PREFIX, PROJECT_ROUTES, STACK_ROUTES
+from tests.integration.api.conftest import MINIMAL, TENANT, unique_name
+from tests.integration.api.test_heatclient import create_and_wait, heat, run
+
+
+def concrete(path: str, stack: dict[str, Any]) -> str:
+    return (
+        path.replace("{stack_name}", stack["name"])
+        .replace("{stack_id}", stack["id"])
+        .replace("{resource_name}", "a")
+        .replace("{snapshot_id}", "snap1")
+        .replace("{config_id}", "c1")
+        .replace("{deployment_id}", "d1")
+        .replace("{server_id}", "srv1")
+    )
+
+
+def assert_not_implemented(resp: httpx.Response, method: str, path: str) -> None:
+    assert resp.status_code == 501, resp.text
+    body = resp.json()
+    assert body["code"] == 501 and body["title"] == "Not Implemented"
+    assert body["error"]["type"] == "HTTPNotImplemented"
+    assert f"{method} {PREFIX}{path}" in body["error"]["message"]
+    assert body["error"]["message"].endswith("is not implemented yet.")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "what"), STACK_ROUTES, ids=[f"{m} {p}" for m, p, _ in STACK_ROUTES]
+)
+async def test_unimplemented_stack_route_answers_501_naming_it(
+    client: httpx.AsyncClient, stack: dict[str, Any], method: str, path: str, what: str
+) -> None:
+    url = f"/v1/{TENANT}" + concrete(path, stack)
+    resp = await client.request(method, url, json={} if method != "GET" else None)
+    assert_not_implemented(resp, method, path)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "what"), PROJECT_ROUTES, ids=[f"{m} {p}" for m, p, _ in PROJECT_ROUTES]
+)
+async def test_unimplemented_project_route_answers_501_naming_it(
+    client: httpx.AsyncClient, method: str, path: str, what: str
+) -> None:
+    resp = await client.request(
+        method,
+        f"/v1/{TENANT}" + concrete(path, {"name": "-", "id": "-"}),
+        json={} if method != "GET" else None,
+    )
+    assert_not_implemented(resp, method, path)
+
+
+async def test_unimplemented_route_still_needs_authentication(client: httpx.AsyncClient) -> None:
+    resp = await client.get(f"/v1/{TENANT}/services", headers={"X-Auth-Token": "wrong"})
+    assert resp.status_code == 401
+
+
+async def test_adopt_answers_501_not_no_template(client: httpx.AsyncClient) -> None:
+    resp = await client.post(
+        f"/v1/{TENANT}/stacks", json={"stack_name": unique_name(), "adopt_stack_data": {"resources": {}}}
+    )
+    assert resp.status_code == 501
+    assert "adopt" in resp.json()["error"]["message"]
+
+
+NAME_ONLY = [
+    ("POST", ""),
+    ("PUT", ""),
+    ("PATCH", ""),
+    ("GET", ""),
+    ("DELETE", ""),
+    ("GET", "/resources"),
+    ("GET", "/resources/a"),
+    ("PATCH", "/resources/a"),
+    ("GET", "/resources/a/metadata"),
+    ("POST", "/resources/a/signal"),
+    ("GET", "/resources/a/events"),
+    ("GET", "/events"),
+    ("GET", "/outputs/said"),
+    ("GET", "/template"),
+    ("POST", "/actions"),
+    ("DELETE", "/abandon"),
+    ("GET", "/export"),
+    ("PUT", "/preview"),
+    ("PATCH", "/preview"),
+    ("GET", "/snapshots"),
+    ("POST", "/snapshots"),
+    ("GET", "/snapshots/snap1"),
+    ("DELETE", "/snapshots/snap1"),
+    ("POST", "/snapshots/snap1/restore"),
+]
+
+
+@pytest.mark.parametrize(("method", "tail"), NAME_ONLY, ids=[f"{m} {t or '/'}" for m, t in NAME_ONLY])
+async def test_name_only_url_redirects_for_every_method_and_sub_route(
+    client: httpx.AsyncClient, stack: dict[str, Any], method: str, tail: str
+) -> None:
+    url = f"/v1/{TENANT}/stacks/{stack['name']}{tail}?x=1"
+    resp = await client.request(method, url, json={} if method in ("POST", "PUT", "PATCH") else None)
+    assert resp.status_code == 302, resp.text
+    assert resp.headers["location"] == f"http://ember.test{stack['path']}{tail}?x=1"
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+async def test_name_only_url_of_a_missing_stack_is_stack_not_found(
+    client: httpx.AsyncClient, method: str
+) -> None:
+    resp = await client.request(method, f"/v1/{TENANT}/stacks/{unique_name('none')}/actions/x")
+    assert resp.status_code == 404
+    assert resp.json()["error"]["type"] == "EntityNotFound"  # Heat's type for a missing stack
+
+
+async def test_post_to_a_stack_url_is_405_as_heat(client: httpx.AsyncClient, stack: dict[str, Any]) -> None:
+    resp = await client.post(stack["path"], json={})
+    assert resp.status_code == 405
+    assert resp.json()["error"]["type"] == "HTTPMethodNotAllowed"
+
+
+async def test_unknown_word_below_a_stack_name_is_404(
+    client: httpx.AsyncClient, stack: dict[str, Any]
+) -> None:
+    resp = await client.delete(f"/v1/{TENANT}/stacks/{stack['name']}/nonsense/more")
+    assert resp.status_code == 404
+    assert resp.json()["error"]["type"] == "HTTPNotFound"
+
+
+async def test_stacks_detail_lists_full_stack_bodies(
+    client: httpx.AsyncClient, stack: dict[str, Any]
+) -> None:
+    resp = await client.get(f"/v1/{TENANT}/stacks/detail")
+    assert resp.status_code == 200
+    found = [s for s in resp.json()["stacks"] if s["id"] == stack["id"]]
+    assert len(found) == 1
+    assert found[0]["stack_status"] == "CREATE_COMPLETE"
+    summary = (await client.get(f"/v1/{TENANT}/stacks", params={"id": stack["id"]})).json()["stacks"][0]
+    assert set(summary) <= set(found[0])  # the whole engine body, not only the list's keys
+
+
+async def test_heatclient_sees_not_implemented_for_unserved_routes(live_server: str) -> None:
+    hc = heat(live_server)
+    name = unique_name("hc501")
+    await create_and_wait(hc, name)
+    calls = [
+        (hc.stacks.snapshot_list, (name,)),  # by name: redirected, then 501
+        (hc.stacks.snapshot, (name,)),
+        (hc.stacks.abandon, (name,)),
+        (hc.actions.suspend, (name,)),
+        (hc.actions.check, (name,)),
+        (hc.resources.mark_unhealthy, (name, "a", True, "broken")),
+        (hc.resources.signal, (name, "a")),
+        (hc.services.list, ()),
+    ]
+    for func, args in calls:
+        with pytest.raises(heat_exc.HTTPNotImplemented):
+            await run(func, *args)
+
+
+async def test_heatclient_adopt_answers_not_implemented(live_server: str) -> None:
+    hc = heat(live_server)
+    with pytest.raises(heat_exc.HTTPNotImplemented):
+        await run(hc.stacks.create, stack_name=unique_name("adopt"), adopt_stack_data='{"resources": {}}')
+    assert MINIMAL  # the module's stacks use the shared template
