@@ -182,6 +182,7 @@ class StackResource:
             await self.stack.prepare_dependencies(self)
             properties = self.definition.resolved_properties(self.stack.resolver)
             plugin = self.plugin_class(self.name, properties, self.stack.host, definition=self.definition.raw)
+            plugin.update_policy = self.definition.resolved_update_policy(self.stack.resolver)
             self._plugin = plugin
             token = await plugin.handle_create()
             await self._record_physical_id(plugin)

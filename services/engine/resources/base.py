@@ -120,7 +120,8 @@ class Resource:
         self.properties: dict[str, Any] = self.validate_properties(name, properties)
         self.resource_id: str | None = resource_id
         self.data: dict[str, Any] = dict(data or {})
-        #: The resource's resolved ``update_policy`` (set by the engine before ``handle_update``).
+        #: The resource's resolved ``update_policy`` (set by the engine before ``handle_create`` and
+        #: ``handle_update``; e.g. a group's ``batch_create`` and ``rolling_update``).
         self.update_policy: dict[str, Any] = {}
 
     # --- validation --------------------------------------------------------

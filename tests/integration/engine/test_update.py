@@ -401,3 +401,21 @@ async def test_a_rolling_update_moves_group_members_a_batch_at_a_time(
         and e["resource_action"] == "UPDATE"
     ]
     assert len(batches) == 3  # one nested update per batch
+
+
+async def test_batch_create_grows_a_group_a_batch_at_a_time(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    body = _group(5)
+    body["resources"]["group"]["update_policy"] = {"batch_create": {"max_batch_size": 2, "pause_time": 0}}
+    identity = await _created(engine_services, ctx, body)
+    stack = (await engine_services.client.show_stack(ctx, identity))[0]
+    assert stack["outputs"][0]["output_value"] == ["m-0", "m-1", "m-2", "m-3", "m-4"]
+    group_id = (await _resources(engine_services, ctx, identity))["group"]["physical_resource_id"]
+    events = await engine_services.client.list_events(ctx, {"stack_name": None, "stack_id": group_id})
+    child = [
+        f"{e['resource_action']}_{e['resource_status']}"
+        for e in events
+        if e["resource_name"] == e["stack_name"] and e["resource_status"] == "COMPLETE"
+    ]
+    assert child == ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_COMPLETE"]  # 2 + 2 + 1 members

@@ -137,8 +137,56 @@ class ResourceGroup(NestedStackResource):
         return member
 
     async def handle_create(self) -> Any:
+        """Create the child stack; with ``update_policy: {batch_create: {max_batch_size, pause_time}}``
+        it starts with the first batch of members and grows a batch at a time (nested updates)."""
         self.data["name_skiplist"] = self.removed_names()
-        return await super().handle_create()
+        policy = self.update_policy.get("batch_create")
+        count = len(self.member_names())
+        size = int(policy.get("max_batch_size") or 0) if isinstance(policy, dict) else 0
+        if size <= 0 or size >= count:
+            return await super().handle_create()
+        batching = _Batching(
+            sizes=[min(done, count) for done in range(size, count + size, size)],
+            pause=_seconds(policy.get("pause_time") if isinstance(policy, dict) else None),
+        )
+        template = self._template_for(self.member_names()[: batching.sizes[0]])
+        self.resource_id = await self.host.create_nested_stack(
+            self.name, template, self.child_params(), self.child_files()
+        )
+        batching.child_id = self.resource_id
+        return batching
+
+    async def check_create_complete(self, token: Any) -> bool:
+        if not isinstance(token, _Batching):
+            return await super().check_create_complete(token)
+        batching = token
+        if batching.resume_at is not None:
+            if time.monotonic() < batching.resume_at:
+                return False
+            batching.resume_at = None
+            batching.index += 1
+            names = self.member_names()[: batching.sizes[batching.index]]
+            await self.host.update_nested_stack(batching.child_id, self._template_for(names), {}, {})
+            return False
+        done = (
+            await super().check_create_complete(batching.child_id)
+            if batching.index == 0
+            else await super().check_update_complete(batching.child_id)
+        )
+        if not done:
+            return False
+        if batching.index == len(batching.sizes) - 1:
+            return True
+        batching.resume_at = time.monotonic() + batching.pause
+        return False
+
+    def _template_for(self, names: list[str]) -> dict[str, Any]:
+        template = self.child_template()
+        template["resources"] = {n: template["resources"][n] for n in names}
+        template["outputs"] = {
+            key: value for key, value in template["outputs"].items() if key.split(".", 1)[1] in set(names)
+        }
+        return template
 
     async def handle_update(self, new_properties: dict[str, Any], prop_diff: dict[str, Any]) -> Any:
         """A nested update to the new count and definition; removal policies add to (append) or
@@ -292,6 +340,17 @@ class _Rolling:
     old: ResourceGroup
     batches: list[int]
     pause: float
+    index: int = 0
+    resume_at: float | None = None
+
+
+@dataclass
+class _Batching:
+    """A batched create in progress: members the child has after each batch, and where it is."""
+
+    sizes: list[int]
+    pause: float
+    child_id: str = ""
     index: int = 0
     resume_at: float | None = None
 
