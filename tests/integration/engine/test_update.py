@@ -419,3 +419,25 @@ async def test_batch_create_grows_a_group_a_batch_at_a_time(
         if e["resource_name"] == e["stack_name"] and e["resource_status"] == "COMPLETE"
     ]
     assert child == ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_COMPLETE"]  # 2 + 2 + 1 members
+
+
+async def test_a_resource_whose_condition_turns_false_is_deleted(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    template = tmpl(
+        {"always": tr("a"), "maybe": {**tr("m"), "condition": "wanted"}},
+        parameters={"want": {"type": "boolean", "default": True}},
+        conditions={"wanted": {"get_param": "want"}},
+    )
+    identity = await _created(engine_services, ctx, template)
+    assert sorted(await _resources(engine_services, ctx, identity)) == ["always", "maybe"]
+    preview = await engine_services.client.preview_update_stack(
+        ctx, identity, template, params={"parameters": {"want": False}}
+    )
+    assert [r["resource_name"] for r in preview["deleted"]] == ["maybe"]
+    await engine_services.client.update_stack(ctx, identity, template, params={"parameters": {"want": False}})
+    await engine_services.wait_for_status(ctx, identity, {"UPDATE_COMPLETE"})
+    assert sorted(await _resources(engine_services, ctx, identity)) == ["always"]
+    await engine_services.client.update_stack(ctx, identity, template, params={"parameters": {"want": True}})
+    await engine_services.wait_for_status(ctx, identity, {"UPDATE_COMPLETE"})
+    assert sorted(await _resources(engine_services, ctx, identity)) == ["always", "maybe"]
