@@ -77,7 +77,7 @@ class EngineSettings(Section):
     graceful_stop_timeout: float = Field(30.0, ge=0)
     store_timeout: float = Field(30.0, gt=0, description="Seconds a store call may take.")
     stale_check_interval: float = Field(
-        60.0,
+        10.0,
         ge=0,
         description="Seconds between checks for stacks left IN_PROGRESS by dead engines (0: only at start).",
     )

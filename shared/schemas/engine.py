@@ -50,6 +50,7 @@ class StackInfo(TypedDict, total=False):
 
 class ResourceInfo(TypedDict, total=False):
     resource_identity: StackIdentity  # path "/resources/<name>"
+    nested_stack_id: StackIdentity  # the child stack of a nested-stack resource (Heat's "nested" link)
     stack_identity: StackIdentity
     stack_name: str
     resource_name: str

@@ -13,10 +13,11 @@ from services.engine.endpoints import formatting
 from services.engine.model.resource import StackResource
 from services.engine.model.stack import Stack
 from services.engine.persistence.repository import StackRepository
+from services.engine.resources.nested import NestedStackResource
 from shared.context import RequestContext
 from shared.exceptions import BadRequest, NotFound, OutputNotFound, ResourceNotFound, StackNotFound
 from shared.rpc import expose
-from shared.schemas.engine import EventInfo, ResourceInfo, StackInfo
+from shared.schemas.engine import EventInfo, ResourceInfo, StackIdentity, StackInfo
 from shared.schemas.store import StackRecord
 
 _EVENT_FILTERS = (
@@ -121,7 +122,10 @@ class StackQueries:
         """One stack, as a one-element list (Heat's shape); hidden parameters are masked."""
         stack = await self._load(ctxt, stack_identity)
         assert stack.record is not None
-        outputs = await stack.outputs() if resolve_outputs else None
+        rolled_back = (stack.action, stack.status) == ("ROLLBACK", "COMPLETE")
+        created_nothing = rolled_back and stack.record.prev_raw_template_id is None
+        # As Heat: a create rolled back has no resources, so no outputs either.
+        outputs = (await stack.outputs() if not created_nothing else []) if resolve_outputs else None
         return [
             formatting.format_stack(
                 stack.record,
@@ -190,6 +194,7 @@ class StackQueries:
     ) -> list[ResourceInfo]:
         assert stack.record is not None
         graph = stack.definition.dependencies
+        nested = await self._nested_identities(stack)
         result: list[ResourceInfo] = []
         for name, resource in stack.resources.items():
             if resource.record is None or not _matches(resource.record.model_dump(), filters):
@@ -198,16 +203,17 @@ class StackQueries:
             if detail:
                 await stack.prepare_attributes([name])
                 attributes = _safe_show(resource)
-            result.append(
-                formatting.format_resource(
-                    stack.record,
-                    resource.record,
-                    required_by=sorted(graph.required_by(name)),
-                    detail=detail,
-                    attributes=attributes,
-                    description=resource.plugin_class.description,
-                )
+            info = formatting.format_resource(
+                stack.record,
+                resource.record,
+                required_by=sorted(graph.required_by(name)),
+                detail=detail,
+                attributes=attributes,
+                description=resource.plugin_class.description,
             )
+            if resource.record.physical_resource_id in nested:
+                info["nested_stack_id"] = nested[resource.record.physical_resource_id]
+            result.append(info)
         if depth > 0:
             for child_record in await self.store.stack_get_all(
                 stack.ctxt, filters={"owner_id": stack.id}, show_nested=True
@@ -215,6 +221,16 @@ class StackQueries:
                 child = await self.repo.load(stack.ctxt, child_record)
                 result.extend(await self._resources_of(child, depth - 1, detail, filters))
         return result
+
+    async def _nested_identities(self, stack: Stack) -> dict[str, StackIdentity]:
+        """Child stack id -> identity, for the ``nested`` link Heat's clients follow (one store call,
+        made only when the stack has resources backed by a nested stack)."""
+        if not any(issubclass(r.plugin_class, NestedStackResource) for r in stack.resources.values()):
+            return {}
+        children = await self.store.stack_get_all(
+            stack.ctxt, filters={"owner_id": stack.id}, show_nested=True
+        )
+        return {child.id: formatting.identity(child) for child in children}
 
     @expose
     async def describe_stack_resource(
@@ -230,7 +246,7 @@ class StackQueries:
         if resource is None or resource.record is None:
             raise ResourceNotFound(resource_name=resource_name, stack_name=stack.name)
         await stack.prepare_attributes([resource_name])
-        return formatting.format_resource(
+        info = formatting.format_resource(
             stack.record,
             resource.record,
             required_by=sorted(stack.definition.dependencies.required_by(resource_name)),
@@ -238,6 +254,10 @@ class StackQueries:
             attributes=_safe_show(resource),
             description=resource.plugin_class.description,
         )
+        nested = await self._nested_identities(stack)
+        if resource.record.physical_resource_id in nested:
+            info["nested_stack_id"] = nested[resource.record.physical_resource_id]
+        return info
 
     # --- events --------------------------------------------------------------------------
 

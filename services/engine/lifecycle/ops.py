@@ -121,6 +121,8 @@ class StackOps:
         await self.repo.state_set(stack, Action.ROLLBACK, Status.IN_PROGRESS, started(Action.ROLLBACK))
         reason = await self._delete_resources(stack, Action.ROLLBACK)
         if reason is None:
+            # As Heat: a create rolled back leaves no resources behind (their events stay).
+            await self.repo.remove_rows(stack, [r.record.id for r in stack.resources.values() if r.record])
             await self.repo.state_set(stack, Action.ROLLBACK, Status.COMPLETE, completed(Action.ROLLBACK))
         else:
             await self.repo.state_set(stack, Action.ROLLBACK, Status.FAILED, reason)
@@ -218,7 +220,8 @@ class StackOps:
             template,
             self.child_environment(parent, resource_name, params),
             {**parent.definition.files, **files},
-            options=StackOptions(disable_rollback=True),
+            # A nested stack has its parent's timeout, as in Heat; its parent rolls back for it.
+            options=StackOptions(disable_rollback=True, timeout_mins=parent.options.timeout_mins),
             owner_id=parent.id,
             nested_depth=depth,
             parent_resource_name=resource_name,
@@ -307,6 +310,10 @@ class StackOps:
         if await self.runner.lock.take(ctxt, record.id, is_alive=alive) is not None:
             return False  # a live engine holds it
         try:
+            # Read again under the lock: another engine may have reset it (or an action ended) since.
+            record = await self.store.stack_get(ctxt, record.id)
+            if record.status != Status.IN_PROGRESS:
+                return False
             stack = await self.repo.load(ctxt, record)
             reason = engine_down(record.action)
             for resource in stack.resources.values():

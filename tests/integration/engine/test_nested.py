@@ -150,3 +150,22 @@ async def test_a_failed_group_s_child_stack_is_deleted_with_its_parent(
     await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=60)
     child = (await client.show_stack(ctx, children[0]["stack_identity"]))[0]
     assert (child["stack_action"], child["stack_status"]) == ("DELETE", "COMPLETE")
+
+
+async def test_nested_resources_name_their_child_and_children_inherit_the_timeout(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    client = engine_services.client
+    identity = await client.create_stack(ctx, "linked", GROUP, args={"timeout_mins": 7})
+    await engine_services.wait_for_status(ctx, identity, DONE)
+    (group,) = await client.list_stack_resources(ctx, identity)
+    child = group["nested_stack_id"]
+    assert child["stack_id"] == group["physical_resource_id"] and child["stack_name"].startswith(
+        "linked-group-"
+    )
+    shown = await client.describe_stack_resource(ctx, identity, "group")
+    assert shown["nested_stack_id"] == child
+    (child_stack,) = await client.show_stack(ctx, child)
+    assert child_stack["timeout_mins"] == 7
+    await client.delete_stack(ctx, identity)
+    await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"})

@@ -441,3 +441,20 @@ async def test_a_resource_whose_condition_turns_false_is_deleted(
     await engine_services.client.update_stack(ctx, identity, template, params={"parameters": {"want": True}})
     await engine_services.wait_for_status(ctx, identity, {"UPDATE_COMPLETE"})
     assert sorted(await _resources(engine_services, ctx, identity)) == ["always", "maybe"]
+
+
+async def test_a_create_rolled_back_lists_no_resources_and_no_outputs(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    template = tmpl(
+        {"ok": tr("a"), "bad": tr("b", fail=True)}, outputs={"out": {"value": {"get_attr": ["ok", "output"]}}}
+    )
+    identity = await engine_services.client.create_stack(
+        ctx, "rb", template, args={"disable_rollback": False}
+    )
+    stack = await engine_services.wait_for_status(ctx, identity, {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED"})
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    assert stack["outputs"] == []
+    assert await engine_services.client.list_stack_resources(ctx, identity) == []
+    events = await engine_services.client.list_events(ctx, identity, filters={"resource_name": "ok"})
+    assert events[-1]["resource_action"] == "DELETE"  # the events stay
