@@ -12,6 +12,7 @@ import asyncio
 from typing import Any
 
 import yaml
+from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.exceptions import BadRequest, NotImplementedYet, TemplateTooLarge
@@ -213,3 +214,14 @@ def stack_args(body: StackCreateBody) -> dict[str, Any]:
         tags = body.tags.split(",") if isinstance(body.tags, str) else body.tags
         args["tags"] = [t.strip() for t in tags if t.strip()]
     return args
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    """A body that must be a JSON object (actions, mark-unhealthy, signal); else a clear 400."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise BadRequest("The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return body

@@ -146,6 +146,51 @@ class EngineClient:
         )
         return result
 
+    async def stack_suspend(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> None:
+        """Start SUSPEND (poll show_stack for SUSPEND_COMPLETE)."""
+        await self._call(ctxt, "stack_suspend", "1.0", stack_identity=stack_identity)
+
+    async def stack_resume(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> None:
+        """Start RESUME of a suspended stack."""
+        await self._call(ctxt, "stack_resume", "1.0", stack_identity=stack_identity)
+
+    async def stack_check(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> None:
+        """Start CHECK of every resource."""
+        await self._call(ctxt, "stack_check", "1.9", stack_identity=stack_identity)
+
+    async def resource_mark_unhealthy(
+        self,
+        ctxt: RequestContext,
+        stack_identity: dict[str, Any],
+        resource_name: str,
+        mark_unhealthy: bool,
+        resource_status_reason: str | None = None,
+    ) -> None:
+        """Mark a resource CHECK_FAILED (or, with False, healthy again)."""
+        await self._call(
+            ctxt,
+            "resource_mark_unhealthy",
+            "1.26",
+            stack_identity=stack_identity,
+            resource_name=resource_name,
+            mark_unhealthy=mark_unhealthy,
+            resource_status_reason=resource_status_reason,
+        )
+
+    async def resource_signal(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any], resource_name: str, details: Any = None
+    ) -> None:
+        """Send a signal to a resource (refused for types that take none)."""
+        await self._call(
+            ctxt,
+            "resource_signal",
+            "1.3",
+            stack_identity=stack_identity,
+            resource_name=resource_name,
+            details=details,
+            sync_call=False,
+        )
+
     async def stack_cancel_update(
         self, ctxt: RequestContext, stack_identity: dict[str, Any], cancel_with_rollback: bool = True
     ) -> None:

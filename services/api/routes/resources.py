@@ -1,13 +1,15 @@
-"""Resource routes: list a stack's resources, show one, its metadata."""
+"""Resource routes: list a stack's resources, show one, its metadata, mark-unhealthy, signal."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from services.api import views
 from services.api.deps import Base, Ctx, Engine, StackIdentity, query_filters
+from services.api.payload import json_object
+from shared.exceptions import BadRequest
 
 router = APIRouter(prefix="/v1/{tenant_id}/stacks/{stack_name}/{stack_id}", tags=["resources"])
 
@@ -55,3 +57,31 @@ async def resource_metadata(
 ) -> dict[str, Any]:
     resource = await engine.describe_stack_resource(ctx, stack, resource_name)
     return {"metadata": resource.get("metadata") or {}}
+
+
+@router.patch("/resources/{resource_name}", summary="Mark a resource unhealthy (or healthy again)")
+async def mark_unhealthy(
+    resource_name: str, stack: StackIdentity, ctx: Ctx, engine: Engine, request: Request
+) -> Response:
+    body = await json_object(request)
+    unknown = set(body) - {"mark_unhealthy", "resource_status_reason"}
+    if unknown:
+        raise BadRequest(f"Invalid parameter(s) in the body: {', '.join(sorted(unknown))}")
+    flag = body.get("mark_unhealthy")
+    if not isinstance(flag, bool):
+        raise BadRequest("mark_unhealthy must be true or false")
+    reason = body.get("resource_status_reason")
+    if reason is not None and not isinstance(reason, str):
+        raise BadRequest("resource_status_reason must be a string")
+    await engine.resource_mark_unhealthy(ctx, stack, resource_name, flag, reason)
+    return Response(status_code=200)
+
+
+@router.post("/resources/{resource_name}/signal", summary="Signal a resource")
+async def signal(
+    resource_name: str, stack: StackIdentity, ctx: Ctx, engine: Engine, request: Request
+) -> Response:
+    raw = await request.body()
+    details = await json_object(request) if raw.strip() else None
+    await engine.resource_signal(ctx, stack, resource_name, details)
+    return Response(status_code=200)

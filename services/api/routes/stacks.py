@@ -28,12 +28,13 @@ from services.api.deps import (
 from services.api.payload import (
     StackCreateBody,
     StackUpdateBody,
+    json_object,
     stack_args,
     unpack_environment,
     unpack_template,
     update_args,
 )
-from shared.exceptions import BadRequest, Forbidden, NotImplementedYet
+from shared.exceptions import BadRequest, Forbidden
 
 router = APIRouter(prefix="/v1/{tenant_id}", tags=["stacks"])
 
@@ -222,7 +223,7 @@ STACK_ACTIONS = ("suspend", "resume", "check", "cancel_update", "cancel_without_
 
 @router.post("/stacks/{stack_name}/{stack_id}/actions", summary="Run an action on a stack")
 async def stack_action(stack: StackIdentity, ctx: Ctx, engine: Engine, request: Request) -> Response:
-    body = await _json_object(request)
+    body = await json_object(request)
     if len(body) < 1:
         raise BadRequest("No action specified")
     if len(body) > 1:
@@ -232,18 +233,13 @@ async def stack_action(stack: StackIdentity, ctx: Ctx, engine: Engine, request: 
         raise BadRequest(f"Invalid action {action} specified")
     if action in ("cancel_update", "cancel_without_rollback"):
         await engine.stack_cancel_update(ctx, stack, cancel_with_rollback=action == "cancel_update")
-        return Response(status_code=200)
-    raise NotImplementedYet(feature=f"The stack action {action}")
-
-
-async def _json_object(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise BadRequest("The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object naming one action.")
-    return body
+    elif action == "suspend":
+        await engine.stack_suspend(ctx, stack)
+    elif action == "resume":
+        await engine.stack_resume(ctx, stack)
+    else:
+        await engine.stack_check(ctx, stack)
+    return Response(status_code=200)
 
 
 @router.get("/stacks/{stack_name}/{stack_id}/template", summary="The stack's template")

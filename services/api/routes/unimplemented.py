@@ -33,8 +33,6 @@ STACK_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", f"{STACK}/snapshots/{{snapshot_id}}", "Stack snapshot show"),
     ("DELETE", f"{STACK}/snapshots/{{snapshot_id}}", "Stack snapshot delete"),
     ("POST", f"{STACK}/snapshots/{{snapshot_id}}/restore", "Stack snapshot restore"),
-    ("PATCH", f"{STACK}/resources/{{resource_name}}", "Resource mark-unhealthy"),
-    ("POST", f"{STACK}/resources/{{resource_name}}/signal", "Resource signal"),
 )
 PROJECT_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/services", "Service list"),

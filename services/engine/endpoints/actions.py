@@ -27,6 +27,7 @@ from shared.exceptions import (
     EmberError,
     NotFound,
     NotSupported,
+    ResourceNotFound,
     StackNotFound,
     StackValidationFailed,
 )
@@ -220,6 +221,64 @@ class EngineService(StackUpdates):
             except NotFound:
                 raise StackNotFound(name=stack_name) from None
         return formatting.identity(record)
+
+    # --- suspend / resume / check, mark-unhealthy, signal -------------------------------------
+
+    @expose
+    async def stack_suspend(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> None:
+        """SUSPEND every resource, in reverse dependency order, in the background."""
+        await self.ops.act(
+            ctxt, await self._get_record(ctxt, stack_identity, show_deleted=False), Action.SUSPEND
+        )
+
+    @expose
+    async def stack_resume(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> None:
+        """RESUME a suspended stack's resources, in dependency order, in the background."""
+        await self.ops.act(
+            ctxt, await self._get_record(ctxt, stack_identity, show_deleted=False), Action.RESUME
+        )
+
+    @expose
+    async def stack_check(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> None:
+        """CHECK every resource (``handle_check``), in the background."""
+        await self.ops.act(
+            ctxt, await self._get_record(ctxt, stack_identity, show_deleted=False), Action.CHECK
+        )
+
+    @expose
+    async def resource_mark_unhealthy(
+        self,
+        ctxt: RequestContext,
+        stack_identity: dict[str, Any],
+        resource_name: str,
+        mark_unhealthy: bool,
+        resource_status_reason: str | None = None,
+    ) -> None:
+        """Heat's mark-unhealthy: CHECK_FAILED with the reason; False marks it healthy again."""
+        if not isinstance(mark_unhealthy, bool):
+            raise BadRequest(reason="mark_unhealthy must be true or false")
+        record = await self._get_record(ctxt, stack_identity, show_deleted=False)
+        await self.ops.mark_resource(
+            ctxt, record, str(resource_name), mark_unhealthy, str(resource_status_reason or "")[:4000]
+        )
+
+    @expose
+    async def resource_signal(
+        self,
+        ctxt: RequestContext,
+        stack_identity: dict[str, Any],
+        resource_name: str,
+        details: Any = None,
+        sync_call: bool = False,
+    ) -> None:
+        """No built-in type takes signals yet: refused as Heat refuses a resource that takes none."""
+        stack = await self._load(ctxt, stack_identity)
+        resource = stack.resources.get(str(resource_name))
+        if resource is None or resource.record is None:
+            raise ResourceNotFound(resource_name=resource_name, stack_name=stack.name)
+        raise BadRequest(
+            reason=f"Resource {resource_name} is a {resource.type}, which does not take signals."
+        )
 
     # --- delete --------------------------------------------------------------------------
 

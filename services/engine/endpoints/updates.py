@@ -148,7 +148,7 @@ class StackUpdates(StackQueries):
         await self.ops.stop_anywhere(ctxt, record, reason)
         if cancel_with_rollback:
             holder = await self.repo.load_by_id(ctxt, record.id)
-            await self.ops.runner.start_with_lock(self.updater.start_rollback(holder))
+            await self.updater.start_rollback(holder)
 
 
 def _preview(request: UpdateRequest) -> dict[str, list[dict[str, Any]]]:

@@ -14,7 +14,7 @@ import logging
 import secrets
 import string
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from services.engine.hot.dependencies import DependencyGraph
 from services.engine.lifecycle.actions import ActionWalk
@@ -25,7 +25,14 @@ from services.engine.runtime.runner import ActionRunner, Job
 from services.engine.states import Action, Status, cancelled_for_delete, completed, engine_down, started
 from shared.config import EngineSettings
 from shared.context import RequestContext
-from shared.exceptions import EmberError, RequestLimitExceeded, StackValidationFailed
+from shared.exceptions import (
+    ActionInProgress,
+    EmberError,
+    NotSupported,
+    RequestLimitExceeded,
+    ResourceNotFound,
+    StackValidationFailed,
+)
 from shared.schemas.store import StackRecord
 
 LOG = logging.getLogger(__name__)
@@ -33,6 +40,22 @@ LOG = logging.getLogger(__name__)
 StopRemote = Callable[[RequestContext, str, str, str], Awaitable[None]]
 
 _ALPHABET = string.ascii_lowercase + string.digits
+_SETTLED = frozenset(
+    (a, Status.COMPLETE)
+    for a in (
+        Action.CREATE,
+        Action.UPDATE,
+        Action.RESUME,
+        Action.ADOPT,
+        Action.CHECK,
+        Action.SUSPEND,
+        Action.ROLLBACK,
+    )
+)
+_FAILED = frozenset(
+    (a, Status.FAILED)
+    for a in (Action.CREATE, Action.UPDATE, Action.RESUME, Action.SUSPEND, Action.CHECK, Action.ROLLBACK)
+)
 #: The stop_stack reason that asks for a halt (stop launching) rather than a cancel.
 HALT = "halt: superseded by a newer update"
 _STALE_PAGE = 200
@@ -195,6 +218,57 @@ class StackOps:
             holder = await self.runner.lock.holder(ctxt, record.id)
             if holder and holder != self.engine_id and await self.is_alive(holder):
                 await self.stop_remote(ctxt, holder, record.id, reason)
+
+    # --- suspend, resume, check ----------------------------------------------------------
+
+    #: action -> the states it may start from (Heat's), and whether it walks in deletion order.
+    STACK_ACTIONS: ClassVar[dict[str, tuple[frozenset[tuple[str, str]], bool]]] = {
+        Action.SUSPEND: (_SETTLED - {(Action.SUSPEND, Status.COMPLETE)}, True),
+        Action.RESUME: (frozenset({(Action.SUSPEND, Status.COMPLETE)}), False),
+        Action.CHECK: (_SETTLED | _FAILED, False),
+    }
+
+    async def act(self, ctxt: RequestContext, record: StackRecord, action: str) -> None:
+        """Start SUSPEND (reverse order), RESUME or CHECK of every resource; Heat's refusals first."""
+        allowed, reverse = self.STACK_ACTIONS[action]
+        if (record.action, record.status) not in allowed:
+            raise NotSupported(
+                feature=f"{action.title()} of a stack in state {record.action}_{record.status}"
+            )
+        stack = await self.repo.load(ctxt, record)
+
+        async def begin() -> None:
+            await self.repo.state_set(stack, action, Status.IN_PROGRESS, started(action))
+
+        async def run() -> None:
+            reason = await self.walk.run(
+                stack,
+                action,
+                lambda name: stack.resources[name].act(action),
+                reverse=reverse,
+                skip=lambda name: not stack.resources[name].created,
+            )
+            if reason is None:
+                await self.repo.state_set(stack, action, Status.COMPLETE, completed(action))
+            else:
+                await self.repo.state_set(stack, action, Status.FAILED, reason)
+
+        await self.runner.start_with_lock(self.job(stack, action, run), prepare=begin)
+
+    async def mark_resource(
+        self, ctxt: RequestContext, record: StackRecord, name: str, unhealthy: bool, reason: str
+    ) -> None:
+        """Heat's mark-unhealthy: CHECK_FAILED (or, marked healthy again, CHECK_COMPLETE) with the reason."""
+        stack = await self.repo.load(ctxt, record)
+        resource = stack.resources.get(name)
+        if resource is None or resource.record is None:
+            raise ResourceNotFound(resource_name=name, stack_name=record.name)
+        if resource.status == Status.IN_PROGRESS:
+            raise ActionInProgress(stack_name=record.name, action=resource.action)
+        if unhealthy:
+            await resource.mark(Action.CHECK, Status.FAILED, reason or "Marked unhealthy")
+        elif (resource.action, resource.status) == (Action.CHECK, Status.FAILED):
+            await resource.mark(Action.CHECK, Status.COMPLETE, reason or "Marked healthy")
 
     # --- nested stacks (for lifecycle.nested) ----------------------------------------------
 

@@ -231,9 +231,13 @@ class StackUpdater:
         if not target.options.disable_rollback:
             await self.rollback(holder)
 
-    async def rollback(self, holder: Stack) -> None:
-        """Back to the template the last update started from (prev_raw_template_id)."""
-        await self.repo.state_set(holder, Action.ROLLBACK, Status.IN_PROGRESS, started(Action.ROLLBACK))
+    async def rollback(self, holder: Stack, *, announced: bool = False) -> None:
+        """Back to the template the last update started from (prev_raw_template_id).
+
+        ``announced``: ROLLBACK_IN_PROGRESS is already stored (cancel_update stores it before it returns).
+        """
+        if not announced:
+            await self.repo.state_set(holder, Action.ROLLBACK, Status.IN_PROGRESS, started(Action.ROLLBACK))
         target, reason = await self.converge(holder, Action.ROLLBACK)
         if reason is not None:
             await self.repo.state_set(target, Action.ROLLBACK, Status.FAILED, reason)
@@ -267,13 +271,17 @@ class StackUpdater:
         )
         await self.start(request)
 
-    def start_rollback(self, holder: Stack) -> Any:
-        """A job that rolls ``holder`` back (cancel_update)."""
+    async def start_rollback(self, holder: Stack) -> None:
+        """Roll ``holder`` back in the background (cancel_update); ROLLBACK_IN_PROGRESS is stored
+        before this returns, so a caller polling the stack never sees it settled in between."""
+
+        async def begin() -> None:
+            await self.repo.state_set(holder, Action.ROLLBACK, Status.IN_PROGRESS, started(Action.ROLLBACK))
 
         async def run() -> None:
-            await self.rollback(holder)
+            await self.rollback(holder, announced=True)
 
-        return self.ops.job(holder, Action.ROLLBACK, run)
+        await self.ops.runner.start_with_lock(self.ops.job(holder, Action.ROLLBACK, run), prepare=begin)
 
     async def converge(
         self, holder: Stack, action: str, *, trust_rows: bool = False

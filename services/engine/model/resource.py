@@ -236,6 +236,40 @@ class StackResource:
             data=plugin.data,
         )
 
+    async def act(self, action: str) -> None:
+        """SUSPEND, RESUME or CHECK: the plugin's handle/check pair; raises ResourceFailure."""
+        plugin = self.plugin()
+        steps = (
+            {
+                Action.SUSPEND: (plugin.handle_suspend, plugin.check_suspend_complete),
+                Action.RESUME: (plugin.handle_resume, plugin.check_resume_complete),
+                Action.CHECK: (plugin.handle_check, plugin.check_check_complete),
+            }
+            if plugin is not None
+            else None
+        )
+        try:
+            await self._start(action)
+            if steps is None:
+                raise ResourceFailure(f"Error: resources.{self.name}: it cannot be rebuilt to {action}")
+            handle, check = steps[Action(action)]
+            await self._poll(check, await handle())
+        except asyncio.CancelledError:
+            await self._mark_failed(action, self.stack.cancel_reason or f"{action} aborted")
+            raise
+        except Exception as exc:
+            if not isinstance(exc, EmberError):
+                LOG.exception("resource %s failed to %s", self.name, action.lower())
+            reason = self._failure_reason(exc)
+            await self._mark_failed(action, reason)
+            raise ResourceFailure(reason) from exc
+        assert plugin is not None
+        self.transition_behind(action, Status.COMPLETE, "state changed", data=plugin.data)
+
+    async def mark(self, action: str, status: str, reason: str) -> None:
+        """Set the state by hand (mark-unhealthy), with its event."""
+        await self.transition(action, status, reason)
+
     async def delete(self) -> None:
         """Delete what exists (idempotent); raises ResourceFailure when it fails."""
         plugin = self.plugin()

@@ -295,6 +295,13 @@ class Resource:
     async def check_resume_complete(self, token: Any) -> bool:
         return True
 
+    async def handle_check(self) -> Any:
+        """Check the thing still is as recorded; raise ``ResourceFailure`` when it is not."""
+        return None
+
+    async def check_check_complete(self, token: Any) -> bool:
+        return True
+
     def to_stored(self) -> dict[str, Any]:
         """What the engine persists: ``resource_id`` and ``data``."""
         return {"resource_id": self.resource_id, "data": dict(self.data)}

@@ -187,13 +187,10 @@ async def test_delete_by_name_redirects_and_deleted_stack_stays_readable_by_id(
     assert by_name.json()["error"]["type"] == "EntityNotFound"
 
 
-async def test_an_action_not_implemented_yet_answers_501_with_heats_body(
-    client: httpx.AsyncClient, stack: dict[str, Any]
-) -> None:
-    resp = await client.post(f"{stack['path']}/actions", json={"suspend": None})
-    assert resp.status_code == 501
-    assert resp.json()["error"]["type"] == "HTTPNotImplemented"
-    assert "suspend" in resp.json()["error"]["message"]
+async def test_an_unknown_action_is_400_naming_it(client: httpx.AsyncClient, stack: dict[str, Any]) -> None:
+    for body, message in (({}, "No action specified"), ({"a": 1, "b": 2}, "Multiple actions specified")):
+        resp = await client.post(f"{stack['path']}/actions", json=body)
+        assert resp.status_code == 400 and message in resp.json()["error"]["message"]
 
 
 async def test_environment_and_files_are_returned(client: httpx.AsyncClient) -> None:

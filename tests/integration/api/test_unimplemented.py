@@ -153,10 +153,6 @@ async def test_heatclient_sees_not_implemented_for_unserved_routes(live_server: 
         (hc.stacks.snapshot_list, (name,)),  # by name: redirected, then 501
         (hc.stacks.snapshot, (name,)),
         (hc.stacks.abandon, (name,)),
-        (hc.actions.suspend, (name,)),
-        (hc.actions.check, (name,)),
-        (hc.resources.mark_unhealthy, (name, "a", True, "broken")),
-        (hc.resources.signal, (name, "a")),
         (hc.services.list, ()),
     ]
     for func, args in calls:

@@ -98,3 +98,24 @@ async def test_update_over_http_as_curl_sends_it(live_server: str, engine_backen
         )
         assert created.status_code == 200, created.text
         assert sorted(r["resource_name"] for r in created.json()["stack"]["resources"]) == ["a", "b"]
+
+
+async def test_heatclient_suspend_resume_check_and_mark_unhealthy(
+    live_server: str, engine_backend: Any
+) -> None:
+    if not engine_backend.real:
+        pytest.skip("needs the real engine")
+    hc = heat(live_server)
+    name = unique_name("hca")
+    stack = await create_and_wait(hc, name)
+    await run(hc.actions.suspend, stack.id)
+    assert (await _wait(hc, name, ("SUSPEND_COMPLETE", "SUSPEND_FAILED"))).stack_status == "SUSPEND_COMPLETE"
+    await run(hc.actions.resume, stack.id)
+    assert (await _wait(hc, name, ("RESUME_COMPLETE", "RESUME_FAILED"))).stack_status == "RESUME_COMPLETE"
+    await run(hc.actions.check, stack.id)
+    assert (await _wait(hc, name, ("CHECK_COMPLETE", "CHECK_FAILED"))).stack_status == "CHECK_COMPLETE"
+    await run(hc.resources.mark_unhealthy, stack.id, "a", True, "it broke")
+    resource = await run(hc.resources.get, stack.id, "a")
+    assert (resource.resource_status, resource.resource_status_reason) == ("CHECK_FAILED", "it broke")
+    with pytest.raises(heat_exc.HTTPBadRequest, match="does not take signals"):
+        await run(hc.resources.signal, stack.id, "a", data={"status": "SUCCESS"})

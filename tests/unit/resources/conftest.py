@@ -39,6 +39,12 @@ class FakeHost:
         self.children[child_id] = NestedStack(resource_name, template, params, files)
         return child_id
 
+    async def update_nested_stack(
+        self, child_id: str, template: dict[str, Any], params: dict[str, Any], files: dict[str, str]
+    ) -> None:
+        child = self.children[child_id]
+        child.template, child.params = template, params
+
     async def delete_nested_stack(self, child_id: str) -> None:
         if child_id not in self.children:
             raise StackNotFound(name=child_id)

@@ -182,7 +182,7 @@ async def test_group_prepare_attributes_refreshes(host: FakeHost) -> None:
     host.children[group.resource_id or ""].outputs["ref.0"] = "new-ref"
     await group.prepare_attributes()
     assert group.get_attribute("refs", 0) == "new-ref"
-    assert group.needs_replacement({**group.properties, "count": 4})
+    assert not group.needs_replacement({**group.properties, "count": 4})  # a nested update, in place
     assert not group.needs_replacement(dict(group.properties))
 
 

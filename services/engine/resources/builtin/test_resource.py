@@ -58,6 +58,8 @@ class TestResource(Resource):
                 "create": Property(NUMBER, "Seconds the create action takes."),
                 "update": Property(NUMBER, "Seconds the update action takes."),
                 "delete": Property(NUMBER, "Seconds the delete action takes."),
+                "suspend": Property(NUMBER, "Seconds the suspend action takes."),
+                "resume": Property(NUMBER, "Seconds the resume action takes."),
             },
         ),
         "attr_wait_secs": Property(
@@ -133,6 +135,18 @@ class TestResource(Resource):
 
     async def check_update_complete(self, token: Any) -> bool:
         return await self._check(token)
+
+    async def handle_suspend(self) -> Any:
+        return self._token("suspend")
+
+    async def check_suspend_complete(self, token: Any) -> bool:
+        return await self._wait(token)
+
+    async def handle_resume(self) -> Any:
+        return self._token("resume")
+
+    async def check_resume_complete(self, token: Any) -> bool:
+        return await self._wait(token)
 
     async def handle_delete(self) -> Any:
         # Deletion never fails on purpose: a stack must always be removable.

@@ -1,0 +1,68 @@
+"""Suspend, resume, check, mark-unhealthy and signal over the real bus."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from shared.context import RequestContext
+from shared.exceptions import BadRequest, NotSupported
+from tests.integration.engine.conftest import EngineServices
+
+
+def tmpl(resources: dict[str, Any]) -> dict[str, Any]:
+    return {"heat_template_version": "2021-04-16", "resources": resources}
+
+
+async def _states(services: EngineServices, ctx: RequestContext, identity: Any) -> dict[str, str]:
+    rows = await services.client.list_stack_resources(ctx, identity)
+    return {r["resource_name"]: f"{r['resource_action']}_{r['resource_status']}" for r in rows}
+
+
+async def test_suspend_resume_and_check_walk_every_resource(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    client = engine_services.client
+    template = tmpl(
+        {
+            "base": {"type": "OS::Heat::TestResource", "properties": {"action_wait_secs": {"suspend": 0.2}}},
+            "top": {"type": "OS::Heat::TestResource", "properties": {"value": {"get_resource": "base"}}},
+        }
+    )
+    identity = await client.create_stack(ctx, "acts", template)
+    await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE"})
+    with pytest.raises(NotSupported, match="Resume of a stack in state CREATE_COMPLETE"):
+        await client.stack_resume(ctx, identity)
+
+    await client.stack_suspend(ctx, identity)
+    stack = await engine_services.wait_for_status(ctx, identity, {"SUSPEND_COMPLETE", "SUSPEND_FAILED"})
+    assert stack["stack_status_reason"] == "Stack SUSPEND completed successfully"
+    assert await _states(engine_services, ctx, identity) == {
+        "base": "SUSPEND_COMPLETE",
+        "top": "SUSPEND_COMPLETE",
+    }
+    events = await client.list_events(
+        ctx, identity, filters={"resource_status": "COMPLETE", "resource_action": "SUSPEND"}
+    )
+    assert [e["resource_name"] for e in events][:2] == ["top", "base"]  # reverse dependency order
+
+    await client.stack_resume(ctx, identity)
+    await engine_services.wait_for_status(ctx, identity, {"RESUME_COMPLETE"})
+    await client.stack_check(ctx, identity)
+    await engine_services.wait_for_status(ctx, identity, {"CHECK_COMPLETE"})
+    assert await _states(engine_services, ctx, identity) == {
+        "base": "CHECK_COMPLETE",
+        "top": "CHECK_COMPLETE",
+    }
+
+    await client.resource_mark_unhealthy(ctx, identity, "top", True, "broken by hand")
+    detail = await client.describe_stack_resource(ctx, identity, "top")
+    assert (detail["resource_status"], detail["resource_status_reason"]) == ("FAILED", "broken by hand")
+    await client.resource_mark_unhealthy(ctx, identity, "top", False)
+    assert (await _states(engine_services, ctx, identity))["top"] == "CHECK_COMPLETE"
+
+    with pytest.raises(BadRequest, match="does not take signals"):
+        await client.resource_signal(ctx, identity, "top", {"status": "SUCCESS"})
+    await client.delete_stack(ctx, identity)
+    await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"})
