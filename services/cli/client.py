@@ -152,12 +152,6 @@ class GatewayClient:
         result: dict[str, Any] = {**answer["resource_changes"], "plan_id": answer.get("plan_id")}
         return result
 
-    def cancel_update(self, stack: str, rollback: bool = True) -> str:
-        full = self.resolve(stack)
-        action = "cancel_update" if rollback else "cancel_without_rollback"
-        self.request("POST", f"/stacks/{full}/actions", json={action: None})
-        return full
-
     def template(self, stack: str) -> dict[str, Any]:
         result: dict[str, Any] = self.get_json(f"/stacks/{self.resolve(stack)}/template")
         return result
@@ -182,6 +176,26 @@ class GatewayClient:
             "resource"
         ]
         return result
+
+    def resource_metadata(self, stack: str, resource: str) -> dict[str, Any]:
+        path = f"/stacks/{self.resolve(stack)}/resources/{_q(resource)}/metadata"
+        result: dict[str, Any] = self.get_json(path)["metadata"]
+        return result
+
+    def mark_unhealthy(self, stack: str, resource: str, unhealthy: bool, reason: str | None) -> None:
+        body: dict[str, Any] = {"mark_unhealthy": unhealthy}
+        if reason:
+            body["resource_status_reason"] = reason
+        self.request("PATCH", f"/stacks/{self.resolve(stack)}/resources/{_q(resource)}", json=body)
+
+    def signal(self, stack: str, resource: str, data: Any) -> None:
+        self.request("POST", f"/stacks/{self.resolve(stack)}/resources/{_q(resource)}/signal", json=data)
+
+    def stack_action(self, stack: str, action: str) -> str:
+        """POST .../actions {action: null}: suspend, resume, check, cancel_update, ..."""
+        full = self.resolve(stack)
+        self.request("POST", f"/stacks/{full}/actions", json={action: None})
+        return full
 
     def list_events(self, stack: str, resource: str | None = None, **params: Any) -> list[dict[str, Any]]:
         full = self.resolve(stack)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 from urllib.parse import unquote
 
@@ -74,6 +75,50 @@ def resource_show(
     """Show one resource: its status, physical id, attributes and links."""
     with gateway(ctx) as client:
         render_one(client.show_resource(stack, resource), out)
+
+
+ResourceArg = Annotated[str, typer.Argument(metavar="RESOURCE", help="The resource's name in the template.")]
+
+
+@resource_app.command("metadata", cls=FlagCommand)
+@formatted()
+def resource_metadata(ctx: typer.Context, stack: StackArg, resource: ResourceArg, *, out: OutputSpec) -> None:
+    """Show a resource's metadata."""
+    with gateway(ctx) as client:
+        render_one(client.resource_metadata(stack, resource), out)
+
+
+@resource_app.command("mark-unhealthy", cls=FlagCommand)
+def resource_mark_unhealthy(
+    ctx: typer.Context,
+    stack: StackArg,
+    resource: ResourceArg,
+    reason: Annotated[
+        str | None, typer.Argument(metavar="[REASON]", help="Why (kept as its status reason).")
+    ] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Mark it healthy again instead.")] = False,
+) -> None:
+    """Mark a resource CHECK_FAILED, so the next update replaces it (--reset: healthy again)."""
+    with gateway(ctx) as client:
+        client.mark_unhealthy(stack, resource, not reset, reason)
+
+
+@resource_app.command("signal", cls=FlagCommand)
+def resource_signal(
+    ctx: typer.Context,
+    stack: StackArg,
+    resource: ResourceArg,
+    data: Annotated[
+        str | None, typer.Option("--data", "-D", metavar="JSON", help="The signal's body, as JSON.")
+    ] = None,
+) -> None:
+    """Send a signal to a resource (wait conditions and the like)."""
+    try:
+        body = json.loads(data) if data else None
+    except ValueError as exc:
+        raise typer.BadParameter(f"not JSON: {exc}", param_hint="--data") from None
+    with gateway(ctx) as client:
+        client.signal(stack, resource, body)
 
 
 def parse_filters(pairs: list[str]) -> dict[str, str]:

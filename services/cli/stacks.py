@@ -367,13 +367,70 @@ def stack_cancel(
 ) -> None:
     """Cancel a running update (rolled back), or with --no-rollback an update or create (left FAILED)."""
     with gateway(ctx) as client:
-        full = client.cancel_update(stack, rollback=not no_rollback)
+        full = client.stack_action(stack, "cancel_without_rollback" if no_rollback else "cancel_update")
         if not wait:
             name, _, stack_id = full.partition("/")
             render_one({"id": stack_id, "stack_name": name, "cancel": "requested"}, out)
             return
         final = wait_for_stack(client, full, progress_for(out), poll)
     _finish(final, out, "UPDATE_FAILED" if no_rollback else "ROLLBACK_COMPLETE")
+
+
+def _stack_action(
+    ctx: typer.Context, stack: str, action: str, wait: bool, poll: float, out: OutputSpec
+) -> None:
+    with gateway(ctx) as client:
+        full = client.stack_action(stack, action)
+        if not wait:
+            name, _, stack_id = full.partition("/")
+            render_one(
+                {"id": stack_id, "stack_name": name, "stack_status": f"{action.upper()}_IN_PROGRESS"}, out
+            )
+            return
+        final = wait_for_stack(client, full, progress_for(out), poll)
+    _finish(final, out, f"{action.upper()}_COMPLETE")
+
+
+@stack_app.command("suspend", cls=FlagCommand)
+@formatted()
+def stack_suspend(
+    ctx: typer.Context,
+    stack: StackArg,
+    wait: WaitOpt = False,
+    poll: PollOpt = DEFAULT_POLL,
+    *,
+    out: OutputSpec,
+) -> None:
+    """Suspend every resource, in reverse dependency order."""
+    _stack_action(ctx, stack, "suspend", wait, poll, out)
+
+
+@stack_app.command("resume", cls=FlagCommand)
+@formatted()
+def stack_resume(
+    ctx: typer.Context,
+    stack: StackArg,
+    wait: WaitOpt = False,
+    poll: PollOpt = DEFAULT_POLL,
+    *,
+    out: OutputSpec,
+) -> None:
+    """Resume a suspended stack's resources, in dependency order."""
+    _stack_action(ctx, stack, "resume", wait, poll, out)
+
+
+@stack_app.command("check", cls=FlagCommand)
+@formatted()
+def stack_check(
+    ctx: typer.Context,
+    stack: StackArg,
+    wait: WaitOpt = False,
+    poll: PollOpt = DEFAULT_POLL,
+    *,
+    out: OutputSpec,
+) -> None:
+    """Check that every resource is as recorded (CHECK_COMPLETE / CHECK_FAILED)."""
+    _stack_action(ctx, stack, "check", wait, poll, out)
 
 
 @stack_app.command("output-list", cls=FlagCommand)

@@ -112,3 +112,27 @@ async def test_preview_update_existing_and_cancel_with_the_cli(
     ok(await ember(live_server, "stack", "update", slow_name, "-t", str(slow)))
     out = ok(await ember(live_server, "stack", "cancel", slow_name, "--wait"))
     assert "ROLLBACK_COMPLETE" in out.splitlines()[-1]
+
+
+async def test_stack_actions_and_resource_commands_with_the_cli(
+    live_server: str, engine_backend: EngineBackend, templates: tuple[Path, Path, Path]
+) -> None:
+    if not engine_backend.real:
+        pytest.skip("needs the real engine")
+    first, _, _ = templates
+    name = unique_name("clia")
+    ok(await ember(live_server, "stack", "create", name, "-t", str(first), "--wait"))
+    for action, state in (
+        ("suspend", "SUSPEND_COMPLETE"),
+        ("resume", "RESUME_COMPLETE"),
+        ("check", "CHECK_COMPLETE"),
+    ):
+        out = ok(await ember(live_server, "stack", action, name, "--wait"))
+        assert state in out.splitlines()[-1]
+    ok(await ember(live_server, "resource", "mark-unhealthy", name, "a", "disk gone"))
+    shown = json.loads(ok(await ember(live_server, "resource", "show", name, "a", "-f", "json")))
+    assert (shown["resource_status"], shown["resource_status_reason"]) == ("CHECK_FAILED", "disk gone")
+    ok(await ember(live_server, "resource", "mark-unhealthy", name, "a", "--reset"))
+    assert json.loads(ok(await ember(live_server, "resource", "metadata", name, "a", "-f", "json"))) == {}
+    refused = await ember(live_server, "resource", "signal", name, "a", "-D", '{"status": "SUCCESS"}')
+    assert refused.exit_code != 0 and "does not take signals" in refused.output
