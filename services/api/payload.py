@@ -15,7 +15,7 @@ import yaml
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.exceptions import BadRequest, NotImplementedYet, TemplateTooLarge
+from shared.exceptions import BadRequest, TemplateTooLarge
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -154,11 +154,10 @@ async def parse_document(value: dict[str, Any] | str | None, what: str, limit: i
 async def unpack_template(body: TemplateBody, max_template_size: int) -> dict[str, Any]:
     """The template as a mapping; no template (or only a URL) -> BadRequest, as Heat.
 
-    Adopting (``adopt_stack_data``, which needs no template) is not served
-    yet: it answers 501 rather than a misleading "No template specified".
+    Adopting (``adopt_stack_data``) needs no template: the engine takes the abandoned one.
     """
-    if (body.model_extra or {}).get("adopt_stack_data") is not None:
-        raise NotImplementedYet(feature="Stack adopt (POST /v1/{tenant_id}/stacks with adopt_stack_data)")
+    if (body.model_extra or {}).get("adopt_stack_data") is not None and body.template is None:
+        return {}
     if body.template is None and body.template_url:
         raise BadRequest(
             "template_url is not supported: send the template itself in 'template' "
@@ -206,6 +205,9 @@ def update_args(body: StackUpdateBody, patch: bool) -> dict[str, Any]:
 def stack_args(body: StackCreateBody) -> dict[str, Any]:
     """Heat's ``args``: the options that are not template, environment or files."""
     args: dict[str, Any] = {}
+    adopt = (body.model_extra or {}).get("adopt_stack_data")
+    if adopt is not None:
+        args["adopt_stack_data"] = adopt
     if body.timeout_mins is not None:
         args["timeout_mins"] = body.timeout_mins
     if body.disable_rollback is not None:

@@ -146,6 +146,12 @@ class EngineClient:
         )
         return result
 
+    async def abandon_stack(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> dict[str, Any]:
+        """Heat's abandon data; the stack leaves Ember and what it made stays (create with
+        ``args={"adopt_stack_data": data}`` adopts it)."""
+        result: dict[str, Any] = await self._call(ctxt, "abandon_stack", "1.0", stack_identity=stack_identity)
+        return result
+
     async def stack_suspend(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> None:
         """Start SUSPEND (poll show_stack for SUSPEND_COMPLETE)."""
         await self._call(ctxt, "stack_suspend", "1.0", stack_identity=stack_identity)

@@ -242,6 +242,14 @@ async def stack_action(stack: StackIdentity, ctx: Ctx, engine: Engine, request: 
     return Response(status_code=200)
 
 
+@router.delete(
+    "/stacks/{stack_name}/{stack_id}/abandon",
+    summary="Abandon a stack: its data; it leaves, its resources stay",
+)
+async def abandon_stack(stack: StackIdentity, ctx: Ctx, engine: Engine) -> dict[str, Any]:
+    return await engine.abandon_stack(ctx, stack)
+
+
 @router.get("/stacks/{stack_name}/{stack_id}/template", summary="The stack's template")
 async def get_template(stack: StackIdentity, ctx: Ctx, engine: Engine) -> dict[str, Any]:
     return await engine.get_template(ctx, stack)

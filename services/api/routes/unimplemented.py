@@ -26,7 +26,6 @@ router = APIRouter(prefix=PREFIX)
 
 # (method, path under /v1/{tenant_id}, what it does in Heat)
 STACK_ROUTES: tuple[tuple[str, str, str], ...] = (
-    ("DELETE", f"{STACK}/abandon", "Stack abandon"),
     ("GET", f"{STACK}/export", "Stack export"),
     ("POST", f"{STACK}/snapshots", "Stack snapshot create"),
     ("GET", f"{STACK}/snapshots", "Stack snapshot list"),

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.engine.endpoints import formatting
-from services.engine.endpoints.arguments import merge_environment, stack_options
+from services.engine.endpoints.arguments import adopt_data, merge_environment, stack_options
 from services.engine.endpoints.updates import StackUpdates
 from services.engine.hot.validate import validate_template
 from services.engine.states import Action, Status
@@ -108,8 +108,17 @@ class EngineService(StackUpdates):
         _check_name(stack_name)
         files = dict(files or {})
         options = stack_options(args or {})
-        environment = merge_environment({}, params, files, environment_files)
-        stack = await self.ops.create(ctxt, stack_name, template, environment, files, options)
+        adopt = adopt_data((args or {}).get("adopt_stack_data"))
+        base_env: dict[str, Any] = {}
+        resources: dict[str, Any] | None = None
+        if adopt is not None:
+            # Heat's adopt: the abandoned stack's template (unless one is given) and its resources.
+            template = template or adopt.get("template") or {}
+            base_env = adopt["environment"] if isinstance(adopt.get("environment"), dict) else {}
+            files = {**(adopt["files"] if isinstance(adopt.get("files"), dict) else {}), **files}
+            resources = adopt["resources"] if isinstance(adopt.get("resources"), dict) else {}
+        environment = merge_environment(base_env, params, files, environment_files)
+        stack = await self.ops.create(ctxt, stack_name, template, environment, files, options, resources)
         return stack.identifier()
 
     @expose
@@ -279,6 +288,14 @@ class EngineService(StackUpdates):
         raise BadRequest(
             reason=f"Resource {resource_name} is a {resource.type}, which does not take signals."
         )
+
+    # --- abandon -------------------------------------------------------------------------
+
+    @expose
+    async def abandon_stack(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> dict[str, Any]:
+        """Heat's abandon data; the stack leaves Ember, what it made stays (adopt takes it back)."""
+        record = await self._get_record(ctxt, stack_identity, show_deleted=False)
+        return await self.ops.abandon(ctxt, record)
 
     # --- delete --------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -67,3 +68,17 @@ def stack_options(args: dict[str, Any]) -> StackOptions:
         )
     options.tags = list(tags or [])
     return options
+
+
+def adopt_data(value: Any) -> dict[str, Any] | None:
+    """``args["adopt_stack_data"]``: Heat's abandon data, as a map or its JSON text (heatclient's)."""
+    if value in (None, "", {}):
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise BadRequest(reason="adopt_stack_data is not valid JSON") from None
+    if not isinstance(value, dict) or not isinstance(value.get("resources", {}), dict):
+        raise BadRequest(reason="adopt_stack_data must be a stack's abandon data (a map with resources)")
+    return value

@@ -37,9 +37,14 @@ class NestedStackHost:
         return self._stack.ctxt.project_id or ""
 
     async def create_nested_stack(
-        self, resource_name: str, template: dict[str, Any], params: dict[str, Any], files: dict[str, str]
+        self,
+        resource_name: str,
+        template: dict[str, Any],
+        params: dict[str, Any],
+        files: dict[str, str],
+        adopt: dict[str, Any] | None = None,
     ) -> str:
-        return await self._ops.create_child(self._stack, resource_name, template, params, files)
+        return await self._ops.create_child(self._stack, resource_name, template, params, files, adopt)
 
     async def update_nested_stack(
         self, child_id: str, template: dict[str, Any], params: dict[str, Any], files: dict[str, str]

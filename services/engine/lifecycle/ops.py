@@ -30,6 +30,7 @@ from shared.exceptions import (
     EmberError,
     NotSupported,
     RequestLimitExceeded,
+    ResourceFailure,
     ResourceNotFound,
     StackValidationFailed,
 )
@@ -116,29 +117,92 @@ class StackOps:
         environment: dict[str, Any],
         files: dict[str, str],
         options: StackOptions,
+        adopt: dict[str, Any] | None = None,
     ) -> Stack:
-        """Validate and store a new stack, start CREATE in the background; the stored stack."""
+        """Validate and store a new stack, start CREATE (ADOPT, given Heat's abandon data for its
+        resources by name) in the background; the stored stack."""
         stack = await self.repo.build(ctxt, name, template, environment, files, options=options)
-        await self.repo.store_new(stack, self.engine_id)  # also takes the new stack's lock
-        await self.runner.start_locked(self.job(stack, Action.CREATE, lambda: self._create(stack)))
+        action = Action.ADOPT if adopt is not None else Action.CREATE
+        await self.repo.store_new(stack, self.engine_id, action)  # also takes the new stack's lock
+        await self.runner.start_locked(self.job(stack, action, lambda: self._create(stack, adopt)))
         return stack
 
-    async def _create(self, stack: Stack) -> None:
-        """CREATE; on failure or timeout, ROLLBACK unless disable_rollback."""
-        if (stack.action, stack.status) != (Action.CREATE, Status.IN_PROGRESS):  # store_new recorded it
-            await self.repo.state_set(stack, Action.CREATE, Status.IN_PROGRESS, started(Action.CREATE))
-        reason = await self.walk.run(
-            stack,
-            Action.CREATE,
-            lambda name: stack.resources[name].create(),
-            timeout=stack.timeout_seconds,
-        )
+    async def _create(self, stack: Stack, adopt: dict[str, Any] | None = None) -> None:
+        """CREATE (or ADOPT); on failure or timeout, ROLLBACK unless disable_rollback."""
+        action = Action.ADOPT if adopt is not None else Action.CREATE
+        if (stack.action, stack.status) != (action, Status.IN_PROGRESS):  # store_new recorded it
+            await self.repo.state_set(stack, action, Status.IN_PROGRESS, started(action))
+
+        async def step(name: str) -> None:
+            if adopt is None:
+                await stack.resources[name].create()
+                return
+            data = adopt.get(name)
+            if not isinstance(data, dict):
+                raise ResourceFailure(f"Error: resources.{name}: the adopt data has no resource {name}")
+            await stack.resources[name].create(data)
+
+        reason = await self.walk.run(stack, action, step, timeout=stack.timeout_seconds)
         if reason is None:
-            await self.repo.state_set(stack, Action.CREATE, Status.COMPLETE, completed(Action.CREATE))
+            await self.repo.state_set(stack, action, Status.COMPLETE, completed(action))
             return
-        await self.repo.state_set(stack, Action.CREATE, Status.FAILED, reason)
+        await self.repo.state_set(stack, action, Status.FAILED, reason)
         if not stack.options.disable_rollback:
             await self._rollback(stack)
+
+    # --- abandon -----------------------------------------------------------------------
+
+    async def abandon(self, ctxt: RequestContext, record: StackRecord) -> dict[str, Any]:
+        """Heat's abandon: the stack's data (template, environment, resources with their physical
+        ids and data, nested stacks' resources inside theirs), and the stack removed from Ember with
+        everything it made left in place. Under the stack lock; refused while an action runs."""
+        await self.runner.lock.acquire(ctxt, record.id, record.name, "ABANDON")
+        try:
+            stack = await self.repo.load(ctxt, record)
+            removed: list[str] = []
+            resources = await self._abandon_resources(stack, removed)
+            data = {
+                "name": stack.name,
+                "id": stack.id,
+                "action": stack.action,
+                "status": stack.status,
+                "template": stack.definition.template.raw,
+                "environment": stack.environment,
+                "files": stack.definition.files,
+                "resources": resources,
+                "project_id": record.tenant,
+                "stack_user_project_id": record.tenant,
+                "tags": record.tags,
+            }
+            for stack_id in reversed(removed):
+                await self.store.stack_delete(ctxt, stack_id)
+            # As Heat's delete(abandon=True): the stack reads DELETE_COMPLETE by id, and is gone by name.
+            await self.repo.state_set(stack, Action.DELETE, Status.COMPLETE, "Stack abandoned")
+            await self.repo.soft_delete(stack)
+            return data
+        finally:
+            await self.runner.lock.release(ctxt, record.id)
+
+    async def _abandon_resources(self, stack: Stack, removed: list[str]) -> dict[str, Any]:
+        children = {
+            child.id: child
+            for child in await self.store.stack_get_all(
+                stack.ctxt, filters={"owner_id": stack.id}, show_nested=True
+            )
+        }
+        result: dict[str, Any] = {}
+        for name, resource in stack.resources.items():
+            if resource.record is None or not resource.created:
+                continue
+            item = resource.abandon_data()
+            child = children.get(item["resource_id"] or "")
+            if child is not None:
+                removed.append(child.id)
+                item["resources"] = await self._abandon_resources(
+                    await self.repo.load(stack.ctxt, child, root=stack.root), removed
+                )
+            result[name] = item
+        return result
 
     async def _rollback(self, stack: Stack) -> None:
         await self.repo.state_set(stack, Action.ROLLBACK, Status.IN_PROGRESS, started(Action.ROLLBACK))
@@ -279,8 +343,9 @@ class StackOps:
         template: dict[str, Any],
         params: dict[str, Any],
         files: dict[str, str],
+        adopt: dict[str, Any] | None = None,
     ) -> str:
-        """Store a nested stack of ``parent`` and start creating it; its id."""
+        """Store a nested stack of ``parent`` and start creating (or adopting) it; its id."""
         depth = parent.nested_depth + 1
         if depth > self.settings.max_nested_stack_depth:
             raise StackValidationFailed(
@@ -308,10 +373,11 @@ class StackOps:
                 reason=f"the stack would have more than {limit} resources counting nested stacks "
                 "(max_resources_per_stack)"
             )
-        await self.repo.store_new(child, self.engine_id)
+        action = Action.ADOPT if adopt is not None else Action.CREATE
+        await self.repo.store_new(child, self.engine_id, action)
         root.nested_resource_count += len(child.resources)
         parent.children.add(child.id)
-        await self.runner.start_locked(self.job(child, Action.CREATE, lambda: self._create(child)))
+        await self.runner.start_locked(self.job(child, action, lambda: self._create(child, adopt)))
         return child.id
 
     @staticmethod

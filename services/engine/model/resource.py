@@ -31,6 +31,10 @@ _FIRST_POLL = 0.005
 _MAX_POLL = 1.0
 
 
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)[:255]
+
+
 class OwningStack(Protocol):
     """What a resource reads of its stack while it acts."""
 
@@ -173,39 +177,70 @@ class StackResource:
             await asyncio.sleep(delay)
             delay = min(delay * 2, _MAX_POLL)
 
-    async def create(self) -> None:
-        """Create; raises ResourceFailure (reason as Heat words it) when it fails."""
+    async def create(self, adopt: dict[str, Any] | None = None) -> None:
+        """Create (or, given Heat's abandon data for it, ADOPT); raises ResourceFailure when it fails."""
+        action = Action.ADOPT if adopt is not None else Action.CREATE
         try:
             # Inside the try: a cancel while this write is pending still records FAILED
             # (the writer keeps order, so FAILED lands after IN_PROGRESS).
-            await self._start(Action.CREATE)
+            await self._start(action)
             await self.stack.prepare_dependencies(self)
             properties = self.definition.resolved_properties(self.stack.resolver)
-            plugin = self.plugin_class(self.name, properties, self.stack.host, definition=self.definition.raw)
+            if adopt is None:
+                plugin = self.plugin_class(
+                    self.name, properties, self.stack.host, definition=self.definition.raw
+                )
+            else:
+                plugin = self.plugin_class(
+                    self.name,
+                    properties,
+                    self.stack.host,
+                    definition=self.definition.raw,
+                    resource_id=_text_or_none(adopt.get("resource_id")),
+                    data=adopt.get("resource_data") if isinstance(adopt.get("resource_data"), dict) else None,
+                )
             plugin.update_policy = self.definition.resolved_update_policy(self.stack.resolver)
             self._plugin = plugin
-            token = await plugin.handle_create()
+            if adopt is None:
+                token = await plugin.handle_create()
+                check = plugin.check_create_complete
+            else:
+                token = await plugin.handle_adopt(adopt)
+                check = plugin.check_adopt_complete
             await self._record_physical_id(plugin)
-            await self._poll(plugin.check_create_complete, token)
+            await self._poll(check, token)
         except asyncio.CancelledError:
-            await self._mark_failed(Action.CREATE, self.stack.cancel_reason or "CREATE aborted")
+            await self._mark_failed(action, self.stack.cancel_reason or f"{action} aborted")
             raise
         except Exception as exc:
             if not isinstance(exc, EmberError):
-                LOG.exception("resource %s failed to create", self.name)
+                LOG.exception("resource %s failed to %s", self.name, action.lower())
             reason = self._failure_reason(exc)
-            await self._mark_failed(Action.CREATE, reason)
+            await self._mark_failed(action, reason)
             raise ResourceFailure(reason) from exc
         # Write-behind: dependents start now and their first transition joins
         # this one in a batch; the stack drains the writer before it reports.
         self.transition_behind(
-            Action.CREATE,
+            action,
             Status.COMPLETE,
             "state changed",
             physical_resource_id=plugin.resource_id,
             properties_data=plain_json(plugin.properties),
             data=plugin.data,
         )
+
+    def abandon_data(self) -> dict[str, Any]:
+        """Heat's abandon data for this resource (nested stacks add their ``resources``)."""
+        record = self.record
+        return {
+            "name": self.name,
+            "type": self.type,
+            "resource_id": record.physical_resource_id if record else None,
+            "action": self.action,
+            "status": self.status,
+            "metadata": record.rsrc_metadata if record else {},
+            "resource_data": record.data if record else {},
+        }
 
     async def update(
         self, plugin: Resource, new_properties: dict[str, Any], prop_diff: dict[str, Any]

@@ -278,11 +278,11 @@ class StackRepository:
 
     # --- storing ---------------------------------------------------------------------
 
-    async def store_new(self, stack: Stack, lock_engine_id: str) -> StackRecord:
-        """Store the new stack as CREATE_IN_PROGRESS, in one transaction and round trip:
+    async def store_new(self, stack: Stack, lock_engine_id: str, action: str = Action.CREATE) -> StackRecord:
+        """Store the new stack as CREATE_IN_PROGRESS (or ADOPT_), in one transaction and round trip:
         template, credentials, the stack row with its first event, its resource rows and
         the given engine's lock on it. Raises StackExists on a duplicate name (nothing stored)."""
-        reason = started(Action.CREATE)
+        reason = started(action)
         stored = await self.store.stack_store_with_resources(
             stack.ctxt,
             raw_template={
@@ -294,7 +294,7 @@ class StackRepository:
                 "id": stack.id,
                 "name": stack.name,
                 "username": stack.ctxt.user_name or stack.ctxt.user_id,
-                "action": Action.CREATE,
+                "action": action,
                 "status": Status.IN_PROGRESS,
                 "status_reason": reason,
                 "parameters": stack.environment.get("parameters", {}),
@@ -307,7 +307,7 @@ class StackRepository:
             },
             resources=stack.resource_rows(stack.resources.values()),
             event={
-                "resource_action": Action.CREATE,
+                "resource_action": action,
                 "resource_status": Status.IN_PROGRESS,
                 "resource_status_reason": reason,
             },

@@ -56,8 +56,16 @@ class ResourceHost(Protocol):
     def project_id(self) -> str: ...
 
     async def create_nested_stack(
-        self, resource_name: str, template: dict[str, Any], params: dict[str, Any], files: dict[str, str]
-    ) -> str: ...
+        self,
+        resource_name: str,
+        template: dict[str, Any],
+        params: dict[str, Any],
+        files: dict[str, str],
+        adopt: dict[str, Any] | None = None,
+    ) -> str:
+        """Start creating a child stack (or, with ``adopt``, the abandoned child's resources by name,
+        adopting it); its id."""
+        ...
 
     async def update_nested_stack(
         self, child_id: str, template: dict[str, Any], params: dict[str, Any], files: dict[str, str]
@@ -246,6 +254,14 @@ class Resource:
 
     async def check_create_complete(self, token: Any) -> bool:
         """Poll creation; raise ``ResourceFailure`` when it failed."""
+        return True
+
+    async def handle_adopt(self, resource_data: Mapping[str, Any]) -> Any:
+        """Take over a thing that exists (Heat's adopt): ``resource_id`` and ``data`` are already the
+        abandoned ones. The default has nothing more to do."""
+        return None
+
+    async def check_adopt_complete(self, token: Any) -> bool:
         return True
 
     async def handle_delete(self) -> Any:

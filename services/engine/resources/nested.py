@@ -26,6 +26,7 @@ FAILED = Status.FAILED
 CREATE = Action.CREATE
 DELETE = Action.DELETE
 UPDATE = Action.UPDATE
+ADOPT = Action.ADOPT
 
 
 class NestedStackResource(Resource):
@@ -54,6 +55,28 @@ class NestedStackResource(Resource):
         )
         self.resource_id = child_id
         return child_id
+
+    async def handle_adopt(self, resource_data: Mapping[str, Any]) -> Any:
+        """Adopt the abandoned child stack: a new child whose resources take the abandoned ones."""
+        resources = resource_data.get("resources")
+        child_id = await self.host.create_nested_stack(
+            self.name,
+            self.child_template(),
+            self.child_params(),
+            self.child_files(),
+            adopt=dict(resources) if isinstance(resources, Mapping) else {},
+        )
+        self.resource_id = child_id
+        return child_id
+
+    async def check_adopt_complete(self, token: Any) -> bool:
+        action, status, reason = await self.host.nested_stack_status(str(token))
+        if status == FAILED:
+            raise self.failure(f"nested stack {action} failed: {reason}")
+        if action == ADOPT and status == COMPLETE:
+            await self.prepare_attributes()
+            return True
+        return False
 
     async def check_create_complete(self, token: Any) -> bool:
         action, status, reason = await self.host.nested_stack_status(str(token))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from typing import Any
 
 import httpx
@@ -119,3 +120,22 @@ async def test_heatclient_suspend_resume_check_and_mark_unhealthy(
     assert (resource.resource_status, resource.resource_status_reason) == ("CHECK_FAILED", "it broke")
     with pytest.raises(heat_exc.HTTPBadRequest, match="does not take signals"):
         await run(hc.resources.signal, stack.id, "a", data={"status": "SUCCESS"})
+
+
+async def test_heatclient_abandon_and_adopt(live_server: str, engine_backend: Any) -> None:
+    if not engine_backend.real:
+        pytest.skip("needs the real engine")
+    hc = heat(live_server)
+    name = unique_name("hcab")
+    stack = await create_and_wait(hc, name)
+    ids = {r.resource_name: r.physical_resource_id for r in await run(hc.resources.list, stack.id)}
+    data = await run(hc.stacks.abandon, stack.id)
+    assert sorted(data["resources"]) == ["a", "b"]
+    with pytest.raises(heat_exc.HTTPNotFound):
+        await run(hc.stacks.get, name)  # gone by name; by id it reads DELETE_COMPLETE, as Heat
+    assert (await run(hc.stacks.get, stack.id)).stack_status == "DELETE_COMPLETE"
+    new_name = unique_name("hcad")
+    await run(hc.stacks.create, stack_name=new_name, adopt_stack_data=json.dumps(data))
+    adopted = await _wait(hc, new_name, ("ADOPT_COMPLETE", "ADOPT_FAILED"))
+    assert adopted.stack_status == "ADOPT_COMPLETE", adopted.stack_status_reason
+    assert {r.resource_name: r.physical_resource_id for r in await run(hc.resources.list, adopted.id)} == ids

@@ -66,3 +66,44 @@ async def test_suspend_resume_and_check_walk_every_resource(
         await client.resource_signal(ctx, identity, "top", {"status": "SUCCESS"})
     await client.delete_stack(ctx, identity)
     await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"})
+
+
+async def test_abandon_then_adopt_takes_the_same_resources_back(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    client = engine_services.client
+    template = tmpl(
+        {
+            "word": {"type": "OS::Heat::RandomString", "properties": {"length": 10}},
+            "group": {
+                "type": "OS::Heat::ResourceGroup",
+                "properties": {"count": 2, "resource_def": {"type": "OS::Heat::TestResource"}},
+            },
+        }
+    )
+    identity = await client.create_stack(ctx, "abandoned", template)
+    await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE"})
+    before = {
+        r["resource_name"]: r["physical_resource_id"]
+        for r in await client.list_stack_resources(ctx, identity, nested_depth=1)
+    }
+    secret = (await client.describe_stack_resource(ctx, identity, "word"))["attributes"]["value"]
+
+    data = await client.abandon_stack(ctx, identity)
+    assert data["id"] == identity["stack_id"] and data["template"] == template
+    assert data["resources"]["word"]["resource_data"]["value"] == secret
+    assert sorted(data["resources"]["group"]["resources"]) == ["0", "1"]  # the nested stack's, inside
+    assert await client.list_stacks(ctx, show_nested=True) == []  # gone from Ember, nested stack too
+
+    adopted = await client.create_stack(ctx, "adopted", {}, args={"adopt_stack_data": data})
+    stack = await engine_services.wait_for_status(ctx, adopted, {"ADOPT_COMPLETE", "ADOPT_FAILED"})
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    rows = await client.list_stack_resources(ctx, adopted, nested_depth=1)
+    after = {r["resource_name"]: r["physical_resource_id"] for r in rows}
+    assert {k: v for k, v in after.items() if k != "group"} == {
+        k: v for k, v in before.items() if k != "group"
+    }
+    assert {r["resource_action"] for r in rows} == {"ADOPT"}
+    assert (await client.describe_stack_resource(ctx, adopted, "word"))["attributes"]["value"] == secret
+    await client.delete_stack(ctx, adopted)
+    await engine_services.wait_for_status(ctx, adopted, {"DELETE_COMPLETE"})

@@ -33,7 +33,12 @@ class FakeHost:
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     async def create_nested_stack(
-        self, resource_name: str, template: dict[str, Any], params: dict[str, Any], files: dict[str, str]
+        self,
+        resource_name: str,
+        template: dict[str, Any],
+        params: dict[str, Any],
+        files: dict[str, str],
+        adopt: dict[str, Any] | None = None,
     ) -> str:
         child_id = f"child-{next(self._ids)}"
         self.children[child_id] = NestedStack(resource_name, template, params, files)
