@@ -152,7 +152,6 @@ async def test_heatclient_sees_not_implemented_for_unserved_routes(live_server: 
     calls = [
         (hc.stacks.snapshot_list, (name,)),  # by name: redirected, then 501
         (hc.stacks.snapshot, (name,)),
-        (hc.stacks.abandon, (name,)),
         (hc.services.list, ()),
     ]
     for func, args in calls:
