@@ -157,6 +157,10 @@ class ResourceNotFound(EntityNotFound):
     msg_fmt = "The Resource ({resource_name}) could not be found in Stack {stack_name}."
 
 
+class SnapshotNotFound(EntityNotFound):
+    msg_fmt = "The Snapshot ({snapshot}) could not be found."
+
+
 class OutputNotFound(NotFound):
     msg_fmt = "Specified output key {key} not found."
     heat_type = "NotFound"

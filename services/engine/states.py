@@ -20,6 +20,8 @@ class Action(StrEnum):
     RESUME = "RESUME"
     ADOPT = "ADOPT"
     CHECK = "CHECK"
+    SNAPSHOT = "SNAPSHOT"
+    RESTORE = "RESTORE"
 
 
 class Status(StrEnum):

@@ -31,6 +31,8 @@ from shared.schemas.store import (
     ResourceTransition,
     ResourceTransitionItem,
     ResourceValues,
+    SnapshotRecord,
+    SnapshotValues,
     StackCreate,
     StackQuery,
     StackRecord,
@@ -285,3 +287,29 @@ class StoreEndpoint:
     @expose
     async def stack_lock_get_engine_id(self, ctxt: RequestContext, stack_id: str) -> str | None:
         return await self.db.stack_lock_get_engine_id(ctxt, stack_id)
+
+    # --- snapshots ---------------------------------------------------------------------------
+
+    @expose
+    async def snapshot_create(
+        self, ctxt: RequestContext, stack_id: str, values: dict[str, Any]
+    ) -> SnapshotRecord:
+        return await self.db.snapshot_create(ctxt, stack_id, parse(SnapshotValues, values, "values"))
+
+    @expose
+    async def snapshot_get(self, ctxt: RequestContext, snapshot_id: str) -> SnapshotRecord:
+        return await self.db.snapshot_get(ctxt, snapshot_id)
+
+    @expose
+    async def snapshot_get_all_by_stack(self, ctxt: RequestContext, stack_id: str) -> list[SnapshotRecord]:
+        return await self.db.snapshot_get_all_by_stack(ctxt, stack_id)
+
+    @expose
+    async def snapshot_update(
+        self, ctxt: RequestContext, snapshot_id: str, values: dict[str, Any]
+    ) -> SnapshotRecord:
+        return await self.db.snapshot_update(ctxt, snapshot_id, parse(SnapshotValues, values, "values"))
+
+    @expose
+    async def snapshot_delete(self, ctxt: RequestContext, snapshot_id: str) -> None:
+        await self.db.snapshot_delete(ctxt, snapshot_id)

@@ -205,3 +205,20 @@ class StackLock(Base):
     stack_id: Mapped[str] = mapped_column(ForeignKey("stack.id", ondelete="CASCADE"), primary_key=True)
     engine_id: Mapped[str] = mapped_column(String(36), nullable=False)
     created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+
+
+class Snapshot(Base):
+    """A stack's data at a moment (Heat's snapshot): what ``stack_restore`` moves the stack back to."""
+
+    __tablename__ = "snapshot"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    stack_id: Mapped[str] = mapped_column(
+        ForeignKey("stack.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32), nullable=False, default="IN_PROGRESS")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -152,6 +152,44 @@ class EngineClient:
         result: dict[str, Any] = await self._call(ctxt, "abandon_stack", "1.0", stack_identity=stack_identity)
         return result
 
+    async def stack_snapshot(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any], name: str | None = None
+    ) -> dict[str, Any]:
+        """Start a snapshot; the snapshot (IN_PROGRESS until the stack's data is kept)."""
+        result: dict[str, Any] = await self._call(
+            ctxt, "stack_snapshot", "1.22", stack_identity=stack_identity, name=name
+        )
+        return result
+
+    async def stack_list_snapshots(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self._call(
+            ctxt, "stack_list_snapshots", "1.0", stack_identity=stack_identity
+        )
+        return result
+
+    async def show_snapshot(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any], snapshot_id: str
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call(
+            ctxt, "show_snapshot", "1.0", stack_identity=stack_identity, snapshot_id=snapshot_id
+        )
+        return result
+
+    async def delete_snapshot(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any], snapshot_id: str
+    ) -> None:
+        await self._call(
+            ctxt, "delete_snapshot", "1.0", stack_identity=stack_identity, snapshot_id=snapshot_id
+        )
+
+    async def stack_restore(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any], snapshot_id: str
+    ) -> None:
+        """Start a RESTORE: an update back to the snapshot's template and environment."""
+        await self._call(ctxt, "stack_restore", "1.0", stack_identity=stack_identity, snapshot_id=snapshot_id)
+
     async def stack_suspend(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> None:
         """Start SUSPEND (poll show_stack for SUSPEND_COMPLETE)."""
         await self._call(ctxt, "stack_suspend", "1.0", stack_identity=stack_identity)

@@ -30,6 +30,7 @@ from shared.schemas.store import (
     ResourceTransition,
     ResourceTransitionItem,
     ResourceValues,
+    SnapshotRecord,
     StackCreate,
     StackFilters,
     StackRecord,
@@ -374,3 +375,30 @@ class StoreClient:
     async def stack_lock_get_engine_id(self, ctxt: RequestContext, stack_id: str) -> str | None:
         holder: str | None = await self._call(ctxt, "stack_lock_get_engine_id", stack_id=stack_id)
         return holder
+
+    # --- snapshots ---------------------------------------------------------------------------
+
+    async def snapshot_create(
+        self, ctxt: RequestContext, stack_id: str, values: dict[str, Any]
+    ) -> SnapshotRecord:
+        """A snapshot row (IN_PROGRESS unless ``values`` says otherwise) of a stack the caller can see."""
+        return SnapshotRecord.model_validate(
+            await self._call(ctxt, "snapshot_create", stack_id=stack_id, values=values)
+        )
+
+    async def snapshot_get(self, ctxt: RequestContext, snapshot_id: str) -> SnapshotRecord:
+        return SnapshotRecord.model_validate(await self._call(ctxt, "snapshot_get", snapshot_id=snapshot_id))
+
+    async def snapshot_get_all_by_stack(self, ctxt: RequestContext, stack_id: str) -> list[SnapshotRecord]:
+        rows = await self._call(ctxt, "snapshot_get_all_by_stack", stack_id=stack_id)
+        return [SnapshotRecord.model_validate(row) for row in rows]
+
+    async def snapshot_update(
+        self, ctxt: RequestContext, snapshot_id: str, values: dict[str, Any]
+    ) -> SnapshotRecord:
+        return SnapshotRecord.model_validate(
+            await self._call(ctxt, "snapshot_update", snapshot_id=snapshot_id, values=values)
+        )
+
+    async def snapshot_delete(self, ctxt: RequestContext, snapshot_id: str) -> None:
+        await self._call(ctxt, "snapshot_delete", snapshot_id=snapshot_id)

@@ -347,3 +347,26 @@ class StoredStack(_Record):
 
     stack: StackRecord
     resources: list[ResourceRecord]
+
+
+# --- snapshots -------------------------------------------------------------------------
+
+
+class SnapshotValues(_Values):
+    """Columns a caller may set on a snapshot."""
+
+    name: ShortText | None = None
+    status: Status | None = None
+    status_reason: Reason | None = None
+    data: JsonObject | None = None
+
+
+class SnapshotRecord(_Record):
+    id: str
+    stack_id: str
+    name: str | None = None
+    status: str
+    status_reason: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+    updated_at: datetime | None = None

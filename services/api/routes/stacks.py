@@ -250,6 +250,44 @@ async def abandon_stack(stack: StackIdentity, ctx: Ctx, engine: Engine) -> dict[
     return await engine.abandon_stack(ctx, stack)
 
 
+@router.post("/stacks/{stack_name}/{stack_id}/snapshots", summary="Snapshot a stack")
+async def create_snapshot(stack: StackIdentity, ctx: Ctx, engine: Engine, request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    body = await json_object(request) if raw.strip() else {}
+    name = body.get("name")
+    if name is not None and not isinstance(name, str):
+        raise BadRequest("name must be a string")
+    return await engine.stack_snapshot(ctx, stack, name)
+
+
+@router.get("/stacks/{stack_name}/{stack_id}/snapshots", summary="List a stack's snapshots")
+async def list_snapshots(stack: StackIdentity, ctx: Ctx, engine: Engine) -> dict[str, Any]:
+    return {"snapshots": await engine.stack_list_snapshots(ctx, stack)}
+
+
+@router.get("/stacks/{stack_name}/{stack_id}/snapshots/{snapshot_id}", summary="Show a snapshot")
+async def show_snapshot(snapshot_id: str, stack: StackIdentity, ctx: Ctx, engine: Engine) -> dict[str, Any]:
+    return {"snapshot": await engine.show_snapshot(ctx, stack, snapshot_id)}
+
+
+@router.delete(
+    "/stacks/{stack_name}/{stack_id}/snapshots/{snapshot_id}", status_code=204, summary="Delete a snapshot"
+)
+async def delete_snapshot(snapshot_id: str, stack: StackIdentity, ctx: Ctx, engine: Engine) -> Response:
+    await engine.delete_snapshot(ctx, stack, snapshot_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/stacks/{stack_name}/{stack_id}/snapshots/{snapshot_id}/restore",
+    status_code=202,
+    summary="Restore a snapshot (an update back to it)",
+)
+async def restore_snapshot(snapshot_id: str, stack: StackIdentity, ctx: Ctx, engine: Engine) -> Response:
+    await engine.stack_restore(ctx, stack, snapshot_id)
+    return Response(status_code=202)
+
+
 @router.get("/stacks/{stack_name}/{stack_id}/template", summary="The stack's template")
 async def get_template(stack: StackIdentity, ctx: Ctx, engine: Engine) -> dict[str, Any]:
     return await engine.get_template(ctx, stack)

@@ -25,14 +25,7 @@ STACK = "/stacks/{stack_name}/{stack_id}"
 router = APIRouter(prefix=PREFIX)
 
 # (method, path under /v1/{tenant_id}, what it does in Heat)
-STACK_ROUTES: tuple[tuple[str, str, str], ...] = (
-    ("GET", f"{STACK}/export", "Stack export"),
-    ("POST", f"{STACK}/snapshots", "Stack snapshot create"),
-    ("GET", f"{STACK}/snapshots", "Stack snapshot list"),
-    ("GET", f"{STACK}/snapshots/{{snapshot_id}}", "Stack snapshot show"),
-    ("DELETE", f"{STACK}/snapshots/{{snapshot_id}}", "Stack snapshot delete"),
-    ("POST", f"{STACK}/snapshots/{{snapshot_id}}/restore", "Stack snapshot restore"),
-)
+STACK_ROUTES: tuple[tuple[str, str, str], ...] = (("GET", f"{STACK}/export", "Stack export"),)
 PROJECT_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/services", "Service list"),
     ("GET", "/software_configs", "Software config list"),

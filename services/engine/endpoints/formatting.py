@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.schemas.engine import EventInfo, ResourceInfo, StackIdentity, StackInfo
-from shared.schemas.store import EventRecord, ResourceRecord, StackRecord
+from shared.schemas.store import EventRecord, ResourceRecord, SnapshotRecord, StackRecord
 
 
 def iso(value: datetime | None) -> str | None:
@@ -100,4 +100,17 @@ def format_event(stack: StackRecord, event: EventRecord) -> EventInfo:
         "resource_status": event.resource_status or "",
         "resource_status_reason": event.resource_status_reason or "",
         "resource_properties": event.resource_properties,
+    }
+
+
+def format_snapshot(snapshot: SnapshotRecord) -> dict[str, Any]:
+    """Heat's snapshot shape (``format_snapshot``)."""
+    return {
+        "id": snapshot.id,
+        "name": snapshot.name,
+        "action": "SNAPSHOT",
+        "status": snapshot.status,
+        "status_reason": snapshot.status_reason or "",
+        "data": snapshot.data,
+        "creation_time": iso(snapshot.created_at),
     }

@@ -22,10 +22,10 @@ from services.engine.lifecycle.update import StackUpdater, UpdateRequest
 from services.engine.model.stack import StackOptions
 from services.engine.states import Action, Status
 from shared.context import RequestContext
-from shared.exceptions import BadRequest, NotSupported, StackValidationFailed
+from shared.exceptions import BadRequest, NotSupported, SnapshotNotFound, StackValidationFailed
 from shared.rpc import expose
 from shared.schemas.engine import StackIdentity
-from shared.schemas.store import StackRecord
+from shared.schemas.store import SnapshotRecord, StackRecord
 
 LOG = logging.getLogger(__name__)
 
@@ -149,6 +149,66 @@ class StackUpdates(StackQueries):
         if cancel_with_rollback:
             holder = await self.repo.load_by_id(ctxt, record.id)
             await self.updater.start_rollback(holder)
+
+    # --- snapshots ---------------------------------------------------------------------------
+
+    @expose
+    async def stack_snapshot(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any], name: str | None = None
+    ) -> dict[str, Any]:
+        """Start a snapshot (SNAPSHOT_IN_PROGRESS); the snapshot, IN_PROGRESS until its data is kept."""
+        record = await self._get_record(ctxt, stack_identity, show_deleted=False)
+        snapshot = await self.ops.snapshot(ctxt, record, str(name)[:255] if name else None)
+        return formatting.format_snapshot(snapshot)
+
+    @expose
+    async def stack_list_snapshots(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        record = await self._get_record(ctxt, stack_identity)
+        return [
+            formatting.format_snapshot(s) for s in await self.store.snapshot_get_all_by_stack(ctxt, record.id)
+        ]
+
+    @expose
+    async def show_snapshot(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any], snapshot_id: str
+    ) -> dict[str, Any]:
+        return formatting.format_snapshot(await self._snapshot(ctxt, stack_identity, snapshot_id))
+
+    @expose
+    async def delete_snapshot(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any], snapshot_id: str
+    ) -> None:
+        snapshot = await self._snapshot(ctxt, stack_identity, snapshot_id)
+        await self.store.snapshot_delete(ctxt, snapshot.id)
+
+    @expose
+    async def stack_restore(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any], snapshot_id: str
+    ) -> None:
+        """RESTORE: an update back to the snapshot's template, environment and files."""
+        snapshot = await self._snapshot(ctxt, stack_identity, snapshot_id)
+        if snapshot.status != Status.COMPLETE:
+            raise NotSupported(feature=f"Restoring a snapshot that is {snapshot.status}")
+        record = await self._get_record(ctxt, stack_identity, show_deleted=False)
+        data = snapshot.data
+        files: dict[str, str] = data["files"] if isinstance(data.get("files"), dict) else {}
+        environment: dict[str, Any] = data["environment"] if isinstance(data.get("environment"), dict) else {}
+        request = await self.updater.prepare(
+            ctxt, record, data.get("template") or {}, environment, files, StackOptions.from_record(record)
+        )
+        await self.updater.start(request, Action.RESTORE)
+
+    async def _snapshot(
+        self, ctxt: RequestContext, stack_identity: dict[str, Any], snapshot_id: str
+    ) -> SnapshotRecord:
+        """A snapshot of the stack the identity names (another stack's is not found here)."""
+        record = await self._get_record(ctxt, stack_identity)
+        snapshot = await self.store.snapshot_get(ctxt, str(snapshot_id))
+        if snapshot.stack_id != record.id:
+            raise SnapshotNotFound(snapshot=snapshot_id)
+        return snapshot
 
 
 def _preview(request: UpdateRequest) -> dict[str, list[dict[str, Any]]]:

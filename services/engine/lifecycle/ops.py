@@ -34,7 +34,7 @@ from shared.exceptions import (
     ResourceNotFound,
     StackValidationFailed,
 )
-from shared.schemas.store import StackRecord
+from shared.schemas.store import SnapshotRecord, StackRecord
 
 LOG = logging.getLogger(__name__)
 
@@ -160,20 +160,7 @@ class StackOps:
         try:
             stack = await self.repo.load(ctxt, record)
             removed: list[str] = []
-            resources = await self._abandon_resources(stack, removed)
-            data = {
-                "name": stack.name,
-                "id": stack.id,
-                "action": stack.action,
-                "status": stack.status,
-                "template": stack.definition.template.raw,
-                "environment": stack.environment,
-                "files": stack.definition.files,
-                "resources": resources,
-                "project_id": record.tenant,
-                "stack_user_project_id": record.tenant,
-                "tags": record.tags,
-            }
+            data = await self.stack_data(stack, removed)
             for stack_id in reversed(removed):
                 await self.store.stack_delete(ctxt, stack_id)
             # As Heat's delete(abandon=True): the stack reads DELETE_COMPLETE by id, and is gone by name.
@@ -182,6 +169,66 @@ class StackOps:
             return data
         finally:
             await self.runner.lock.release(ctxt, record.id)
+
+    async def stack_data(self, stack: Stack, nested: list[str] | None = None) -> dict[str, Any]:
+        """What abandon answers and a snapshot keeps; ``nested`` collects the nested stacks' ids."""
+        assert stack.record is not None
+        return {
+            "name": stack.name,
+            "id": stack.id,
+            "action": stack.action,
+            "status": stack.status,
+            "template": stack.definition.template.raw,
+            "environment": stack.environment,
+            "files": stack.definition.files,
+            "resources": await self._abandon_resources(stack, [] if nested is None else nested),
+            "project_id": stack.record.tenant,
+            "stack_user_project_id": stack.record.tenant,
+            "tags": stack.record.tags,
+        }
+
+    # --- snapshots ---------------------------------------------------------------------
+
+    async def snapshot(self, ctxt: RequestContext, record: StackRecord, name: str | None) -> SnapshotRecord:
+        """Heat's stack_snapshot: a snapshot row now (IN_PROGRESS), then SNAPSHOT of every resource in
+        the background and the stack's data kept in the row (COMPLETE), under the stack lock."""
+        if record.status == Status.IN_PROGRESS:
+            raise ActionInProgress(stack_name=record.name, action=record.action)
+        stack = await self.repo.load(ctxt, record)
+        snapshot = await self.store.snapshot_create(ctxt, record.id, {"name": name} if name else {})
+
+        async def begin() -> None:
+            await self.repo.state_set(stack, Action.SNAPSHOT, Status.IN_PROGRESS, started(Action.SNAPSHOT))
+
+        async def run() -> None:
+            reason = await self.walk.run(
+                stack,
+                Action.SNAPSHOT,
+                lambda res: stack.resources[res].act(Action.SNAPSHOT),
+                skip=lambda res: not stack.resources[res].created,
+            )
+            if reason is not None:
+                await self.store.snapshot_update(
+                    ctxt, snapshot.id, {"status": Status.FAILED, "status_reason": reason}
+                )
+                await self.repo.state_set(stack, Action.SNAPSHOT, Status.FAILED, reason)
+                return
+            data = await self.stack_data(
+                await self.repo.load(ctxt, await self.store.stack_get(ctxt, stack.id))
+            )
+            await self.store.snapshot_update(
+                ctxt,
+                snapshot.id,
+                {"status": Status.COMPLETE, "status_reason": completed(Action.SNAPSHOT), "data": data},
+            )
+            await self.repo.state_set(stack, Action.SNAPSHOT, Status.COMPLETE, completed(Action.SNAPSHOT))
+
+        try:
+            await self.runner.start_with_lock(self.job(stack, Action.SNAPSHOT, run), prepare=begin)
+        except EmberError:
+            await self.store.snapshot_delete(ctxt, snapshot.id)
+            raise
+        return snapshot
 
     async def _abandon_resources(self, stack: Stack, removed: list[str]) -> dict[str, Any]:
         children = {

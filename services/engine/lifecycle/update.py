@@ -177,8 +177,9 @@ class StackUpdater:
 
     # --- running ---------------------------------------------------------------------------
 
-    async def start(self, request: UpdateRequest) -> None:
-        """Under the lock: store the new template and UPDATE_IN_PROGRESS, then update in the background."""
+    async def start(self, request: UpdateRequest, action: str = Action.UPDATE) -> None:
+        """Under the lock: store the new template and UPDATE_IN_PROGRESS (RESTORE_ for a snapshot
+        restore, which is an update back to the snapshot), then update in the background."""
         record, holder = request.record, request.move.current
         ctxt = holder.ctxt
         trust_rows = record.status == Status.COMPLETE
@@ -198,9 +199,9 @@ class StackUpdater:
             )
             await self.repo.state_set(
                 holder,
-                Action.UPDATE,
+                action,
                 Status.IN_PROGRESS,
-                started(Action.UPDATE),
+                started(action),
                 raw_template_id=raw.id,
                 prev_raw_template_id=record.raw_template_id,
                 parameters=request.raw_template["environment"].get("parameters", {}),
@@ -210,24 +211,24 @@ class StackUpdater:
             )
 
         async def run() -> None:
-            await self._update(holder, trust_rows, prepared[0] if prepared else None)
+            await self._update(holder, trust_rows, prepared[0] if prepared else None, action)
 
-        await self.ops.runner.start_with_lock(self.ops.job(holder, Action.UPDATE, run), prepare=begin)
+        await self.ops.runner.start_with_lock(self.ops.job(holder, action, run), prepare=begin)
 
-    async def _update(self, holder: Stack, trust_rows: bool, move: Move | None) -> None:
+    async def _update(self, holder: Stack, trust_rows: bool, move: Move | None, action: str) -> None:
         try:
             if move is not None:
                 move.target.record = holder.record
-                target, reason = move.target, await self._run(move, Action.UPDATE, trust_rows)
+                target, reason = move.target, await self._run(move, action, trust_rows)
             else:
-                target, reason = await self.converge(holder, Action.UPDATE, trust_rows=trust_rows)
+                target, reason = await self.converge(holder, action, trust_rows=trust_rows)
         except Halted:
             LOG.info("update of stack %s superseded: the newer update goes on from here", holder.id)
             return
         if reason is None:
-            await self.repo.state_set(target, Action.UPDATE, Status.COMPLETE, completed(Action.UPDATE))
+            await self.repo.state_set(target, action, Status.COMPLETE, completed(action))
             return
-        await self.repo.state_set(target, Action.UPDATE, Status.FAILED, reason)
+        await self.repo.state_set(target, action, Status.FAILED, reason)
         if not target.options.disable_rollback:
             await self.rollback(holder)
 
@@ -290,8 +291,9 @@ class StackUpdater:
         (prev_raw_template_id) aims at; the stack walked and the failure reason, or None."""
         record = await self.store.stack_get(holder.ctxt, holder.id)
         holder.record = record
-        to_id = record.raw_template_id if action == Action.UPDATE else record.prev_raw_template_id
-        from_id = record.prev_raw_template_id if action == Action.UPDATE else record.raw_template_id
+        forward = action != Action.ROLLBACK
+        to_id = record.raw_template_id if forward else record.prev_raw_template_id
+        from_id = record.prev_raw_template_id if forward else record.raw_template_id
         if to_id is None:
             raise NotSupported(feature="Rolling back a stack that was never updated")
         to_definition, to_environment = await self.repo.load_definition(holder.ctxt, record, to_id)

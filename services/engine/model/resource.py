@@ -272,13 +272,14 @@ class StackResource:
         )
 
     async def act(self, action: str) -> None:
-        """SUSPEND, RESUME or CHECK: the plugin's handle/check pair; raises ResourceFailure."""
+        """SUSPEND, RESUME, CHECK or SNAPSHOT: the plugin's handle/check pair; raises ResourceFailure."""
         plugin = self.plugin()
         steps = (
             {
                 Action.SUSPEND: (plugin.handle_suspend, plugin.check_suspend_complete),
                 Action.RESUME: (plugin.handle_resume, plugin.check_resume_complete),
                 Action.CHECK: (plugin.handle_check, plugin.check_check_complete),
+                Action.SNAPSHOT: (plugin.handle_snapshot, plugin.check_snapshot_complete),
             }
             if plugin is not None
             else None

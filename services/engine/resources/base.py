@@ -311,6 +311,13 @@ class Resource:
     async def check_resume_complete(self, token: Any) -> bool:
         return True
 
+    async def handle_snapshot(self) -> Any:
+        """Make what a later restore needs beside ``data`` (the default: nothing; ``data`` is kept)."""
+        return None
+
+    async def check_snapshot_complete(self, token: Any) -> bool:
+        return True
+
     async def handle_check(self) -> Any:
         """Check the thing still is as recorded; raise ``ResourceFailure`` when it is not."""
         return None

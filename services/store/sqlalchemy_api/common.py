@@ -172,6 +172,15 @@ class BackendBase:
             return None
         return select(Stack.id).where(clause)
 
+    def _scope(self, ctxt: RequestContext, column: Any) -> Any:
+        """A clause keeping rows (resources, events, snapshots) of the stacks the caller may see."""
+        visible = self._visible_stack_ids(ctxt)
+        return None if visible is None else column.in_(visible)
+
+    def _scoped(self, ctxt: RequestContext, stmt: Any, column: Any) -> Any:
+        clause = self._scope(ctxt, column)
+        return stmt if clause is None else stmt.where(clause)
+
     async def _get_stack(
         self, session: AsyncSession, ctxt: RequestContext, stack_id: str, show_deleted: bool = False
     ) -> Stack:

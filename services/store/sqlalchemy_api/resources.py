@@ -7,8 +7,6 @@ matches no row and reads as "not found", without a separate check query.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,14 +42,6 @@ def _resource_not_found(resource_id: int | str) -> EntityNotFound:
 
 
 class ResourceQueries(BackendBase):
-    def _scope(self, ctxt: RequestContext, column: Any) -> Any:
-        visible = self._visible_stack_ids(ctxt)
-        return None if visible is None else column.in_(visible)
-
-    def _scoped(self, ctxt: RequestContext, stmt: Any, column: Any) -> Any:
-        clause = self._scope(ctxt, column)
-        return stmt if clause is None else stmt.where(clause)
-
     # --- resources ---------------------------------------------------------------------
 
     async def resource_create(

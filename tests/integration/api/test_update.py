@@ -139,3 +139,25 @@ async def test_heatclient_abandon_and_adopt(live_server: str, engine_backend: An
     adopted = await _wait(hc, new_name, ("ADOPT_COMPLETE", "ADOPT_FAILED"))
     assert adopted.stack_status == "ADOPT_COMPLETE", adopted.stack_status_reason
     assert {r.resource_name: r.physical_resource_id for r in await run(hc.resources.list, adopted.id)} == ids
+
+
+async def test_heatclient_snapshots(live_server: str, engine_backend: Any) -> None:
+    if not engine_backend.real:
+        pytest.skip("needs the real engine")
+    hc = heat(live_server)
+    name = unique_name("hcs")
+    stack = await create_and_wait(hc, name)
+    snapshot = await run(hc.stacks.snapshot, stack.id, "snap")
+    await _wait(hc, name, ("SNAPSHOT_COMPLETE", "SNAPSHOT_FAILED"))
+    listed = await run(hc.stacks.snapshot_list, stack.id)
+    assert [s["id"] for s in listed["snapshots"]] == [snapshot["id"]]
+    shown = await run(hc.stacks.snapshot_show, stack.id, snapshot["id"])
+    assert shown["snapshot"]["status"] == "COMPLETE"
+    await run(hc.stacks.update, stack.id, template=_grown())
+    await _wait(hc, name, ("UPDATE_COMPLETE", "UPDATE_FAILED"))
+    await run(hc.stacks.restore, stack.id, snapshot["id"])
+    restored = await _wait(hc, name, ("RESTORE_COMPLETE", "RESTORE_FAILED"))
+    assert restored.stack_status == "RESTORE_COMPLETE", restored.stack_status_reason
+    assert sorted(r.resource_name for r in await run(hc.resources.list, stack.id)) == ["a", "b"]
+    await run(hc.stacks.snapshot_delete, stack.id, snapshot["id"])
+    assert (await run(hc.stacks.snapshot_list, stack.id))["snapshots"] == []

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from shared.context import RequestContext
-from shared.exceptions import BadRequest, NotSupported
+from shared.exceptions import BadRequest, NotFound, NotSupported
 from tests.integration.engine.conftest import EngineServices
 
 
@@ -107,3 +107,42 @@ async def test_abandon_then_adopt_takes_the_same_resources_back(
     assert (await client.describe_stack_resource(ctx, adopted, "word"))["attributes"]["value"] == secret
     await client.delete_stack(ctx, adopted)
     await engine_services.wait_for_status(ctx, adopted, {"DELETE_COMPLETE"})
+
+
+async def test_snapshot_then_restore_moves_the_stack_back(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    client = engine_services.client
+
+    def body(value: str, extra: bool = False) -> dict[str, Any]:
+        resources: dict[str, Any] = {"r": {"type": "OS::Heat::TestResource", "properties": {"value": value}}}
+        if extra:
+            resources["more"] = {"type": "OS::Heat::None"}
+        return tmpl(resources)
+
+    identity = await client.create_stack(ctx, "snapped", body("one"))
+    await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE"})
+    snapshot = await client.stack_snapshot(ctx, identity, "first")
+    assert (snapshot["name"], snapshot["status"]) == ("first", "IN_PROGRESS")
+    await engine_services.wait_for_status(ctx, identity, {"SNAPSHOT_COMPLETE"})
+    shown = await client.show_snapshot(ctx, identity, snapshot["id"])
+    assert shown["status"] == "COMPLETE" and shown["data"]["template"] == body("one")
+    assert [s["id"] for s in await client.stack_list_snapshots(ctx, identity)] == [snapshot["id"]]
+
+    await client.update_stack(ctx, identity, body("two", extra=True))
+    await engine_services.wait_for_status(ctx, identity, {"UPDATE_COMPLETE"})
+    await client.stack_restore(ctx, identity, snapshot["id"])
+    stack = await engine_services.wait_for_status(ctx, identity, {"RESTORE_COMPLETE", "RESTORE_FAILED"})
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    assert await client.get_template(ctx, identity) == body("one")
+    assert [r["resource_name"] for r in await client.list_stack_resources(ctx, identity)] == ["r"]
+    assert (await client.describe_stack_resource(ctx, identity, "r"))["attributes"]["output"] == "one"
+
+    other = await client.create_stack(ctx, "other", body("x"))
+    await engine_services.wait_for_status(ctx, other, {"CREATE_COMPLETE"})
+    with pytest.raises(NotFound):  # a snapshot belongs to its stack only
+        await client.show_snapshot(ctx, other, snapshot["id"])
+    await client.delete_snapshot(ctx, identity, snapshot["id"])
+    assert await client.stack_list_snapshots(ctx, identity) == []
+    with pytest.raises(NotFound):
+        await client.stack_restore(ctx, identity, snapshot["id"])
