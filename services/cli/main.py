@@ -21,6 +21,7 @@ from typing import Annotated
 
 import typer
 
+from services.cli import snapshots as _snapshots  # noqa: F401  (registers stack snapshot|abandon|adopt)
 from services.cli.broker import quiet_broker_logs
 from services.cli.client import DEFAULT_PROJECT, DEFAULT_URL, GatewayClient, GatewayError, split_endpoint
 from services.cli.common import EnvOpt, Options, ParamOpt, TemplateOpt

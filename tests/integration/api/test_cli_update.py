@@ -136,3 +136,31 @@ async def test_stack_actions_and_resource_commands_with_the_cli(
     assert json.loads(ok(await ember(live_server, "resource", "metadata", name, "a", "-f", "json"))) == {}
     refused = await ember(live_server, "resource", "signal", name, "a", "-D", '{"status": "SUCCESS"}')
     assert refused.exit_code != 0 and "does not take signals" in refused.output
+
+
+async def test_snapshot_abandon_and_adopt_with_the_cli(
+    live_server: str, engine_backend: EngineBackend, templates: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    if not engine_backend.real:
+        pytest.skip("needs the real engine")
+    first, second, _ = templates
+    name = unique_name("clis")
+    ok(await ember(live_server, "stack", "create", name, "-t", str(first), "--wait"))
+    snapshot = json.loads(
+        ok(await ember(live_server, "stack", "snapshot", "create", name, "--name", "s1", "-f", "json"))
+    )
+    for _ in range(100):
+        listed = json.loads(ok(await ember(live_server, "stack", "snapshot", "list", name, "-f", "json")))
+        if listed and listed[0]["status"] == "COMPLETE":
+            break
+    assert [s["id"] for s in listed] == [snapshot["id"]]
+    ok(await ember(live_server, "stack", "update", name, "-t", str(second), "--wait"))
+    out = ok(await ember(live_server, "stack", "snapshot", "restore", name, snapshot["id"], "--wait"))
+    assert "RESTORE_COMPLETE" in out.splitlines()[-1]
+
+    data_file = tmp_path / "abandoned.json"
+    ok(await ember(live_server, "stack", "abandon", name, "-O", str(data_file)))
+    assert sorted(json.loads(data_file.read_text())["resources"]) == ["a", "b"]
+    adopted = unique_name("clid")
+    out = ok(await ember(live_server, "stack", "adopt", adopted, "-A", str(data_file), "--wait"))
+    assert "ADOPT_COMPLETE" in out.splitlines()[-1]
