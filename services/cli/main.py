@@ -24,8 +24,9 @@ import typer
 from services.cli import snapshots as _snapshots  # noqa: F401  (registers stack snapshot|abandon|adopt)
 from services.cli.broker import quiet_broker_logs
 from services.cli.client import DEFAULT_PROJECT, DEFAULT_URL, GatewayClient, GatewayError, split_endpoint
-from services.cli.common import EnvOpt, Options, ParamOpt, TemplateOpt
+from services.cli.common import EnvOpt, Options, ParamOpt, TemplateOpt, gateway
 from services.cli.flags import FlagCommand, FlagGroup, sub_app
+from services.cli.output import OutputSpec, formatted, render_one
 from services.cli.resources import event_app, resource_app, template_app, type_app
 from services.cli.stacks import stack_app
 from services.cli.templates import TemplateFileError, request_body
@@ -112,6 +113,14 @@ def main(
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
         raise typer.Exit(0)
+
+
+@app.command("build-info", cls=FlagCommand)
+@formatted()
+def build_info(ctx: typer.Context, *, out: OutputSpec) -> None:
+    """The gateway's and the engine's build (Heat's build_info)."""
+    with gateway(ctx) as client:
+        render_one(client.get_json("/build_info"), out)
 
 
 # --- straight onto the bus ---------------------------------------------------------------

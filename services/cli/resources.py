@@ -179,6 +179,35 @@ def template_validate(
         render(client.validate(request_body(template, environment or [], parameter or [])), out)
 
 
+@template_app.command("version-list", cls=FlagCommand)
+@formatted()
+def template_version_list(ctx: typer.Context, *, out: OutputSpec) -> None:
+    """List the template versions the engine takes."""
+    with gateway(ctx) as client:
+        versions = client.get_json("/template_versions")["template_versions"]
+    render_list(versions, out, ["version", "type", "aliases"])
+
+
+@template_app.command("function-list", cls=FlagCommand)
+@formatted()
+def template_function_list(
+    ctx: typer.Context,
+    version: Annotated[str, typer.Argument(metavar="VERSION", help="e.g. heat_template_version.2021-04-16")],
+    with_conditions: Annotated[
+        bool, typer.Option("--with-conditions", help="Also list the condition functions.")
+    ] = False,
+    *,
+    out: OutputSpec,
+) -> None:
+    """List the functions a template version offers."""
+    params = {"with_condition_func": "true"} if with_conditions else None
+    with gateway(ctx) as client:
+        functions = client.get_json(f"/template_versions/{version}/functions", params=params)[
+            "template_functions"
+        ]
+    render_list(functions, out, ["functions", "description"])
+
+
 @type_app.command("list", cls=FlagCommand)
 @formatted()
 def type_list(

@@ -164,3 +164,25 @@ async def test_snapshot_abandon_and_adopt_with_the_cli(
     adopted = unique_name("clid")
     out = ok(await ember(live_server, "stack", "adopt", adopted, "-A", str(data_file), "--wait"))
     assert "ADOPT_COMPLETE" in out.splitlines()[-1]
+
+
+async def test_template_versions_functions_and_build_info_with_the_cli(live_server: str) -> None:
+    versions = json.loads(ok(await ember(live_server, "template", "version-list", "-f", "json")))
+    assert any(v["version"] == "heat_template_version.2021-04-16" for v in versions)
+    functions = json.loads(
+        ok(
+            await ember(
+                live_server,
+                "template",
+                "function-list",
+                "heat_template_version.2021-04-16",
+                "--with-conditions",
+                "-f",
+                "json",
+            )
+        )
+    )
+    names = {f["functions"] for f in functions}
+    assert {"get_param", "equals"} <= names
+    info = json.loads(ok(await ember(live_server, "build-info", "-f", "json")))
+    assert "revision" in info["engine"]
