@@ -80,6 +80,9 @@ class StackOps:
         self.is_alive = is_alive
         self.stop_remote = stop_remote
         self.walk = ActionWalk(repo, runner, settings.max_concurrent_resources)
+        #: Actions another module knows how to carry on after a takeover (the updater adds UPDATE,
+        #: RESTORE and ROLLBACK): action -> (stack, the takeover's reason) -> the rest of the action.
+        self.resumers: dict[str, Callable[[Stack, str], Awaitable[None]]] = {}
 
     def job(self, stack: Stack, action: str, run: Callable[[], Awaitable[None]]) -> Job:
         """A background job for ``run`` that keeps ``stack``'s state honest however it ends."""
@@ -494,14 +497,20 @@ class StackOps:
 
     async def _reset(self, record: StackRecord, alive: Liveness) -> bool:
         ctxt = RequestContext.admin(project_id=record.tenant)
+        dead = await self.runner.lock.holder(ctxt, record.id)
         if await self.runner.lock.take(ctxt, record.id, is_alive=alive) is not None:
             return False  # a live engine holds it
+        resumed = False
         try:
             # Read again under the lock: another engine may have reset it (or an action ended) since.
             record = await self.store.stack_get(ctxt, record.id)
             if record.status != Status.IN_PROGRESS:
                 return False
             stack = await self.repo.load(ctxt, record)
+            if self.settings.resume_on_takeover:
+                resumed = await self._resume(stack, record.action, dead or "unknown")
+                if resumed:
+                    return True
             reason = engine_down(record.action)
             for resource in stack.resources.values():
                 if resource.status == Status.IN_PROGRESS:
@@ -512,4 +521,58 @@ class StackOps:
             LOG.error("could not reset stack %s: %s", record.id, exc)
             return False
         finally:
-            await self.runner.lock.release(ctxt, record.id)
+            if not resumed:  # a resumed action's job holds the lock now and releases it
+                await self.runner.lock.release(ctxt, record.id)
+
+    async def _resume(self, stack: Stack, action: str, dead: str) -> bool:
+        """Carry a dead engine's action on from the stored state (``engine.resume_on_takeover``).
+
+        CREATE keeps what is COMPLETE and finishes or re-runs the rest; DELETE deletes again;
+        UPDATE, RESTORE and an update's ROLLBACK converge again (``resumers``, set by the updater).
+        Other actions are failed as before. False when the action is not one that resumes.
+        """
+        reason = f"Engine {dead} went down; engine {self.engine_id} carries stack {action} on"
+        run: Callable[[], Awaitable[None]]
+        if action == Action.CREATE:
+            run = lambda: self._resume_create(stack, reason)  # noqa: E731
+        elif action == Action.DELETE:
+            run = lambda: self._resume_delete(stack, reason)  # noqa: E731
+        elif (
+            action == Action.ROLLBACK
+            and stack.record is not None
+            and stack.record.prev_raw_template_id is None
+        ):
+            run = lambda: self._rollback(stack)  # noqa: E731  (the rollback of a create)
+        elif action in self.resumers:
+            resume = self.resumers[action]
+            run = lambda: resume(stack, reason)  # noqa: E731
+        else:
+            return False
+        LOG.warning("stack %s: %s", stack.id, reason)
+        await self.runner.start_locked(self.job(stack, action, run))
+        return True
+
+    async def _resume_create(self, stack: Stack, reason: str) -> None:
+        await self.repo.state_set(stack, Action.CREATE, Status.IN_PROGRESS, reason)
+
+        def done(name: str) -> bool:
+            res = stack.resources[name]
+            return (res.action, res.status) == (Action.CREATE, Status.COMPLETE)
+
+        failure = await self.walk.run(
+            stack,
+            Action.CREATE,
+            lambda name: stack.resources[name].resume_create(),
+            skip=done,
+            timeout=stack.timeout_seconds,
+        )
+        if failure is None:
+            await self.repo.state_set(stack, Action.CREATE, Status.COMPLETE, completed(Action.CREATE))
+            return
+        await self.repo.state_set(stack, Action.CREATE, Status.FAILED, failure)
+        if not stack.options.disable_rollback:
+            await self._rollback(stack)
+
+    async def _resume_delete(self, stack: Stack, reason: str) -> None:
+        await self.repo.state_set(stack, Action.DELETE, Status.IN_PROGRESS, reason)
+        await self._delete(stack)

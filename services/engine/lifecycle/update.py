@@ -31,7 +31,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +108,21 @@ class StackUpdater:
         self.ops = ops
         self.repo = ops.repo
         self.store = ops.store
+        for action in (Action.UPDATE, Action.RESTORE, Action.ROLLBACK):
+            ops.resumers[action] = self._resumer(action)
+
+    def _resumer(self, action: str) -> Callable[[Stack, str], Awaitable[None]]:
+        """How to carry an UPDATE, RESTORE or ROLLBACK on after its engine died: converge again
+        from the rows as they are (nothing trusted), from a fresh IN_PROGRESS naming the takeover."""
+
+        async def resume(stack: Stack, reason: str) -> None:
+            await self.repo.state_set(stack, action, Status.IN_PROGRESS, reason)
+            if action == Action.ROLLBACK:
+                await self.rollback(stack, announced=True)
+            else:
+                await self._update(stack, False, None, action)
+
+        return resume
 
     # --- checking and planning (nothing changes) ----------------------------------------
 

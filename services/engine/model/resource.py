@@ -229,6 +229,38 @@ class StackResource:
             data=plugin.data,
         )
 
+    async def resume_create(self) -> None:
+        """Carry on a create another engine started (it died): finish what was started outside
+        (poll the recorded physical id), re-run what only computes values, refuse the rest."""
+        plugin = self.plugin() if self.record is not None and self.record.physical_resource_id else None
+        if self.plugin_class.external_state and plugin is not None:
+            try:
+                await self._poll(plugin.check_create_complete, plugin.resource_id)
+            except asyncio.CancelledError:
+                await self._mark_failed(Action.CREATE, self.stack.cancel_reason or "CREATE aborted")
+                raise
+            except Exception as exc:
+                reason = self._failure_reason(exc)
+                await self._mark_failed(Action.CREATE, reason)
+                raise ResourceFailure(reason) from exc
+            self.transition_behind(
+                Action.CREATE,
+                Status.COMPLETE,
+                "state changed",
+                physical_resource_id=plugin.resource_id,
+                properties_data=plain_json(plugin.properties),
+                data=plugin.data,
+            )
+            return
+        if self.plugin_class.external_state and self.status == Status.IN_PROGRESS:
+            reason = (
+                f"Error: resources.{self.name}: its create was under way on an engine that died before "
+                "it recorded what it made, so it cannot be carried on safely"
+            )
+            await self._mark_failed(Action.CREATE, reason)
+            raise ResourceFailure(reason)
+        await self.create()
+
     def abandon_data(self) -> dict[str, Any]:
         """Heat's abandon data for this resource (nested stacks add their ``resources``)."""
         record = self.record

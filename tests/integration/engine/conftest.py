@@ -35,10 +35,14 @@ class EngineServices:
     store: StoreClient
     engine: EngineApp
 
-    async def start_engine(self, engine_id: str | None = None) -> EngineApp:
-        """Another engine on the same topics (multi-engine tests); the caller stops it."""
+    async def start_engine(self, engine_id: str | None = None, **engine: Any) -> EngineApp:
+        """Another engine on the same topics (multi-engine tests), ``engine`` settings changed; the
+        caller stops it."""
+        settings = self.settings
+        if engine:
+            settings = settings.model_copy(update={"engine": settings.engine.model_copy(update=engine)})
         app = EngineApp(
-            self.settings,
+            settings,
             transport=self.transport,
             topic=self.engine_topic,
             store_topic=self.store_topic,

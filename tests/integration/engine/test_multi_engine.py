@@ -146,7 +146,8 @@ async def test_killed_engine_stack_is_failed_by_a_restarted_engine_and_deletable
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)
 
-    restarted = await engine_services.start_engine()  # resets what dead engines left
+    # Fail-fast (resume off): an engine starting up fails what dead engines left.
+    restarted = await engine_services.start_engine(resume_on_takeover=False)
     try:
         stack = (await engine_services.client.show_stack(ctx, identity))[0]
         assert (stack["stack_action"], stack["stack_status"]) == ("CREATE", "FAILED")
@@ -157,6 +158,47 @@ async def test_killed_engine_stack_is_failed_by_a_restarted_engine_and_deletable
         await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=30)
     finally:
         await restarted.stop()
+
+
+async def test_a_killed_engines_create_is_carried_on_by_the_next_engine(
+    engine_services: EngineServices, ctx: RequestContext, engine_process: tuple[str, subprocess.Popen[bytes]]
+) -> None:
+    engine_id, proc = engine_process
+    template = {
+        "heat_template_version": "2021-04-16",
+        "resources": {
+            "first": {"type": "OS::Heat::TestResource", "properties": {"value": "a"}},
+            "slow": {
+                "type": "OS::Heat::TestResource",
+                "properties": {"wait_secs": 1, "value": {"get_attr": ["first", "output"]}},
+            },
+            "after": {"type": "OS::Heat::Value", "properties": {"value": {"get_attr": ["slow", "output"]}}},
+        },
+    }
+    identity = await _create_on(engine_services, engine_id, ctx, "carried", template)
+    for _ in range(200):
+        rows = {
+            r["resource_name"]: r for r in await engine_services.client.list_stack_resources(ctx, identity)
+        }
+        if rows.get("slow", {}).get("resource_status") == "IN_PROGRESS":
+            break
+        await asyncio.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+
+    taker = await engine_services.start_engine()  # resume_on_takeover is on by default
+    try:
+        stack = await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE", "CREATE_FAILED"})
+        assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+        events = await engine_services.client.list_events(ctx, identity, filters={"resource_name": "carried"})
+        reasons = [e["resource_status_reason"] for e in events]
+        assert f"Engine {engine_id} went down; engine {taker.engine_id} carries stack CREATE on" in reasons
+        rows = await engine_services.client.list_stack_resources(ctx, identity)
+        assert {r["resource_status"] for r in rows} == {"COMPLETE"}
+        await engine_services.client.delete_stack(ctx, identity)
+        await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=30)
+    finally:
+        await taker.stop()
 
 
 async def test_killed_engine_lock_is_stolen_by_a_delete(
