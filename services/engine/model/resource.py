@@ -11,8 +11,9 @@ through ``OwningStack``: no store client, no task runner.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from services.engine.hot.definition import ResourceDefinition
@@ -166,6 +167,33 @@ class StackResource:
         }
         return self.record.id, values, event
 
+    def _completed(self, action: str, plugin: Resource) -> None:
+        """Queue ACTION_COMPLETE with what the plugin now is (write-behind: dependents start at once)."""
+        self.transition_behind(
+            action,
+            Status.COMPLETE,
+            "state changed",
+            physical_resource_id=plugin.resource_id,
+            properties_data=plain_json(plugin.properties),
+            data=plugin.data,
+        )
+
+    @contextlib.asynccontextmanager
+    async def _failing(self, action: str) -> AsyncIterator[None]:
+        """Whatever the body raises records ACTION_FAILED (with what the plugin made so far) and
+        comes out as ResourceFailure with Heat's wording; a cancel records its reason."""
+        try:
+            yield
+        except asyncio.CancelledError:
+            await self._mark_failed(action, self.stack.cancel_reason or f"{action} aborted")
+            raise
+        except Exception as exc:
+            if not isinstance(exc, EmberError):
+                LOG.exception("resource %s failed to %s", self.name, action.lower())
+            reason = self._failure_reason(exc)
+            await self._mark_failed(action, reason)
+            raise ResourceFailure(reason) from exc
+
     def _failure_reason(self, exc: BaseException) -> str:
         if isinstance(exc, ResourceFailure):
             return str(exc)
@@ -180,7 +208,7 @@ class StackResource:
     async def create(self, adopt: dict[str, Any] | None = None) -> None:
         """Create (or, given Heat's abandon data for it, ADOPT); raises ResourceFailure when it fails."""
         action = Action.ADOPT if adopt is not None else Action.CREATE
-        try:
+        async with self._failing(action):
             # Inside the try: a cancel while this write is pending still records FAILED
             # (the writer keeps order, so FAILED lands after IN_PROGRESS).
             await self._start(action)
@@ -209,48 +237,18 @@ class StackResource:
                 check = plugin.check_adopt_complete
             await self._record_physical_id(plugin)
             await self._poll(check, token)
-        except asyncio.CancelledError:
-            await self._mark_failed(action, self.stack.cancel_reason or f"{action} aborted")
-            raise
-        except Exception as exc:
-            if not isinstance(exc, EmberError):
-                LOG.exception("resource %s failed to %s", self.name, action.lower())
-            reason = self._failure_reason(exc)
-            await self._mark_failed(action, reason)
-            raise ResourceFailure(reason) from exc
         # Write-behind: dependents start now and their first transition joins
         # this one in a batch; the stack drains the writer before it reports.
-        self.transition_behind(
-            action,
-            Status.COMPLETE,
-            "state changed",
-            physical_resource_id=plugin.resource_id,
-            properties_data=plain_json(plugin.properties),
-            data=plugin.data,
-        )
+        self._completed(action, plugin)
 
     async def resume_create(self) -> None:
         """Carry on a create another engine started (it died): finish what was started outside
         (poll the recorded physical id), re-run what only computes values, refuse the rest."""
         plugin = self.plugin() if self.record is not None and self.record.physical_resource_id else None
         if self.plugin_class.external_state and plugin is not None:
-            try:
+            async with self._failing(Action.CREATE):
                 await self._poll(plugin.check_create_complete, plugin.resource_id)
-            except asyncio.CancelledError:
-                await self._mark_failed(Action.CREATE, self.stack.cancel_reason or "CREATE aborted")
-                raise
-            except Exception as exc:
-                reason = self._failure_reason(exc)
-                await self._mark_failed(Action.CREATE, reason)
-                raise ResourceFailure(reason) from exc
-            self.transition_behind(
-                Action.CREATE,
-                Status.COMPLETE,
-                "state changed",
-                physical_resource_id=plugin.resource_id,
-                properties_data=plain_json(plugin.properties),
-                data=plugin.data,
-            )
+            self._completed(Action.CREATE, plugin)
             return
         if self.plugin_class.external_state and self.status == Status.IN_PROGRESS:
             reason = (
@@ -279,29 +277,13 @@ class StackResource:
     ) -> None:
         """Update in place (``handle_update`` with the changed properties); raises ResourceFailure."""
         self._plugin = plugin
-        try:
+        async with self._failing(Action.UPDATE):
             await self._start(Action.UPDATE)
             plugin.update_policy = self.definition.resolved_update_policy(self.stack.resolver)
             token = await plugin.handle_update(new_properties, prop_diff)
             plugin.properties = new_properties
             await self._poll(plugin.check_update_complete, token)
-        except asyncio.CancelledError:
-            await self._mark_failed(Action.UPDATE, self.stack.cancel_reason or "UPDATE aborted")
-            raise
-        except Exception as exc:
-            if not isinstance(exc, EmberError):
-                LOG.exception("resource %s failed to update", self.name)
-            reason = self._failure_reason(exc)
-            await self._mark_failed(Action.UPDATE, reason)
-            raise ResourceFailure(reason) from exc
-        self.transition_behind(
-            Action.UPDATE,
-            Status.COMPLETE,
-            "state changed",
-            physical_resource_id=plugin.resource_id,
-            properties_data=plain_json(plugin.properties),
-            data=plugin.data,
-        )
+        self._completed(Action.UPDATE, plugin)
 
     async def act(self, action: str) -> None:
         """SUSPEND, RESUME, CHECK or SNAPSHOT: the plugin's handle/check pair; raises ResourceFailure."""
@@ -316,21 +298,12 @@ class StackResource:
             if plugin is not None
             else None
         )
-        try:
+        async with self._failing(action):
             await self._start(action)
             if steps is None:
                 raise ResourceFailure(f"Error: resources.{self.name}: it cannot be rebuilt to {action}")
             handle, check = steps[Action(action)]
             await self._poll(check, await handle())
-        except asyncio.CancelledError:
-            await self._mark_failed(action, self.stack.cancel_reason or f"{action} aborted")
-            raise
-        except Exception as exc:
-            if not isinstance(exc, EmberError):
-                LOG.exception("resource %s failed to %s", self.name, action.lower())
-            reason = self._failure_reason(exc)
-            await self._mark_failed(action, reason)
-            raise ResourceFailure(reason) from exc
         assert plugin is not None
         self.transition_behind(action, Status.COMPLETE, "state changed", data=plugin.data)
 
@@ -341,20 +314,11 @@ class StackResource:
     async def delete(self) -> None:
         """Delete what exists (idempotent); raises ResourceFailure when it fails."""
         plugin = self.plugin()
-        try:
+        async with self._failing(Action.DELETE):
             await self._start(Action.DELETE)
             if plugin is not None and self.definition.deletion_policy != "Retain":
                 token = await plugin.handle_delete()
                 await self._poll(plugin.check_delete_complete, token)
-        except asyncio.CancelledError:
-            await self._mark_failed(Action.DELETE, self.stack.cancel_reason or "DELETE aborted")
-            raise
-        except Exception as exc:
-            if not isinstance(exc, EmberError):
-                LOG.exception("resource %s failed to delete", self.name)
-            reason = self._failure_reason(exc)
-            await self._mark_failed(Action.DELETE, reason)
-            raise ResourceFailure(reason) from exc
         self.transition_behind(Action.DELETE, Status.COMPLETE, "state changed")
         self._plugin = None
 
