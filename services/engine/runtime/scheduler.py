@@ -41,13 +41,16 @@ async def run_graph(
     limit: int = 64,
     skip: Callable[[str], bool] | None = None,
     halt: asyncio.Event | None = None,
+    finish_running: bool = True,
 ) -> None:
     """Await ``action(node)`` for each node in dependency order (reverse: deletion order).
 
     ``skip(node)`` marks a node done without running it (e.g. a resource
     that needs no work). Raises the first exception an action raised. Once
     ``halt`` is set nothing new starts; when what runs has finished, raises
-    ``Halted`` (a newer update takes over from there).
+    ``Halted`` (a newer update takes over from there). After a failure nothing new
+    starts and, with ``finish_running`` (the default), what already runs is awaited
+    before the failure is raised; without it, it is cancelled at once.
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
@@ -76,15 +79,24 @@ async def run_graph(
                 continue
             running[node] = asyncio.create_task(run_one(node), name=f"node:{node}")
 
+    first_error: BaseException | None = None
     try:
         launch()
         while running:
             node, error = await finished.get()
             running.pop(node, None)
             if error is not None:
-                raise error
-            ready.extend(tracker.done(node))
-            launch()
+                if not finish_running:
+                    raise error
+                # As Heat's convergence engine: what already runs finishes its own action,
+                # only work not yet started is skipped; the first failure is what is raised.
+                first_error = first_error or error
+                continue
+            if first_error is None:
+                ready.extend(tracker.done(node))
+                launch()
+        if first_error is not None:
+            raise first_error
         if halt is not None and halt.is_set() and not tracker.finished:
             raise Halted()
     finally:

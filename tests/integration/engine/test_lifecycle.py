@@ -240,3 +240,24 @@ async def test_events_filter_by_resource_and_id(engine_services: EngineServices,
     assert [e["resource_status"] for e in one] == ["COMPLETE"]
     page = await engine_services.client.list_events(ctx, identity, limit=2, sort_dir="desc")
     assert len(page) == 2 and page[0]["resource_name"] == "filtered"
+
+
+async def test_a_failure_lets_running_siblings_finish_before_the_stack_fails(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    template = tmpl(
+        {
+            "bad": waiter(0, fail=True),
+            "slow": waiter(0.5),
+            "after": {"type": "OS::Heat::None", "depends_on": "slow"},
+        }
+    )
+    identity = await engine_services.client.create_stack(ctx, "siblings", template)
+    stack = await engine_services.wait_for_status(ctx, identity, DONE)
+    assert stack["stack_status"] == "FAILED"
+    rows = {r["resource_name"]: r for r in await engine_services.client.list_stack_resources(ctx, identity)}
+    assert (rows["slow"]["resource_action"], rows["slow"]["resource_status"]) == ("CREATE", "COMPLETE")
+    assert rows["after"]["resource_action"] == "INIT"  # not started once a resource had failed
+    events = await _events(engine_services, ctx, identity)
+    order = [(e["resource_name"], e["resource_status"]) for e in events]
+    assert order.index(("slow", "COMPLETE")) < order.index(("siblings", "FAILED"))
