@@ -13,7 +13,10 @@ servers interoperate with ours (see docs/wire-format.md):
   queue (non-durable, ``x-expires``), which survives a reconnect.
 
 The connection is robust: after a broker restart or a dropped connection it
-reconnects, re-declares what it declared and resumes consuming.
+reconnects, re-declares what it declared and resumes consuming. The
+Transport counts the drops (``epoch``), remembers when the last one
+happened and tells listeners when the connection is back, so that the RPC
+layers can re-send what a drop may have swallowed (see ``shared.rpc.resend``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +71,9 @@ class Delivery:
     reply_to: str | None
     routing_key: str | None
     _raw: AbstractIncomingMessage | None = field(default=None, repr=False)
+    # The AMQP expiration in seconds (Ember calls carry their timeout there).
+    expiration: float | None = None
+    headers: Mapping[str, Any] = field(default_factory=dict)
     _acked: bool = field(default=False, repr=False)
 
     async def ack(self) -> None:
@@ -104,6 +110,11 @@ class Delivery:
 DeliveryHandler = Callable[[Delivery], Awaitable[None]]
 
 
+def _seconds(expiration: object) -> float | None:
+    """An incoming message's expiration as seconds (aio-pika decodes it to a float)."""
+    return float(expiration) if isinstance(expiration, (int, float)) and expiration > 0 else None
+
+
 class Unroutable(Exception):
     """The broker returned a mandatory message: no queue is bound to its routing key."""
 
@@ -129,6 +140,8 @@ class Consumer:
                     reply_to=message.reply_to,
                     routing_key=message.routing_key,
                     _raw=None if no_ack else message,
+                    expiration=_seconds(message.expiration),
+                    headers=message.headers or {},
                 )
             )
 
@@ -168,6 +181,10 @@ class Transport:
         # routing key -> monotonic time until which it is known to be routable
         self._routable_until: dict[tuple[str | None, str], float] = {}
         self._lock = asyncio.Lock()
+        # Connection drops seen so far, and the monotonic time of the last one.
+        self.epoch = 0
+        self.disconnected_at: float | None = None
+        self._reconnect_listeners: list[Callable[[], None]] = []
 
     @classmethod
     async def connect(cls, settings: RpcSettings | str | None = None) -> Transport:
@@ -194,6 +211,8 @@ class Transport:
             raise MessagingError(
                 reason=f"cannot reach the broker at {self.safe_url}: {exc or type(exc).__name__}"
             ) from None
+        self._connection.close_callbacks.add(self._on_connection_lost)
+        self._connection.reconnect_callbacks.add(self._on_reconnected)
         # Two publishing channels. The broker's "no route" reaches a publisher
         # only for confirmed publishes (aiormq reports returns only then), and
         # confirms cost a broker round of work per message; so a routing key is
@@ -215,6 +234,31 @@ class Transport:
         if self._connection is not None:
             connection, self._connection = self._connection, None
             await connection.close()
+
+    def _on_connection_lost(self, _sender: object, _exc: BaseException | None = None) -> None:
+        if self._connection is None:
+            return  # our own close()
+        self.epoch += 1
+        self.disconnected_at = time.monotonic()
+        # A restarted broker may have lost non-durable queues: confirm routes again.
+        self._routable_until.clear()
+        LOG.warning("connection to %s lost; reconnecting", self.safe_url)
+
+    def _on_reconnected(self, _sender: object) -> None:
+        LOG.info("reconnected to %s", self.safe_url)
+        for listener in list(self._reconnect_listeners):
+            try:
+                listener()
+            except Exception:  # one listener's bug must not stop the others
+                LOG.exception("reconnect listener failed")
+
+    def add_reconnect_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (synchronously, from the connection's task) after each reconnect."""
+        self._reconnect_listeners.append(listener)
+
+    def remove_reconnect_listener(self, listener: Callable[[], None]) -> None:
+        if listener in self._reconnect_listeners:
+            self._reconnect_listeners.remove(listener)
 
     async def __aenter__(self) -> Transport:
         await self.start()
@@ -342,8 +386,17 @@ class Transport:
         message_id: str | None = None,
         reply_to: str | None = None,
         mandatory: bool = True,
-    ) -> None:
-        """Publish to the control exchange (default), a fanout exchange, or '' for replies."""
+        confirm: bool = False,
+        headers: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Publish to the control exchange (default), a fanout exchange, or '' for replies.
+
+        Returns whether the broker confirmed the message (``confirm`` forces a
+        confirmed publish). An unconfirmed publish may still be lost if the
+        connection drops right after it; callers that care re-send after a
+        reconnect. Raises Unroutable, or one of CONNECTION_ERRORS while the
+        connection is down.
+        """
         message = aio_pika.Message(
             body,
             content_type="application/json",
@@ -351,17 +404,19 @@ class Transport:
             expiration=expiration,
             message_id=message_id,
             reply_to=reply_to,
+            headers=dict(headers) if headers else None,
         )
         key = (exchange, routing_key)
-        confirmed = mandatory and self._routable_until.get(key, 0.0) < time.monotonic()
+        confirmed = confirm or (mandatory and self._routable_until.get(key, 0.0) < time.monotonic())
         target = await self._exchange(exchange, confirmed)
         try:
             await target.publish(message, routing_key=routing_key, mandatory=mandatory)
         except aiormq.exceptions.PublishError:
             self._routable_until.pop(key, None)
             raise Unroutable(routing_key) from None
-        if confirmed:
+        if confirmed and mandatory:
             self._routable_until[key] = time.monotonic() + ROUTABLE_TTL
+        return confirmed
 
     async def _exchange(self, name: str | None, confirmed: bool) -> AbstractRobustExchange:
         channel = self._channels.get(confirmed)
