@@ -96,6 +96,12 @@ class ApiSettings(Section):
     tokens: dict[str, ApiToken] = Field(default_factory=dict, description="token -> identity (token auth).")
     max_body_size: int = Field(1048576, ge=1)
     engine_timeout: float = Field(60.0, gt=0, description="Seconds the gateway waits for the engine.")
+    engine_unavailable_timeout: float = Field(
+        3.0,
+        gt=0,
+        description="While a call waits, seconds between checks that an engine (and a store) still "
+        "consumes its topic; with none, the gateway answers 503 instead of waiting out engine_timeout.",
+    )
     public_url: str | None = Field(None, description="Base URL used in links (default: from the request).")
 
 

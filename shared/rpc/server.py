@@ -244,7 +244,7 @@ class RPCServer:
                 confirmed = await self.transport.publish(body, reply_q, exchange="", message_id=msg_id)
             except CONNECTION_ERRORS as exc:
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                if remaining <= 0 or self.transport.is_closed:
                     LOG.warning("could not send the reply to %s before its caller's deadline: %s", reply_q, exc)
                     return
                 if not waited:

@@ -49,6 +49,9 @@ LOG = logging.getLogger(__name__)
 # Seconds a routing key that took a confirmed publish is trusted to stay routable.
 ROUTABLE_TTL = 5.0
 
+# Seconds a consumer's cancel or close may take before it is given up.
+CANCEL_TIMEOUT = 5.0
+
 # Raised by aio-pika/aiormq while the connection or channel is down.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     aiormq.exceptions.AMQPConnectionError,
@@ -57,6 +60,8 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     RuntimeError,
 )
+
+_CANCEL_ERRORS: tuple[type[BaseException], ...] = (*CONNECTION_ERRORS, TimeoutError)
 
 _REPLY_Q_RE = re.compile(rb'_reply_q\\?"\s*:\s*\\?"(reply_[0-9a-fA-F]{1,64})')
 _MSG_ID_RE = re.compile(rb'_msg_id\\?"\s*:\s*\\?"([0-9a-zA-Z_\-]{1,64})')
@@ -150,18 +155,20 @@ class Consumer:
             self._tags.append((queue, tag))
 
     async def cancel(self) -> None:
+        # Bounded: on a connection that is down (or closed for good) aio-pika
+        # waits for it to come back before it even tries.
         for queue, tag in self._tags:
             try:
-                await queue.cancel(tag)
-            except CONNECTION_ERRORS:
+                await asyncio.wait_for(queue.cancel(tag), CANCEL_TIMEOUT)
+            except _CANCEL_ERRORS:
                 LOG.debug("cancel of %s failed: channel is gone", queue.name)
         self._tags.clear()
 
     async def close(self) -> None:
         await self.cancel()
         try:
-            await self._channel.close()
-        except CONNECTION_ERRORS:
+            await asyncio.wait_for(self._channel.close(), CANCEL_TIMEOUT)
+        except _CANCEL_ERRORS:
             pass
 
 
@@ -276,6 +283,11 @@ class Transport:
         )
 
     @property
+    def is_closed(self) -> bool:
+        """Closed by its owner (or never started): it will not reconnect."""
+        return self._connection is None
+
+    @property
     def is_connected(self) -> bool:
         return self._connection is not None and self._connection.connected.is_set()
 
@@ -309,6 +321,34 @@ class Transport:
                 reason=f"the broker at {self.safe_url} did not come back within {timeout:.0f}s"
             )
         return self._connection
+
+    async def consumer_count(self, queue: str, timeout: float = 5.0) -> int | None:
+        """How many consumers the broker counts on ``queue``; None when the queue does not exist.
+
+        A passive declare on a channel of its own, closed at once: a missing
+        queue makes the broker close the channel, which must not be one that
+        anything else uses (nor a robust one, which would try to reopen it).
+        Raises one of CONNECTION_ERRORS (or TimeoutError) when the broker
+        cannot be asked, MessagingError when it refuses to say (permissions).
+        """
+        connection = self._connection
+        underlay = connection.transport if connection is not None else None
+        if underlay is None or not self.is_connected:
+            raise ConnectionError("the broker connection is down")
+        channel = await asyncio.wait_for(underlay.connection.channel(), timeout)
+        try:
+            declared = await asyncio.wait_for(channel.queue_declare(queue, passive=True), timeout)
+        except aiormq.exceptions.ChannelNotFoundEntity:
+            return None
+        except aiormq.exceptions.ChannelClosed as exc:  # e.g. ACCESS_REFUSED
+            raise MessagingError(reason=f"the broker would not count the consumers of {queue}: {exc}") from None
+        finally:
+            if not channel.is_closed:
+                try:
+                    await channel.close()
+                except CONNECTION_ERRORS:
+                    pass
+        return int(declared.consumer_count or 0)
 
     # -- consuming ---------------------------------------------------------------
 

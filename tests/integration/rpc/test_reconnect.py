@@ -12,7 +12,7 @@ import os
 import subprocess
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -69,10 +69,15 @@ async def split_transports(rpc_settings: RpcSettings) -> AsyncIterator[tuple[str
         await transport.close()
 
 
-async def _wait_disconnected(transport: Transport, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while transport.is_connected and time.monotonic() < deadline:
+async def _wait_until(predicate: Callable[[], bool], timeout: float = 10) -> None:
+    for _ in range(int(timeout * 100)):
+        if predicate():
+            return
         await asyncio.sleep(0.01)
+
+
+async def _wait_disconnected(transport: Transport) -> None:
+    await _wait_until(lambda: not transport.is_connected)
 
 
 async def _call_until_ok(client: RPCClient, deadline: float) -> dict[str, object]:
@@ -113,9 +118,7 @@ async def test_reply_finished_while_the_servers_connection_is_down_is_sent_when_
     try:
         endpoint.release.clear()
         call = asyncio.create_task(client.call(CTX, "wait_released"))
-        deadline = time.monotonic() + 10
-        while endpoint.running == 0 and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        await _wait_until(lambda: endpoint.running > 0)
         assert endpoint.running == 1
         assert await asyncio.to_thread(_close_connections_named, server_name) == 1
         await _wait_disconnected(server_transport)

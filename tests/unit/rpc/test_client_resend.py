@@ -40,6 +40,8 @@ class FakeTransport:
     def remove_reconnect_listener(self, listener: Any) -> None:
         self.listeners.remove(listener)
 
+    is_closed = False
+
     async def wait_connected(self, timeout: float) -> bool:
         return True
 
@@ -54,8 +56,9 @@ class FakeTransport:
 
 
 async def _until(predicate: Any, timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate() and time.monotonic() < deadline:
+    for _ in range(int(timeout * 100)):
+        if predicate():
+            return
         await asyncio.sleep(0.01)
 
 

@@ -70,6 +70,8 @@ class FakeTransport:
     def remove_reconnect_listener(self, listener: Any) -> None:
         self.listeners.remove(listener)
 
+    is_closed = False
+
     async def wait_connected(self, timeout: float) -> bool:
         await asyncio.sleep(0)
         return self.down_for == 0
