@@ -103,6 +103,15 @@ class ApiSettings(Section):
         "consumes its topic; with none, the gateway answers 503 instead of waiting out engine_timeout.",
     )
     public_url: str | None = Field(None, description="Base URL used in links (default: from the request).")
+    header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a whole request head (slow-loris guard)."
+    )
+    body_timeout: float = Field(60.0, gt=0, description="Seconds a client has to send a whole request body.")
+    keep_alive_timeout: int = Field(5, ge=1, description="Seconds an idle keep-alive connection stays open.")
+    max_connections: int = Field(
+        1000, ge=1, description="Open HTTP connections at most; one more is answered 503 and closed."
+    )
+    max_header_size: int = Field(16384, ge=1024, description="Largest request head accepted (bytes).")
 
 
 class Settings(BaseSettings):

@@ -79,7 +79,9 @@ def create_app(
     app.include_router(events.router)
     app.include_router(misc.router)
     app.include_router(stacks.fallback)
-    app.add_middleware(GatewayMiddleware, max_body_size=settings.api.max_body_size)
+    app.add_middleware(
+        GatewayMiddleware, max_body_size=settings.api.max_body_size, body_timeout=settings.api.body_timeout
+    )
     return app
 
 

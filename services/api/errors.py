@@ -29,6 +29,7 @@ STATUS_TEXT: dict[int, tuple[str, str]] = {
     403: ("Forbidden", "Access to this resource was denied."),
     404: ("Not Found", "The resource could not be found."),
     405: ("Method Not Allowed", "The method is not allowed on this resource."),
+    408: ("Request Timeout", "The request did not arrive in time."),
     409: ("Conflict", "The request conflicts with the current state of the resource."),
     413: ("Request Entity Too Large", "The request is larger than the server accepts."),
     415: ("Unsupported Media Type", "The request body has a media type the server does not accept."),
@@ -45,6 +46,7 @@ HTTP_TYPES: dict[int, str] = {
     403: "HTTPForbidden",
     404: "HTTPNotFound",
     405: "HTTPMethodNotAllowed",
+    408: "HTTPRequestTimeout",
     409: "HTTPConflict",
     413: "HTTPRequestEntityTooLarge",
     415: "HTTPUnsupportedMediaType",
@@ -73,7 +75,9 @@ def fault_response(
     return JSONResponse(fault_body(status, error_type, message, explanation), status_code=status)
 
 
-def ember_error_response(error: EmberError, service_of: Callable[[object], str] | None = None) -> JSONResponse:
+def ember_error_response(
+    error: EmberError, service_of: Callable[[object], str] | None = None
+) -> JSONResponse:
     """An EmberError as Heat reports it; an unsafe message is replaced by the generic one.
 
     ``service_of`` names the service behind a topic, so that a timeout or an

@@ -107,7 +107,9 @@ class ReplyWaiter:
                 except Unroutable:
                     future = self._pending.get(msg_id)
                     if future is not None and not future.done():
-                        future.set_exception(NoRoute(topic=request.routing_key, routing_key=request.routing_key))
+                        future.set_exception(
+                            NoRoute(topic=request.routing_key, routing_key=request.routing_key)
+                        )
                     break
                 except CONNECTION_ERRORS:
                     if self.transport.is_closed:

@@ -245,7 +245,9 @@ class RPCServer:
             except CONNECTION_ERRORS as exc:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self.transport.is_closed:
-                    LOG.warning("could not send the reply to %s before its caller's deadline: %s", reply_q, exc)
+                    LOG.warning(
+                        "could not send the reply to %s before its caller's deadline: %s", reply_q, exc
+                    )
                     return
                 if not waited:
                     LOG.info("the broker connection is down; the reply to %s waits for it", reply_q)

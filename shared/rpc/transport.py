@@ -341,7 +341,9 @@ class Transport:
         except aiormq.exceptions.ChannelNotFoundEntity:
             return None
         except aiormq.exceptions.ChannelClosed as exc:  # e.g. ACCESS_REFUSED
-            raise MessagingError(reason=f"the broker would not count the consumers of {queue}: {exc}") from None
+            raise MessagingError(
+                reason=f"the broker would not count the consumers of {queue}: {exc}"
+            ) from None
         finally:
             if not channel.is_closed:
                 try:

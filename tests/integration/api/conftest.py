@@ -94,7 +94,9 @@ def engine_backend(request: pytest.FixtureRequest) -> EngineBackend:
     """The real store + engine when they import, else the FakeEngine (EMBER_API_TEST_ENGINE=fake forces it)."""
     if REAL_ENGINE:
         services = request.getfixturevalue("engine_services")
-        return EngineBackend(services.transport, services.engine_topic, real=True, store_topic=services.store_topic)
+        return EngineBackend(
+            services.transport, services.engine_topic, real=True, store_topic=services.store_topic
+        )
     fake: EngineBackend = request.getfixturevalue("fake_engine")
     return fake
 

@@ -74,7 +74,9 @@ async def test_waiting_call_sent_unconfirmed_before_a_drop_is_published_again_co
     assert again["confirm"] is True and again["routing_key"] == "t"
     msg_id = first["message_id"]
     await transport.on_reply(
-        Delivery(body=encode_reply(msg_id, {"ok": 1}, None), message_id=msg_id, reply_to=None, routing_key=None)
+        Delivery(
+            body=encode_reply(msg_id, {"ok": 1}, None), message_id=msg_id, reply_to=None, routing_key=None
+        )
     )
     assert await asyncio.wait_for(call, 5) == {"ok": 1}
 
