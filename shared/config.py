@@ -62,6 +62,11 @@ class StoreSettings(Section):
     auth_encryption_key: str | None = Field(
         None, description="Fernet key (urlsafe base64, 32 bytes) encrypting credentials at rest."
     )
+    key_file: str | None = Field(
+        None,
+        description="Development only, without auth_encryption_key: file holding the generated key "
+        "(default: auth_encryption.key beside the SQLite database, else ./data/).",
+    )
     concurrency: int = Field(64, ge=1, description="Requests the store handles at once.")
     auto_migrate: bool = Field(True, description="Upgrade the schema at start.")
 
