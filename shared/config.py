@@ -45,6 +45,12 @@ class RpcSettings(Section):
     max_message_size: int = Field(16 * 1024 * 1024, gt=0, description="Largest request accepted (bytes).")
     heartbeat: int = Field(60, ge=0, description="AMQP heartbeat seconds.")
     send_tracebacks: bool = Field(False, description="Include server tracebacks in failure replies.")
+    signing_key: str | None = Field(
+        None,
+        description="Secret of the engines and stores only (never the api): their requests are signed "
+        "with it (HMAC-SHA256), and the store trusts is_admin only in a signed request. Production "
+        "stores refuse to start without it.",
+    )
 
 
 class DatabaseSettings(Section):

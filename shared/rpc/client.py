@@ -101,6 +101,7 @@ class ReplyWaiter:
                         reply_to=self.reply_q,
                         expiration=request.expiration,
                         confirm=True,
+                        sign=True,
                     )
                     request.sent_at = time.monotonic()
                     break
@@ -316,6 +317,7 @@ class RPCClient:
                     message_id=message_id,
                     reply_to=reply_to,
                     expiration=expiration,
+                    sign=True,
                 )
             except Unroutable:
                 topic = self.target.topic

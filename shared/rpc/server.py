@@ -28,6 +28,7 @@ from shared.rpc.dispatcher import RpcDispatcher
 from shared.rpc.envelope import RpcRequest, decode_request, encode_reply
 from shared.rpc.resend import CallRecord, ReplyLedger, Seen
 from shared.rpc.serializer import Serializer
+from shared.rpc.signing import ReplayGuard
 from shared.rpc.target import Target
 from shared.rpc.transport import CONNECTION_ERRORS, Consumer, Delivery, Transport, Unroutable
 
@@ -45,14 +46,22 @@ class RPCServer:
         concurrency: int = 64,
         serializer: Serializer | None = None,
         server_queue_only: bool = False,
+        signed_admin_only: bool = False,
     ) -> None:
         """``server_queue_only`` serves just ``<topic>.<server>``: calls to this one server,
-        e.g. liveness checks that must keep answering while the shared queue drains."""
+        e.g. liveness checks that must keep answering while the shared queue drains.
+
+        ``signed_admin_only``: a context claiming admin counts as admin only in a
+        request signed with ``rpc.signing_key`` (``shared.rpc.signing``); others are
+        served as the plain caller they name. Without a key every claim is trusted
+        (the caller of this server decides whether that may run)."""
         if not target.topic:
             raise ValueError("an RPC server needs a topic")
         if server_queue_only and not target.server:
             raise ValueError("server_queue_only needs a target server")
         self._server_queue_only = server_queue_only
+        key = transport.settings.signing_key if signed_admin_only else None
+        self._admin_guard = ReplayGuard(key) if key else None
         self.transport = transport
         self.target = target
         self.dispatcher = RpcDispatcher(endpoints, serializer)
@@ -174,10 +183,21 @@ class RPCServer:
                 if record is not None and record.body is not None:
                     await self._publish_reply(request.reply_q, request.msg_id, record.body, deadline)
                 return
-        await self._run(request, deadline)
+        await self._run(request, deadline, delivery)
 
-    async def _run(self, request: RpcRequest, deadline: float) -> None:
+    async def _run(self, request: RpcRequest, deadline: float, delivery: Delivery | None = None) -> None:
         ctxt = self.serializer.deserialize_context(request.context)
+        if ctxt.is_admin and self._admin_guard is not None:
+            signed = delivery is not None and self._admin_guard.trusted(delivery.body, delivery.headers)
+            if not signed:
+                LOG.warning(
+                    "%s claims admin without a valid signature (request %s): served as project %s",
+                    request.method,
+                    ctxt.request_id,
+                    ctxt.project_id,
+                )
+                ctxt.is_admin = False
+                ctxt.roles = [role for role in ctxt.roles if role != "admin"]
         token = request_id_var.set(ctxt.request_id)
         try:
             if LOG.isEnabledFor(logging.DEBUG):

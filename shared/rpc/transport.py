@@ -43,6 +43,7 @@ from yarl import URL
 
 from shared.config import RpcSettings
 from shared.exceptions import MessagingError
+from shared.rpc import signing
 
 LOG = logging.getLogger(__name__)
 
@@ -429,12 +430,13 @@ class Transport:
         reply_to: str | None = None,
         mandatory: bool = True,
         confirm: bool = False,
-        headers: Mapping[str, str] | None = None,
+        sign: bool = False,
     ) -> bool:
         """Publish to the control exchange (default), a fanout exchange, or '' for replies.
 
         Returns whether the broker confirmed the message (``confirm`` forces a
-        confirmed publish). An unconfirmed publish may still be lost if the
+        confirmed publish). ``sign`` adds the ``rpc.signing_key`` signature
+        header when a key is configured (``shared.rpc.signing``). An unconfirmed publish may still be lost if the
         connection drops right after it; callers that care re-send after a
         reconnect. Raises Unroutable, or one of CONNECTION_ERRORS while the
         connection is down.
@@ -446,7 +448,7 @@ class Transport:
             expiration=expiration,
             message_id=message_id,
             reply_to=reply_to,
-            headers=dict(headers) if headers else None,
+            headers=self._signature(body) if sign else None,
         )
         key = (exchange, routing_key)
         confirmed = confirm or (mandatory and self._routable_until.get(key, 0.0) < time.monotonic())
@@ -459,6 +461,10 @@ class Transport:
         if confirmed and mandatory:
             self._routable_until[key] = time.monotonic() + ROUTABLE_TTL
         return confirmed
+
+    def _signature(self, body: bytes) -> dict[str, Any] | None:
+        secret = self.settings.signing_key
+        return {signing.HEADER: signing.sign(secret, body)} if secret else None
 
     async def _exchange(self, name: str | None, confirmed: bool) -> AbstractRobustExchange:
         channel = self._channels.get(confirmed)
