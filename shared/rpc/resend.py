@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 # Seconds before a connection drop within which an unconfirmed publish is
 # suspected lost (the broker may close a connection with frames in flight).
-RESEND_WINDOW = 5.0
+RESEND_WINDOW = 2.0
 # Bounds of the server's ledger.
 MAX_CALLS = 4096
 MAX_KEPT_REPLY_BYTES = 256 * 1024
