@@ -137,10 +137,10 @@ class RPCServer:
         # The request runs in a task of our own: the client library cancels its
         # delivery tasks when the channel closes, and an acked request must
         # still finish and reply when the broker connection blips.
+        # The delivery task returns at once; the slot is released when ours ends.
         task = asyncio.get_running_loop().create_task(self._serve(delivery, self._deadline_of(delivery)))
         self._in_flight.add(task)
         task.add_done_callback(self._finished)
-        await asyncio.shield(task)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)

@@ -109,7 +109,7 @@ async def test_production_service_without_key_fails_at_start(
         rpc=rpc_settings.model_copy(update={"signing_key": "s" * 32}),
         database={"url": f"sqlite+aiosqlite:///{tmp_path}/p.db"},
     )
-    with pytest.raises(ConfigError, match="auth_encryption_key.*refuses to start"):
+    with pytest.raises(ConfigError, match=r"auth_encryption_key.*refuses to start"):
         await StoreService(settings).start()
 
 

@@ -133,7 +133,10 @@ def _call(method: str, raw: FakeRaw | None = None, **args: Any) -> Delivery:
 
 
 async def _deliver(server: RPCServer, delivery: Delivery) -> None:
+    """Hand the server a delivery and wait until it has handled it (and replied)."""
     await server._on_delivery(delivery)
+    while server._in_flight:
+        await asyncio.wait(set(server._in_flight))
 
 
 async def test_call_is_replied_to_the_reply_queue_on_the_default_exchange() -> None:
@@ -273,8 +276,9 @@ async def test_duplicate_of_a_running_call_is_dropped() -> None:
     server = _server(transport, endpoint)
     running = asyncio.create_task(_deliver(server, _call("wait")))
     await asyncio.sleep(0.01)
-    await _deliver(server, _call("wait"))  # same msg_id, while the first runs
-    assert transport.published == []
+    await server._on_delivery(_call("wait"))  # same msg_id, while the first runs
+    await asyncio.sleep(0.01)
+    assert transport.published == [] and len(server._in_flight) == 1
     endpoint.release.set()
     await asyncio.wait_for(running, 5)
     assert len(transport.published) == 1
