@@ -181,7 +181,9 @@ class RPCServer:
             if seen is Seen.ANSWERED:
                 LOG.info("call %s arrived again: sending its reply again", request.msg_id)
                 if record is not None and record.body is not None:
-                    await self._publish_reply(request.reply_q, request.msg_id, record.body, deadline)
+                    # To the queue the first copy named: a forged copy naming its own
+                    # queue must not get somebody else's reply.
+                    await self._publish_reply(record.reply_q, request.msg_id, record.body, deadline)
                 return
         await self._run(request, deadline, delivery)
 

@@ -271,6 +271,15 @@ async def test_call_delivered_twice_runs_once_and_gets_the_same_reply_again() ->
     assert first["body"] == second["body"] and first["routing_key"] == "reply_ab12"
 
 
+async def test_a_copy_of_an_answered_call_naming_another_reply_queue_gets_nothing_there() -> None:
+    transport = FakeTransport()
+    server = _server(transport)
+    await _deliver(server, _call("echo", value=1))
+    forged = encode_request("echo", {"value": 1}, CTX.to_dict(), msg_id="m1", reply_q="reply_thief")
+    await _deliver(server, Delivery(body=forged, message_id="m1", reply_to="reply_thief", routing_key="t"))
+    assert [sent["routing_key"] for sent in transport.published] == ["reply_ab12", "reply_ab12"]
+
+
 async def test_duplicate_of_a_running_call_is_dropped() -> None:
     transport, endpoint = FakeTransport(), Endpoint()
     server = _server(transport, endpoint)
