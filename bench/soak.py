@@ -142,17 +142,20 @@ class Soak:
             self.counts[key] += 1
 
     def wait_state(self, client: httpx.Client, path: str, done: str) -> str:
+        """The stack's settled state for the action ``done`` names (a delete starts in the
+        background, so the stack may still read CREATE_COMPLETE right after the DELETE)."""
+        action = done.split("_", 1)[0]
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             resp = client.get(path)
-            if resp.status_code == 404 and done == "DELETE_COMPLETE":
+            if resp.status_code == 404 and action == "DELETE":
                 return done
             if resp.status_code >= 500:
                 self.count("5xx")
             if resp.status_code == 200:
-                status = resp.json()["stack"]["stack_status"]
-                if not status.endswith("IN_PROGRESS"):
-                    return str(status)
+                status = str(resp.json()["stack"]["stack_status"])
+                if status.startswith(action) and not status.endswith("IN_PROGRESS"):
+                    return status
             time.sleep(0.3)
         return "TIMEOUT"
 
@@ -179,11 +182,12 @@ class Soak:
                 resp = client.delete(path)
                 if resp.status_code >= 500:
                     self.count("5xx")
-                final = self.wait_state(client, path, "DELETE_COMPLETE")
-                self.count(f"delete {final}")
-                if final == "DELETE_COMPLETE":
-                    with self.lock:
-                        self.acknowledged.discard(name)
+                if resp.status_code != 204:
+                    self.count(f"delete {resp.status_code}")
+                    continue
+                with self.lock:  # from now on the stack is meant to go: not "lost" if it does
+                    self.acknowledged.discard(name)
+                self.count(f"delete {self.wait_state(client, path, 'DELETE_COMPLETE')}")
 
     def report_memory(self) -> str:
         return ", ".join(f"{name} {rss_mib(p.pid):.0f} MiB" for name, p in self.processes.items())

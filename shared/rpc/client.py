@@ -28,7 +28,7 @@ from shared.context import RequestContext
 from shared.exceptions import MalformedMessage, MessagingError, MessagingTimeout, NoRoute, deserialize_failure
 from shared.rpc.envelope import decode_reply, encode_request
 from shared.rpc.presence import FailFast
-from shared.rpc.resend import suspect_lost
+from shared.rpc.resend import REQUEST_RESEND_WINDOW, suspect_lost
 from shared.rpc.serializer import Serializer
 from shared.rpc.target import Target
 from shared.rpc.transport import CONNECTION_ERRORS, Consumer, Delivery, Transport, Unroutable
@@ -78,7 +78,7 @@ class ReplyWaiter:
         suspects = [
             (msg_id, request)
             for msg_id, request in self._sent.items()
-            if suspect_lost(request.sent_at, request.confirmed, disconnected_at)
+            if suspect_lost(request.sent_at, request.confirmed, disconnected_at, REQUEST_RESEND_WINDOW)
         ]
         if not suspects:
             return

@@ -11,7 +11,7 @@ ends of a call keep just enough to repair that:
   the kept reply again. After a reconnect the server re-sends the replies it
   published unconfirmed shortly before the drop.
 - the client re-publishes, after a reconnect, the requests of calls still
-  waiting that it published unconfirmed shortly before the drop (the
+  waiting that it published unconfirmed just before the drop (the
   ``client`` module keeps those as ``SentRequest``).
 
 Duplicates are harmless at the caller (a reply with no waiting call is
@@ -28,9 +28,15 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-# Seconds before a connection drop within which an unconfirmed publish is
-# suspected lost (the broker may close a connection with frames in flight).
+# Seconds before a connection drop (as this process noticed it) within which
+# an unconfirmed publish is suspected lost: the broker discards the frames that
+# reach it after it decided to close, about a round trip's worth, and a busy
+# event loop notices the close late. A re-sent reply costs nothing but bytes,
+# so replies get the wider window; a re-sent request that another replica
+# takes runs twice (create_stack then answers StackExists), so requests get
+# the narrowest window that still covers the lost frames.
 RESEND_WINDOW = 2.0
+REQUEST_RESEND_WINDOW = 0.5
 # Bounds of the server's ledger.
 MAX_CALLS = 4096
 MAX_KEPT_REPLY_BYTES = 256 * 1024
@@ -55,11 +61,13 @@ class CallRecord:
     confirmed: bool = False
 
 
-def suspect_lost(sent_at: float, confirmed: bool, disconnected_at: float | None) -> bool:
+def suspect_lost(
+    sent_at: float, confirmed: bool, disconnected_at: float | None, window: float = RESEND_WINDOW
+) -> bool:
     """Whether a publish made at ``sent_at`` may have been lost in the last connection drop."""
     if confirmed or disconnected_at is None:
         return False
-    return sent_at >= disconnected_at - RESEND_WINDOW
+    return sent_at >= disconnected_at - window
 
 
 class ReplyLedger:
