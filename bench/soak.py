@@ -12,6 +12,7 @@ settle and prints, and exits 1 unless all are 0:
 - stuck: stacks (or their resources) still IN_PROGRESS after settling;
 - failed: stacks that ended FAILED (nothing here should fail);
 - 5xx: gateway answers of 500 and up;
+- 409: creates answered StackExists (every name is fresh: a create that ran twice);
 
 plus memory (RSS) of each process after every blip. Not run in CI.
 
@@ -213,6 +214,7 @@ class Soak:
             "failed": failed,
             "duplicated": duplicated,
             "5xx": self.counts["5xx"],
+            "409": self.counts["create 409"],  # a create answered StackExists for its own stack
         }
 
     def run(self) -> int:
