@@ -192,6 +192,7 @@ class Transport:
         # Connection drops seen so far, and the monotonic time of the last one.
         self.epoch = 0
         self.disconnected_at: float | None = None
+        self._up = False  # connected since the last drop (the first drop of an outage is kept)
         self._reconnect_listeners: list[Callable[[], None]] = []
 
     @classmethod
@@ -221,6 +222,7 @@ class Transport:
             ) from None
         self._connection.close_callbacks.add(self._on_connection_lost)
         self._connection.reconnect_callbacks.add(self._on_reconnected)
+        self._up = True
         # Two publishing channels. The broker's "no route" reaches a publisher
         # only for confirmed publishes (aiormq reports returns only then), and
         # confirms cost a broker round of work per message; so a routing key is
@@ -246,6 +248,9 @@ class Transport:
     def _on_connection_lost(self, _sender: object, _exc: BaseException | None = None) -> None:
         if self._connection is None:
             return  # our own close()
+        if not self._up:
+            return  # a failed reconnect attempt: the drop that matters is the first one
+        self._up = False
         self.epoch += 1
         self.disconnected_at = time.monotonic()
         # A restarted broker may have lost non-durable queues: confirm routes again.
@@ -253,6 +258,7 @@ class Transport:
         LOG.warning("connection to %s lost; reconnecting", self.safe_url)
 
     def _on_reconnected(self, _sender: object) -> None:
+        self._up = True
         LOG.info("reconnected to %s", self.safe_url)
         for listener in list(self._reconnect_listeners):
             try:

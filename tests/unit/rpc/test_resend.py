@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from shared.rpc.resend import RESEND_WINDOW, ReplyLedger, Seen, suspect_lost
+from shared.rpc.transport import Transport
 
 
 def test_ledger_keeps_at_most_its_bound_of_calls() -> None:
@@ -35,3 +36,16 @@ def test_only_unconfirmed_replies_sent_shortly_before_the_drop_are_suspect() -> 
     assert not suspect_lost(now - 1, confirmed=True, disconnected_at=now)
     assert not suspect_lost(now - RESEND_WINDOW - 1, confirmed=False, disconnected_at=now)
     assert not suspect_lost(now, confirmed=False, disconnected_at=None)
+
+
+def test_an_outage_is_dated_by_its_first_drop_not_by_failed_reconnects() -> None:
+    transport = Transport()
+    transport._connection = object()  # type: ignore[assignment]  # as if started
+    transport._up = True
+    transport._on_connection_lost(None)
+    first = transport.disconnected_at
+    transport._on_connection_lost(None)  # a reconnect attempt failing
+    assert transport.disconnected_at == first and transport.epoch == 1
+    transport._on_reconnected(None)
+    transport._on_connection_lost(None)
+    assert transport.epoch == 2
