@@ -45,6 +45,12 @@ class RpcSettings(Section):
     max_message_size: int = Field(16 * 1024 * 1024, gt=0, description="Largest request accepted (bytes).")
     heartbeat: int = Field(60, ge=0, description="AMQP heartbeat seconds.")
     send_tracebacks: bool = Field(False, description="Include server tracebacks in failure replies.")
+    signing_key: str | None = Field(
+        None,
+        description="Secret of the engines and stores only (never the api): their requests are signed "
+        "with it (HMAC-SHA256), and the store trusts is_admin only in a signed request. Production "
+        "stores refuse to start without it.",
+    )
 
 
 class DatabaseSettings(Section):
@@ -61,6 +67,11 @@ class DatabaseSettings(Section):
 class StoreSettings(Section):
     auth_encryption_key: str | None = Field(
         None, description="Fernet key (urlsafe base64, 32 bytes) encrypting credentials at rest."
+    )
+    key_file: str | None = Field(
+        None,
+        description="Development only, without auth_encryption_key: file holding the generated key "
+        "(default: auth_encryption.key beside the SQLite database, else ./data/).",
     )
     concurrency: int = Field(64, ge=1, description="Requests the store handles at once.")
     auto_migrate: bool = Field(True, description="Upgrade the schema at start.")
@@ -101,7 +112,22 @@ class ApiSettings(Section):
     tokens: dict[str, ApiToken] = Field(default_factory=dict, description="token -> identity (token auth).")
     max_body_size: int = Field(1048576, ge=1)
     engine_timeout: float = Field(60.0, gt=0, description="Seconds the gateway waits for the engine.")
+    engine_unavailable_timeout: float = Field(
+        3.0,
+        gt=0,
+        description="While a call waits, seconds between checks that an engine (and a store) still "
+        "consumes its topic; with none, the gateway answers 503 instead of waiting out engine_timeout.",
+    )
     public_url: str | None = Field(None, description="Base URL used in links (default: from the request).")
+    header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a whole request head (slow-loris guard)."
+    )
+    body_timeout: float = Field(60.0, gt=0, description="Seconds a client has to send a whole request body.")
+    keep_alive_timeout: int = Field(5, ge=1, description="Seconds an idle keep-alive connection stays open.")
+    max_connections: int = Field(
+        1000, ge=1, description="Open HTTP connections at most; one more is answered 503 and closed."
+    )
+    max_header_size: int = Field(16384, ge=1024, description="Largest request head accepted (bytes).")
 
 
 class Settings(BaseSettings):

@@ -69,6 +69,13 @@ class NoRoute(MessagingError):
     msg_fmt = "No server listens on topic {topic!r} (routing key {routing_key!r})."
 
 
+class ServiceUnavailable(MessagingError):
+    """No server consumes a topic, as the broker counts it: failing now beats a timeout."""
+
+    http_status = 503
+    msg_fmt = "The {service} service is unavailable: nothing consumes its topic {topic!r}."
+
+
 class NoSuchMethod(MessagingError):
     http_status = 400
     msg_fmt = "Endpoint does not support RPC method {method}"

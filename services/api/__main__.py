@@ -10,6 +10,7 @@ import sys
 import uvicorn
 
 from services.api.app import create_app
+from services.api.serving import uvicorn_config
 from shared import launcher
 
 
@@ -19,16 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     if settings is None:
         return 2
     app = create_app(settings)
-    # log_config=None keeps our handler (with request ids) instead of uvicorn's; the
-    # gateway writes its own access lines (services.api.access), so uvicorn's are off.
-    uvicorn.run(
-        app,
-        host=settings.api.bind_host,
-        port=settings.api.bind_port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=True,
-    )
+    uvicorn.Server(uvicorn_config(app, settings.api)).run()
     return 0
 
 

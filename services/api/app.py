@@ -25,30 +25,40 @@ from services.api.routes import (
 from shared.clients.engine import ENGINE_TOPIC, EngineClient
 from shared.config import Settings
 from shared.rpc import Transport
+from shared.rpc.presence import FailFast, Presence
 
 LOG = logging.getLogger(__name__)
 
 
 def create_app(
-    settings: Settings, transport: Transport | None = None, engine_topic: str | None = None
+    settings: Settings,
+    transport: Transport | None = None,
+    engine_topic: str | None = None,
+    store_topic: str | None = None,
 ) -> FastAPI:
     """A Heat v1-compatible gateway; connects (and later closes) its own transport unless given one.
 
-    ``engine_topic`` defaults to ``rpc.engine_topic`` ("engine").
+    ``engine_topic`` and ``store_topic`` default to ``rpc.engine_topic`` ("engine") and
+    ``rpc.store_topic`` ("store"); the gateway never calls the store, it only asks the
+    broker whether one consumes its topic (to fail fast and for /healthz).
     """
     engine_topic = engine_topic or getattr(settings.rpc, "engine_topic", None) or ENGINE_TOPIC
-    state = GatewayState(settings=settings, transport=transport, engine=None, engine_topic=engine_topic)
+    state = GatewayState(
+        settings=settings,
+        transport=transport,
+        engine=None,
+        engine_topic=engine_topic,
+        store_topic=store_topic or settings.rpc.store_topic,
+    )
     if transport is not None:
-        state.engine = EngineClient(transport, timeout=settings.api.engine_timeout, topic=engine_topic)
+        _connect(state, transport)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         owned = state.transport is None
         if owned:
-            state.transport = await Transport.connect(settings.rpc)
-            state.engine = EngineClient(
-                state.transport, timeout=settings.api.engine_timeout, topic=engine_topic
-            )
+            _connect(state, await Transport.connect(settings.rpc))
+            assert state.transport is not None
             LOG.info("connected to %s", state.transport.safe_url)
         try:
             yield
@@ -57,6 +67,7 @@ def create_app(
                 await state.transport.close()
                 state.transport = None
                 state.engine = None
+                state.presence = None
 
     # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline
     # package (under /static-offline-docs), not from a CDN: they work offline.
@@ -84,5 +95,20 @@ def create_app(
     app.include_router(unimplemented.router)  # after the real routes: a route implemented elsewhere wins
     app.include_router(stacks.fallback)
     app.include_router(lookup.router)
-    app.add_middleware(GatewayMiddleware, max_body_size=settings.api.max_body_size)
+    app.add_middleware(
+        GatewayMiddleware, max_body_size=settings.api.max_body_size, body_timeout=settings.api.body_timeout
+    )
     return app
+
+
+def _connect(state: GatewayState, transport: Transport) -> None:
+    """Wire the bus into the gateway: an engine client that fails fast when no engine listens."""
+    api = state.settings.api
+    state.transport = transport
+    state.presence = Presence(transport)
+    state.engine = EngineClient(
+        transport,
+        timeout=api.engine_timeout,
+        topic=state.engine_topic,
+        fail_fast=FailFast(state.presence, "engine", api.engine_unavailable_timeout),
+    )

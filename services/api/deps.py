@@ -21,6 +21,7 @@ from shared.clients.engine import EngineClient, identity
 from shared.config import Settings
 from shared.context import RequestContext
 from shared.rpc import Transport
+from shared.rpc.presence import Presence
 
 # Words that may follow a stack *name* in a lookup URL: Heat's (resources, events,
 # template, actions, environment, files) and every other sub-route of a stack, so a
@@ -50,6 +51,16 @@ class GatewayState:
     transport: Transport | None
     engine: EngineClient | None
     engine_topic: str
+    store_topic: str = "store"
+    presence: Presence | None = None
+
+    def service_of(self, topic: object) -> str:
+        """Which service a topic (or ``<topic>.<server>`` key) belongs to, for error texts."""
+        name = str(topic)
+        for service, own in (("engine", self.engine_topic), ("store", self.store_topic)):
+            if name == own or name.startswith(own + "."):
+                return service
+        return f"service on topic {name!r}"
 
 
 class LookupRedirect(Exception):
@@ -71,10 +82,23 @@ def get_state(request: Request) -> GatewayState:
     return state
 
 
-async def get_engine(request: Request) -> EngineClient:
+async def get_engine_only(request: Request) -> EngineClient:
+    """The engine client, for routes the engine answers without the store (validate, types)."""
     engine = get_state(request).engine
     if engine is None:  # only before the lifespan connected the bus
         raise RuntimeError("the gateway is not connected to the bus")
+    return engine
+
+
+async def get_engine(request: Request) -> EngineClient:
+    """The engine client, once an engine and a store are known to be up (the broker's
+    consumer counts, cached briefly): with either missing the caller gets 503 naming it
+    at once, not the engine's timeout later."""
+    engine = await get_engine_only(request)
+    state = get_state(request)
+    if state.presence is not None:
+        await state.presence.require(state.engine_topic, "engine")
+        await state.presence.require(state.store_topic, "store")
     return engine
 
 
@@ -92,6 +116,7 @@ async def get_context(request: Request, tenant_id: str) -> RequestContext:
 
 Ctx = Annotated[RequestContext, Depends(get_context)]
 Engine = Annotated[EngineClient, Depends(get_engine)]
+EngineOnly = Annotated[EngineClient, Depends(get_engine_only)]
 Base = Annotated[str, Depends(get_base)]
 
 

@@ -10,6 +10,7 @@ generic 500 so nothing internal leaks to the caller.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.exceptions import EmberError, RemoteError
+from shared.exceptions import EmberError, MessagingTimeout, NoRoute, RemoteError, ServiceUnavailable
 
 LOG = logging.getLogger(__name__)
 
@@ -28,13 +29,14 @@ STATUS_TEXT: dict[int, tuple[str, str]] = {
     403: ("Forbidden", "Access to this resource was denied."),
     404: ("Not Found", "The resource could not be found."),
     405: ("Method Not Allowed", "The method is not allowed on this resource."),
+    408: ("Request Timeout", "The request did not arrive in time."),
     409: ("Conflict", "The request conflicts with the current state of the resource."),
     413: ("Request Entity Too Large", "The request is larger than the server accepts."),
     415: ("Unsupported Media Type", "The request body has a media type the server does not accept."),
     500: ("Internal Server Error", "The server failed to complete the request."),
     501: ("Not Implemented", "The server does not implement this operation yet."),
     503: ("Service Unavailable", "The service is unavailable; try again later."),
-    504: ("Gateway Timeout", "The orchestration engine did not answer in time."),
+    504: ("Gateway Timeout", "A service behind the gateway did not answer in time."),
 }
 
 # Heat's webob-derived type names for errors raised by the HTTP layer itself.
@@ -44,6 +46,7 @@ HTTP_TYPES: dict[int, str] = {
     403: "HTTPForbidden",
     404: "HTTPNotFound",
     405: "HTTPMethodNotAllowed",
+    408: "HTTPRequestTimeout",
     409: "HTTPConflict",
     413: "HTTPRequestEntityTooLarge",
     415: "HTTPUnsupportedMediaType",
@@ -54,9 +57,10 @@ HTTP_TYPES: dict[int, str] = {
 }
 
 
-def fault_body(status: int, error_type: str, message: str) -> dict[str, Any]:
+def fault_body(status: int, error_type: str, message: str, explanation: str | None = None) -> dict[str, Any]:
     """The JSON body of an error response, in Heat's shape."""
-    title, explanation = STATUS_TEXT.get(status, ("Error", "The request failed."))
+    title, default_explanation = STATUS_TEXT.get(status, ("Error", "The request failed."))
+    explanation = explanation or default_explanation
     return {
         "code": status,
         "title": title,
@@ -65,12 +69,20 @@ def fault_body(status: int, error_type: str, message: str) -> dict[str, Any]:
     }
 
 
-def fault_response(status: int, error_type: str, message: str) -> JSONResponse:
-    return JSONResponse(fault_body(status, error_type, message), status_code=status)
+def fault_response(
+    status: int, error_type: str, message: str, explanation: str | None = None
+) -> JSONResponse:
+    return JSONResponse(fault_body(status, error_type, message, explanation), status_code=status)
 
 
-def ember_error_response(error: EmberError) -> JSONResponse:
-    """An EmberError as Heat reports it; an unsafe message is replaced by the generic one."""
+def ember_error_response(
+    error: EmberError, service_of: Callable[[object], str] | None = None
+) -> JSONResponse:
+    """An EmberError as Heat reports it; an unsafe message is replaced by the generic one.
+
+    ``service_of`` names the service behind a topic, so that a timeout or an
+    absent server is explained as the store's or the engine's, whichever it was.
+    """
     status = error.http_status if 400 <= error.http_status < 600 else 500
     message = error.message
     if not error.safe or isinstance(error, RemoteError):
@@ -78,7 +90,14 @@ def ember_error_response(error: EmberError) -> JSONResponse:
         message = "The orchestration engine failed to complete the request."
     if status >= 500 and status not in (501, 503, 504):
         LOG.warning("answering %s: %s: %s", status, type(error).__name__, error)
-    return fault_response(status, error.error_type, message)
+    explanation = None
+    if service_of is not None and isinstance(error, (MessagingTimeout, ServiceUnavailable, NoRoute)):
+        service = service_of(error.kwargs.get("topic", ""))
+        if isinstance(error, MessagingTimeout):
+            explanation = f"The {service} did not answer in time."
+        else:
+            explanation = f"The {service} is not running; try again later."
+    return fault_response(status, error.error_type, message, explanation)
 
 
 def validation_message(exc: RequestValidationError) -> str:
@@ -93,9 +112,10 @@ def validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "Invalid request."
 
 
-async def _on_ember_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _on_ember_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, EmberError)
-    return ember_error_response(exc)
+    state = getattr(request.app.state, "gateway", None)
+    return ember_error_response(exc, state.service_of if state is not None else None)
 
 
 async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:

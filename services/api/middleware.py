@@ -9,7 +9,9 @@ FastAPI's handlers. It:
   request state for the RequestContext, and echoes it on every response;
 - buffers the body up to ``api.max_body_size`` and answers 413 beyond it
   (both for a declared Content-Length and for a chunked body), so no route
-  ever sees an oversized request;
+  ever sees an oversized request; a body that does not arrive whole within
+  ``api.body_timeout`` is answered 408 (a slow upload must not hold a
+  connection and a task for ever);
 - turns any exception that escapes the app into a 500 fault without a
   traceback (the traceback goes to the log);
 - logs one access line per request (``services.api.access``) with its id,
@@ -19,6 +21,7 @@ FastAPI's handlers. It:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -53,9 +56,10 @@ def incoming_request_id(headers: Headers) -> str:
 
 
 class GatewayMiddleware:
-    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_size: int, body_timeout: float = 60.0) -> None:
         self.app = app
         self.max_body_size = max_body_size
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -82,7 +86,15 @@ class GatewayMiddleware:
 
         try:
             try:
-                body = await self._read_body(headers, receive)
+                async with asyncio.timeout(self.body_timeout):
+                    body = await self._read_body(headers, receive)
+            except TimeoutError:
+                await fault_response(
+                    408,
+                    "HTTPRequestTimeout",
+                    f"The request body did not arrive within {self.body_timeout:.0f} seconds.",
+                )(scope, receive, send_with_id)
+                return
             except _TooLarge:
                 await fault_response(
                     413,

@@ -1,6 +1,7 @@
 """The store service's lifecycle: connect, migrate, serve; stop in the reverse order.
 
-Start: key check (a production store without a key stops here), database
+Start: key checks (a production store without an encryption key or a
+signing key stops here), database
 engine, schema upgrade (``store.auto_migrate``), bus, RPC server. Stop:
 stop taking requests and let in-flight ones finish and reply, then dispose
 the database engine, then close the bus connection if this service opened it.
@@ -19,6 +20,7 @@ from services.store.crypt import Crypt
 from services.store.endpoint import StoreEndpoint
 from services.store.engine import Database
 from shared.config import Settings
+from shared.exceptions import ConfigError
 from shared.rpc import RPCServer, Target, Transport
 
 if TYPE_CHECKING:
@@ -30,6 +32,22 @@ LOG = logging.getLogger(__name__)
 def make_server_id() -> str:
     """Unique per process (and per service object, so replicas can share a process in tests)."""
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+def check_signing_key(settings: Settings) -> None:
+    """Admin lifts the tenant scoping of every query, so the store trusts it only in requests
+    signed with ``rpc.signing_key``; without a key it cannot tell, and refuses production."""
+    if settings.rpc.signing_key:
+        return
+    if settings.mode == "production":
+        raise ConfigError(
+            reason="rpc.signing_key (EMBER_RPC__SIGNING_KEY) is not set; the store refuses to start "
+            "in production mode without a key to tell the engines' admin calls from anyone else's"
+        )
+    LOG.warning(
+        "rpc.signing_key is not set: the store trusts is_admin from anyone who can publish on the "
+        "vhost (give the engines and the stores one key before any real use)"
+    )
 
 
 class StoreService:
@@ -51,6 +69,7 @@ class StoreService:
         self.server: RPCServer | None = None
 
     async def start(self) -> None:
+        check_signing_key(self.settings)
         crypt = Crypt.from_settings(self.settings)
         db = Database(self.settings.database)
         try:
@@ -65,6 +84,7 @@ class StoreService:
                 Target(topic=self.topic, server=self.server_id),
                 [endpoint],
                 concurrency=self.settings.store.concurrency,
+                signed_admin_only=True,
             )
             await self.server.start()
         except BaseException:

@@ -12,6 +12,7 @@ from typing import Any
 
 from shared.context import RequestContext
 from shared.rpc import RPCClient, Target, Transport
+from shared.rpc.presence import FailFast
 
 ENGINE_TOPIC = "engine"
 API_VERSION = "1.36"
@@ -23,8 +24,17 @@ def identity(tenant: str, stack_name: str, stack_id: str, path: str = "") -> dic
 
 
 class EngineClient:
-    def __init__(self, transport: Transport, timeout: float | None = None, topic: str = ENGINE_TOPIC) -> None:
-        self._rpc = RPCClient(transport, Target(topic=topic, version=API_VERSION), timeout=timeout)
+    def __init__(
+        self,
+        transport: Transport,
+        timeout: float | None = None,
+        topic: str = ENGINE_TOPIC,
+        fail_fast: FailFast | None = None,
+    ) -> None:
+        """``fail_fast`` makes calls fail with ServiceUnavailable when no engine consumes the topic."""
+        self._rpc = RPCClient(
+            transport, Target(topic=topic, version=API_VERSION), timeout=timeout, fail_fast=fail_fast
+        )
 
     def _call(self, ctxt: RequestContext, method: str, version: str, **kwargs: Any) -> Any:
         return self._rpc.prepare(version=version).call(ctxt, method, **kwargs)

@@ -5,21 +5,30 @@ on receipt (at most once, as oslo.messaging does): durability comes from
 the store, not from redelivery. Concurrency is bounded by a semaphore whose
 size is also the consumer prefetch, so a slow handler never blocks the
 others, the connection heartbeat, or the broker.
+
+A reply survives a broker connection blip: one that cannot be published
+waits for the connection to come back (until the caller's deadline) and is
+sent then; one published unconfirmed just before a drop is sent again after
+the reconnect; a request that arrives twice (its client re-sent it after a
+drop) runs once and gets the same reply (``shared.rpc.resend``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from shared.context import RequestContext, request_id_var
+from shared.context import request_id_var
 from shared.exceptions import EmberError, MalformedMessage, MessageTooLarge, serialize_failure
 from shared.rpc.dispatcher import RpcDispatcher
 from shared.rpc.envelope import RpcRequest, decode_request, encode_reply
+from shared.rpc.resend import CallRecord, ReplyLedger, Seen
 from shared.rpc.serializer import Serializer
+from shared.rpc.signing import ReplayGuard
 from shared.rpc.target import Target
 from shared.rpc.transport import CONNECTION_ERRORS, Consumer, Delivery, Transport, Unroutable
 
@@ -37,14 +46,22 @@ class RPCServer:
         concurrency: int = 64,
         serializer: Serializer | None = None,
         server_queue_only: bool = False,
+        signed_admin_only: bool = False,
     ) -> None:
         """``server_queue_only`` serves just ``<topic>.<server>``: calls to this one server,
-        e.g. liveness checks that must keep answering while the shared queue drains."""
+        e.g. liveness checks that must keep answering while the shared queue drains.
+
+        ``signed_admin_only``: a context claiming admin counts as admin only in a
+        request signed with ``rpc.signing_key`` (``shared.rpc.signing``); others are
+        served as the plain caller they name. Without a key every claim is trusted
+        (the caller of this server decides whether that may run)."""
         if not target.topic:
             raise ValueError("an RPC server needs a topic")
         if server_queue_only and not target.server:
             raise ValueError("server_queue_only needs a target server")
         self._server_queue_only = server_queue_only
+        key = transport.settings.signing_key if signed_admin_only else None
+        self._admin_guard = ReplayGuard(key) if key else None
         self.transport = transport
         self.target = target
         self.dispatcher = RpcDispatcher(endpoints, serializer)
@@ -57,6 +74,9 @@ class RPCServer:
         self.handled = 0  # requests taken off the queue (for benchmarks and health)
         self._max_size = transport.settings.max_message_size
         self._send_tracebacks = transport.settings.send_tracebacks
+        self._default_timeout = transport.settings.rpc_response_timeout
+        self._ledger = ReplyLedger()
+        self._resend_tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         if self._consumer is not None:
@@ -70,6 +90,7 @@ class RPCServer:
             prefetch=self.concurrency,
             shared=not self._server_queue_only,
         )
+        self.transport.add_reconnect_listener(self._on_reconnected)
         # DEBUG: each service says once, at INFO, what it serves (an engine runs two servers).
         LOG.debug("serving topic %s (server %s)", self.target.topic, self.target.server)
 
@@ -79,6 +100,7 @@ class RPCServer:
         if consumer is None:
             return
         self._stopping = True
+        self.transport.remove_reconnect_listener(self._on_reconnected)
         await consumer.cancel()
         if self._in_flight:
             _done, pending = await asyncio.wait(set(self._in_flight), timeout=grace)
@@ -107,38 +129,78 @@ class RPCServer:
             # the channel closed before the ack).
             self._slots.release()
             return
-        task = asyncio.current_task()
-        if task is not None:
-            self._in_flight.add(task)
         try:
             await delivery.ack()
-            self.handled += 1
-            await self._handle(delivery)
+        except BaseException:
+            self._slots.release()
+            raise
+        self.handled += 1
+        # The request runs in a task of our own: the client library cancels its
+        # delivery tasks when the channel closes, and an acked request must
+        # still finish and reply when the broker connection blips.
+        # The delivery task returns at once; the slot is released when ours ends.
+        task = asyncio.get_running_loop().create_task(self._serve(delivery, self._deadline_of(delivery)))
+        self._in_flight.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._slots.release()
+
+    async def _serve(self, delivery: Delivery, deadline: float) -> None:
+        try:
+            await self._handle(delivery, deadline)
         except asyncio.CancelledError:
             raise
         except Exception:  # the server carries on whatever one message does
             LOG.exception("unexpected error handling a message")
-        finally:
-            if task is not None:
-                self._in_flight.discard(task)
-            self._slots.release()
 
-    async def _handle(self, delivery: Delivery) -> None:
+    def _deadline_of(self, delivery: Delivery) -> float:
+        """When the caller stops waiting: Ember calls carry their timeout as the AMQP
+        expiration; for others (oslo callers) assume the default call timeout."""
+        timeout = delivery.expiration if delivery.expiration else self._default_timeout
+        return time.monotonic() + timeout
+
+    async def _handle(self, delivery: Delivery, deadline: float) -> None:
         if len(delivery.body) > self._max_size:
             error = MessageTooLarge(size=len(delivery.body), limit=self._max_size)
             LOG.warning("dropping request: %s", error)
-            await self._reply_to_undecodable(delivery, error)
+            await self._reply_to_undecodable(delivery, error, deadline)
             return
         try:
             request = decode_request(delivery.body)
         except MalformedMessage as error:
             LOG.warning("dropping request: %s", error)
-            await self._reply_to_undecodable(delivery, error)
+            await self._reply_to_undecodable(delivery, error, deadline)
             return
-        await self._run(request)
+        if request.is_call:
+            assert request.msg_id is not None and request.reply_q is not None
+            seen, record = self._ledger.begin(request.msg_id, request.reply_q, deadline)
+            if seen is Seen.RUNNING:
+                LOG.info("call %s arrived again while running: one reply will do", request.msg_id)
+                return
+            if seen is Seen.ANSWERED:
+                LOG.info("call %s arrived again: sending its reply again", request.msg_id)
+                if record is not None and record.body is not None:
+                    # To the queue the first copy named: a forged copy naming its own
+                    # queue must not get somebody else's reply.
+                    await self._publish_reply(record.reply_q, request.msg_id, record.body, deadline)
+                return
+        await self._run(request, deadline, delivery)
 
-    async def _run(self, request: RpcRequest) -> None:
+    async def _run(self, request: RpcRequest, deadline: float, delivery: Delivery | None = None) -> None:
         ctxt = self.serializer.deserialize_context(request.context)
+        if ctxt.is_admin and self._admin_guard is not None:
+            signed = delivery is not None and self._admin_guard.trusted(delivery.body, delivery.headers)
+            if not signed:
+                LOG.warning(
+                    "%s claims admin without a valid signature (request %s): served as project %s",
+                    request.method,
+                    ctxt.request_id,
+                    ctxt.project_id,
+                )
+                ctxt.is_admin = False
+                ctxt.roles = [role for role in ctxt.roles if role != "admin"]
         token = request_id_var.set(ctxt.request_id)
         try:
             if LOG.isEnabledFor(logging.DEBUG):
@@ -164,19 +226,19 @@ class RPCServer:
                     EmberError(f"{request.method} was cancelled: the server is stopping")
                 )
                 if request.is_call:
-                    await self._send_reply(request, None, failure)
+                    await self._send_reply(request, None, failure, deadline)
                 raise
             except Exception as error:
                 LOG.exception("%s raised an unexpected error", request.method)
                 tb = traceback.format_exception(error) if self._send_tracebacks else None
                 failure = serialize_failure(error, tb)
             if request.is_call:
-                await self._send_reply(request, result, failure, ctxt)
+                await self._send_reply(request, result, failure, deadline)
         finally:
             request_id_var.reset(token)
 
     async def _send_reply(
-        self, request: RpcRequest, result: Any, failure: str | None, ctxt: RequestContext | None = None
+        self, request: RpcRequest, result: Any, failure: str | None, deadline: float
     ) -> None:
         assert request.msg_id is not None and request.reply_q is not None
         try:
@@ -185,19 +247,59 @@ class RPCServer:
             # The caller gets RemoteError(TypeError/ValueError), as for any unexpected error.
             LOG.error("%s returned a value that is not JSON: %s", request.method, exc)
             body = encode_reply(request.msg_id, None, serialize_failure(exc))
-        await self._publish_reply(request.reply_q, request.msg_id, body)
+        await self._publish_reply(request.reply_q, request.msg_id, body, deadline)
 
-    async def _reply_to_undecodable(self, delivery: Delivery, error: EmberError) -> None:
+    async def _reply_to_undecodable(self, delivery: Delivery, error: EmberError, deadline: float) -> None:
         msg_id, reply_q = delivery.sniff_reply_address()
         if msg_id and reply_q:
-            await self._publish_reply(reply_q, msg_id, encode_reply(msg_id, None, serialize_failure(error)))
+            body = encode_reply(msg_id, None, serialize_failure(error))
+            await self._publish_reply(reply_q, msg_id, body, deadline)
 
-    async def _publish_reply(self, reply_q: str, msg_id: str, body: bytes) -> None:
-        try:
-            await self.transport.publish(body, reply_q, exchange="", message_id=msg_id)
-        except CONNECTION_ERRORS as exc:
-            LOG.warning("could not send the reply to %s: %s", reply_q, exc)
-        except Unroutable:
-            # The caller's reply queue is gone (it exited, or its queue expired):
-            # a routine event, not an error of this server.
-            LOG.warning("dropping the reply to %s: the reply queue no longer exists", reply_q)
+    async def _publish_reply(self, reply_q: str, msg_id: str, body: bytes, deadline: float) -> None:
+        """Send a reply; while the connection is down, wait for it (until ``deadline``).
+
+        The caller's reply queue outlives its connection (x-expires), so a reply
+        sent once the broker is back still reaches a caller that reconnected.
+        """
+        waited = False
+        while True:
+            try:
+                confirmed = await self.transport.publish(body, reply_q, exchange="", message_id=msg_id)
+            except CONNECTION_ERRORS as exc:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.transport.is_closed:
+                    LOG.warning(
+                        "could not send the reply to %s before its caller's deadline: %s", reply_q, exc
+                    )
+                    return
+                if not waited:
+                    LOG.info("the broker connection is down; the reply to %s waits for it", reply_q)
+                    waited = True
+                await self.transport.wait_connected(min(remaining, 1.0))
+                await asyncio.sleep(min(0.1, max(deadline - time.monotonic(), 0.0)))
+                continue
+            except Unroutable:
+                # The caller's reply queue is gone (it exited, or its queue expired):
+                # a routine event, not an error of this server.
+                LOG.warning("dropping the reply to %s: the reply queue no longer exists", reply_q)
+                self._ledger.forget(msg_id)
+                return
+            self._ledger.answered(msg_id, body, bool(confirmed))
+            if waited:
+                LOG.info("sent the reply to %s after the broker came back", reply_q)
+            return
+
+    def _on_reconnected(self) -> None:
+        """Re-send the replies a connection drop may have swallowed (in a task of its own)."""
+        suspects = self._ledger.suspect_lost(self.transport.disconnected_at)
+        if not suspects:
+            return
+        LOG.info("re-sending %d reply(ies) sent just before the connection dropped", len(suspects))
+        task = asyncio.get_running_loop().create_task(self._resend(suspects))
+        self._resend_tasks.add(task)
+        task.add_done_callback(self._resend_tasks.discard)
+
+    async def _resend(self, suspects: list[tuple[str, CallRecord]]) -> None:
+        for msg_id, record in suspects:
+            if record.body is not None:
+                await self._publish_reply(record.reply_q, msg_id, record.body, record.deadline)

@@ -13,7 +13,10 @@ servers interoperate with ours (see docs/wire-format.md):
   queue (non-durable, ``x-expires``), which survives a reconnect.
 
 The connection is robust: after a broker restart or a dropped connection it
-reconnects, re-declares what it declared and resumes consuming.
+reconnects, re-declares what it declared and resumes consuming. The
+Transport counts the drops (``epoch``), remembers when the last one
+happened and tells listeners when the connection is back, so that the RPC
+layers can re-send what a drop may have swallowed (see ``shared.rpc.resend``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,11 +43,15 @@ from yarl import URL
 
 from shared.config import RpcSettings
 from shared.exceptions import MessagingError
+from shared.rpc import signing
 
 LOG = logging.getLogger(__name__)
 
 # Seconds a routing key that took a confirmed publish is trusted to stay routable.
 ROUTABLE_TTL = 5.0
+
+# Seconds a consumer's cancel or close may take before it is given up.
+CANCEL_TIMEOUT = 5.0
 
 # Raised by aio-pika/aiormq while the connection or channel is down.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
@@ -54,6 +61,8 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     RuntimeError,
 )
+
+_CANCEL_ERRORS: tuple[type[BaseException], ...] = (*CONNECTION_ERRORS, TimeoutError)
 
 _REPLY_Q_RE = re.compile(rb'_reply_q\\?"\s*:\s*\\?"(reply_[0-9a-fA-F]{1,64})')
 _MSG_ID_RE = re.compile(rb'_msg_id\\?"\s*:\s*\\?"([0-9a-zA-Z_\-]{1,64})')
@@ -68,6 +77,9 @@ class Delivery:
     reply_to: str | None
     routing_key: str | None
     _raw: AbstractIncomingMessage | None = field(default=None, repr=False)
+    # The AMQP expiration in seconds (Ember calls carry their timeout there).
+    expiration: float | None = None
+    headers: Mapping[str, Any] = field(default_factory=dict)
     _acked: bool = field(default=False, repr=False)
 
     async def ack(self) -> None:
@@ -104,6 +116,11 @@ class Delivery:
 DeliveryHandler = Callable[[Delivery], Awaitable[None]]
 
 
+def _seconds(expiration: object) -> float | None:
+    """An incoming message's expiration as seconds (aio-pika decodes it to a float)."""
+    return float(expiration) if isinstance(expiration, (int, float)) and expiration > 0 else None
+
+
 class Unroutable(Exception):
     """The broker returned a mandatory message: no queue is bound to its routing key."""
 
@@ -129,6 +146,8 @@ class Consumer:
                     reply_to=message.reply_to,
                     routing_key=message.routing_key,
                     _raw=None if no_ack else message,
+                    expiration=_seconds(message.expiration),
+                    headers=message.headers or {},
                 )
             )
 
@@ -137,18 +156,20 @@ class Consumer:
             self._tags.append((queue, tag))
 
     async def cancel(self) -> None:
+        # Bounded: on a connection that is down (or closed for good) aio-pika
+        # waits for it to come back before it even tries.
         for queue, tag in self._tags:
             try:
-                await queue.cancel(tag)
-            except CONNECTION_ERRORS:
+                await asyncio.wait_for(queue.cancel(tag), CANCEL_TIMEOUT)
+            except _CANCEL_ERRORS:
                 LOG.debug("cancel of %s failed: channel is gone", queue.name)
         self._tags.clear()
 
     async def close(self) -> None:
         await self.cancel()
         try:
-            await self._channel.close()
-        except CONNECTION_ERRORS:
+            await asyncio.wait_for(self._channel.close(), CANCEL_TIMEOUT)
+        except _CANCEL_ERRORS:
             pass
 
 
@@ -168,6 +189,11 @@ class Transport:
         # routing key -> monotonic time until which it is known to be routable
         self._routable_until: dict[tuple[str | None, str], float] = {}
         self._lock = asyncio.Lock()
+        # Connection drops seen so far, and the monotonic time of the last one.
+        self.epoch = 0
+        self.disconnected_at: float | None = None
+        self._up = False  # connected since the last drop (the first drop of an outage is kept)
+        self._reconnect_listeners: list[Callable[[], None]] = []
 
     @classmethod
     async def connect(cls, settings: RpcSettings | str | None = None) -> Transport:
@@ -194,6 +220,9 @@ class Transport:
             raise MessagingError(
                 reason=f"cannot reach the broker at {self.safe_url}: {exc or type(exc).__name__}"
             ) from None
+        self._connection.close_callbacks.add(self._on_connection_lost)
+        self._connection.reconnect_callbacks.add(self._on_reconnected)
+        self._up = True
         # Two publishing channels. The broker's "no route" reaches a publisher
         # only for confirmed publishes (aiormq reports returns only then), and
         # confirms cost a broker round of work per message; so a routing key is
@@ -216,6 +245,35 @@ class Transport:
             connection, self._connection = self._connection, None
             await connection.close()
 
+    def _on_connection_lost(self, _sender: object, _exc: BaseException | None = None) -> None:
+        if self._connection is None:
+            return  # our own close()
+        if not self._up:
+            return  # a failed reconnect attempt: the drop that matters is the first one
+        self._up = False
+        self.epoch += 1
+        self.disconnected_at = time.monotonic()
+        # A restarted broker may have lost non-durable queues: confirm routes again.
+        self._routable_until.clear()
+        LOG.warning("connection to %s lost; reconnecting", self.safe_url)
+
+    def _on_reconnected(self, _sender: object) -> None:
+        self._up = True
+        LOG.info("reconnected to %s", self.safe_url)
+        for listener in list(self._reconnect_listeners):
+            try:
+                listener()
+            except Exception:  # one listener's bug must not stop the others
+                LOG.exception("reconnect listener failed")
+
+    def add_reconnect_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (synchronously, from the connection's task) after each reconnect."""
+        self._reconnect_listeners.append(listener)
+
+    def remove_reconnect_listener(self, listener: Callable[[], None]) -> None:
+        if listener in self._reconnect_listeners:
+            self._reconnect_listeners.remove(listener)
+
     async def __aenter__(self) -> Transport:
         await self.start()
         return self
@@ -230,6 +288,11 @@ class Transport:
                 "***" if "@" in self.settings.transport_url else None
             )
         )
+
+    @property
+    def is_closed(self) -> bool:
+        """Closed by its owner (or never started): it will not reconnect."""
+        return self._connection is None
 
     @property
     def is_connected(self) -> bool:
@@ -265,6 +328,36 @@ class Transport:
                 reason=f"the broker at {self.safe_url} did not come back within {timeout:.0f}s"
             )
         return self._connection
+
+    async def consumer_count(self, queue: str, timeout: float = 5.0) -> int | None:
+        """How many consumers the broker counts on ``queue``; None when the queue does not exist.
+
+        A passive declare on a channel of its own, closed at once: a missing
+        queue makes the broker close the channel, which must not be one that
+        anything else uses (nor a robust one, which would try to reopen it).
+        Raises one of CONNECTION_ERRORS (or TimeoutError) when the broker
+        cannot be asked, MessagingError when it refuses to say (permissions).
+        """
+        connection = self._connection
+        underlay = connection.transport if connection is not None else None
+        if underlay is None or not self.is_connected:
+            raise ConnectionError("the broker connection is down")
+        channel = await asyncio.wait_for(underlay.connection.channel(), timeout)
+        try:
+            declared = await asyncio.wait_for(channel.queue_declare(queue, passive=True), timeout)
+        except aiormq.exceptions.ChannelNotFoundEntity:
+            return None
+        except aiormq.exceptions.ChannelClosed as exc:  # e.g. ACCESS_REFUSED
+            raise MessagingError(
+                reason=f"the broker would not count the consumers of {queue}: {exc}"
+            ) from None
+        finally:
+            if not channel.is_closed:
+                try:
+                    await channel.close()
+                except CONNECTION_ERRORS:
+                    pass
+        return int(declared.consumer_count or 0)
 
     # -- consuming ---------------------------------------------------------------
 
@@ -342,8 +435,18 @@ class Transport:
         message_id: str | None = None,
         reply_to: str | None = None,
         mandatory: bool = True,
-    ) -> None:
-        """Publish to the control exchange (default), a fanout exchange, or '' for replies."""
+        confirm: bool = False,
+        sign: bool = False,
+    ) -> bool:
+        """Publish to the control exchange (default), a fanout exchange, or '' for replies.
+
+        Returns whether the broker confirmed the message (``confirm`` forces a
+        confirmed publish). ``sign`` adds the ``rpc.signing_key`` signature
+        header when a key is configured (``shared.rpc.signing``). An unconfirmed publish may still be lost if the
+        connection drops right after it; callers that care re-send after a
+        reconnect. Raises Unroutable, or one of CONNECTION_ERRORS while the
+        connection is down.
+        """
         message = aio_pika.Message(
             body,
             content_type="application/json",
@@ -351,17 +454,23 @@ class Transport:
             expiration=expiration,
             message_id=message_id,
             reply_to=reply_to,
+            headers=self._signature(body) if sign else None,
         )
         key = (exchange, routing_key)
-        confirmed = mandatory and self._routable_until.get(key, 0.0) < time.monotonic()
+        confirmed = confirm or (mandatory and self._routable_until.get(key, 0.0) < time.monotonic())
         target = await self._exchange(exchange, confirmed)
         try:
             await target.publish(message, routing_key=routing_key, mandatory=mandatory)
         except aiormq.exceptions.PublishError:
             self._routable_until.pop(key, None)
             raise Unroutable(routing_key) from None
-        if confirmed:
+        if confirmed and mandatory:
             self._routable_until[key] = time.monotonic() + ROUTABLE_TTL
+        return confirmed
+
+    def _signature(self, body: bytes) -> dict[str, Any] | None:
+        secret = self.settings.signing_key
+        return {signing.HEADER: signing.sign(secret, body)} if secret else None
 
     async def _exchange(self, name: str | None, confirmed: bool) -> AbstractRobustExchange:
         channel = self._channels.get(confirmed)

@@ -76,6 +76,8 @@ def isolated_env(**ember: str) -> dict[str, str]:
         EMBER_API__BIND_HOST="127.0.0.1",
         EMBER_API__BIND_PORT=str(free_port()),
         EMBER_ENGINE__GRACEFUL_STOP_TIMEOUT="5",
+        # The engines and the store share a signing key (the api does not get it).
+        EMBER_RPC__SIGNING_KEY=uuid.uuid4().hex + uuid.uuid4().hex,
     )
     env.update(ember)
     return env
@@ -135,14 +137,15 @@ class Service:
 class Cluster:
     """A store, engines and an api as separate processes sharing one configuration (env vars)."""
 
-    def __init__(self, log_dir: Path, database_url: str, engines: int = 2) -> None:
+    def __init__(self, log_dir: Path, database_url: str, engines: int = 2, **ember: str) -> None:
         self.log_dir = log_dir
-        self.env = isolated_env(EMBER_DATABASE__URL=database_url)
+        self.env = isolated_env(EMBER_DATABASE__URL=database_url, **ember)
         self.port = int(self.env["EMBER_API__BIND_PORT"])
         self.url = f"http://127.0.0.1:{self.port}"
         self.store = self._service("store", "services.store")
         self.engines = [self._engine() for _ in range(engines)]
-        self.api = self._service("api", "services.api")
+        api_env = {k: v for k, v in self.env.items() if k != "EMBER_RPC__SIGNING_KEY"}
+        self.api = Service("api", "services.api", [], api_env, self.log_dir)
         self.retired: list[Service] = []  # processes replaced during a test; must be gone at the end
         self.http = httpx.Client(base_url=f"{self.url}/v1/demo", timeout=30)
 
@@ -161,6 +164,7 @@ class Cluster:
             control_exchange=self.env["EMBER_RPC__CONTROL_EXCHANGE"],
             engine_topic=self.env["EMBER_RPC__ENGINE_TOPIC"],
             store_topic=self.env["EMBER_RPC__STORE_TOPIC"],
+            signing_key=self.env.get("EMBER_RPC__SIGNING_KEY"),
         )
 
     @property

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.api import views
-from services.api.deps import Base, Ctx, Engine, get_state
+from services.api.deps import Base, Ctx, EngineOnly, GatewayState, get_state
 from services.api.payload import TemplateBody, unpack_environment, unpack_template
 from shared.context import RequestContext
 from shared.exceptions import BadRequest, EmberError
@@ -22,7 +23,7 @@ async def validate_template(
     body: TemplateBody,
     request: Request,
     ctx: Ctx,
-    engine: Engine,
+    engine: EngineOnly,
     show_nested: bool = False,
     ignore_errors: str | None = None,
 ) -> dict[str, Any]:
@@ -47,7 +48,7 @@ async def validate_template(
 @router.get("/resource_types", summary="List resource types")
 async def list_resource_types(
     ctx: Ctx,
-    engine: Engine,
+    engine: EngineOnly,
     support_status: str | None = None,
     name: str | None = None,
     version: str | None = None,
@@ -65,7 +66,7 @@ async def list_resource_types(
 
 @router.get("/resource_types/{type_name}", summary="A resource type's schema")
 async def resource_schema(
-    type_name: str, ctx: Ctx, engine: Engine, with_description: bool = False
+    type_name: str, ctx: Ctx, engine: EngineOnly, with_description: bool = False
 ) -> dict[str, Any]:
     schema = await engine.resource_schema(ctx, type_name, with_description=with_description)
     if not with_description:
@@ -78,7 +79,7 @@ async def resource_schema(
 async def resource_type_template(
     type_name: str,
     ctx: Ctx,
-    engine: Engine,
+    engine: EngineOnly,
     template_type: Annotated[str, Query(pattern="^(cfn|hot)$")] = "cfn",
 ) -> dict[str, Any]:
     return await engine.generate_template(ctx, type_name, template_type=template_type)
@@ -89,24 +90,59 @@ async def versions(base: Base) -> JSONResponse:
     return JSONResponse(views.versions(base), status_code=300)
 
 
-@root.get("/healthz", summary="Bus and engine reachability")
+async def _check_store(state: GatewayState) -> tuple[bool, str | None]:
+    """Whether a store consumes its topic (the broker's count: the gateway never calls the store)."""
+    if state.presence is None:
+        return False, "not connected to the bus"
+    try:
+        count = await state.presence.consumers(state.store_topic)
+    except Exception as exc:  # a probe that fails says "unknown", reported as not ok
+        return False, f"{type(exc).__name__}: {exc}"
+    if not count:
+        return False, f"no store consumes topic {state.store_topic!r}"
+    return True, None
+
+
+async def _check_engine(state: GatewayState, request_id: str) -> tuple[bool, str | None]:
+    if state.engine is None:
+        return False, "not connected to the bus"
+    ctx = RequestContext.admin(request_id=request_id)
+    try:
+        return bool(await state.engine.listening(ctx, timeout=2.0)), None
+    except (TimeoutError, EmberError) as exc:
+        return False, f"{type(exc).__name__}: {exc}"
+
+
+@root.get("/healthz", summary="Bus, engine and store reachability")
 async def healthz(request: Request) -> JSONResponse:
-    """200 when the bus is connected and an engine answers ``listening``; 503 otherwise."""
+    """200 when the bus is connected, an engine answers ``listening`` and a store consumes
+    its topic; 503 naming what is missing otherwise."""
     state = get_state(request)
     bus = state.transport is not None and state.transport.is_connected
-    engine_ok = False
-    detail: str | None = None
-    if bus and state.engine is not None:
-        ctx = RequestContext.admin(request_id=request.state.request_id)
-        try:
-            engine_ok = bool(await state.engine.listening(ctx, timeout=2.0))
-        except (TimeoutError, EmberError) as exc:
-            detail = f"{type(exc).__name__}: {exc}"
+    engine_ok, store_ok = False, False
+    details: dict[str, str] = {}
+    if bus:
+        (engine_ok, engine_detail), (store_ok, store_detail) = await asyncio.gather(
+            _check_engine(state, request.state.request_id), _check_store(state)
+        )
+        details.update({k: v for k, v in (("engine", engine_detail), ("store", store_detail)) if v})
+    ok = bus and engine_ok and store_ok
     body: dict[str, Any] = {
-        "status": "ok" if bus and engine_ok else "degraded",
+        "status": "ok" if ok else "degraded",
         "bus": bus,
         "engine": engine_ok,
+        "store": store_ok,
     }
-    if detail:
-        body["detail"] = detail
-    return JSONResponse(body, status_code=200 if bus and engine_ok else 503)
+    if details:
+        body["detail"] = "; ".join(f"{name}: {text}" for name, text in details.items())
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
+@root.get("/readyz", summary="Ready to serve: same checks as /healthz")
+async def readyz(request: Request) -> JSONResponse:
+    return await healthz(request)
+
+
+@root.get("/livez", summary="The gateway process is alive (no dependency checked)")
+async def livez() -> dict[str, str]:
+    return {"status": "ok"}

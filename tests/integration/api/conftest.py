@@ -28,7 +28,7 @@ from services.engine.endpoints.templates import TemplateQueries
 from services.engine.resources.registry import new_registry
 from shared.config import RpcSettings, Settings
 from shared.rpc import RPCServer, Target, Transport
-from tests.integration.api.fake_engine import FakeEngine
+from tests.integration.api.fake_engine import FakeEngine, FakeStore
 
 try:  # importing the fixture registers it here; the engine may still be in the making
     from tests.integration.engine.conftest import engine_services  # noqa: F401
@@ -59,6 +59,7 @@ class EngineBackend:
     transport: Transport
     topic: str
     real: bool
+    store_topic: str
 
 
 def unique_name(prefix: str = "s") -> str:
@@ -72,13 +73,23 @@ def make_settings(rpc_settings: RpcSettings, **api: Any) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def fake_engine(transport: Transport) -> AsyncIterator[EngineBackend]:
+async def fake_store(transport: Transport) -> AsyncIterator[str]:
+    """The topic of a stand-in store (the gateway checks that a store consumes its topic)."""
+    topic = f"fake-store-{uuid.uuid4().hex[:8]}"
+    server = RPCServer(transport, Target(topic=topic), [FakeStore()])
+    await server.start()
+    yield topic
+    await server.stop(grace=2)
+
+
+@pytest.fixture(scope="session")
+async def fake_engine(transport: Transport, fake_store: str) -> AsyncIterator[EngineBackend]:
     topic = f"fake-engine-{uuid.uuid4().hex[:8]}"
     server = RPCServer(
         transport, Target(topic=topic), [FakeEngine(), TemplateQueries(new_registry(load_plugins=False))]
     )
     await server.start()
-    yield EngineBackend(transport, topic, real=False)
+    yield EngineBackend(transport, topic, real=False, store_topic=fake_store)
     await server.stop(grace=2)
 
 
@@ -87,7 +98,9 @@ def engine_backend(request: pytest.FixtureRequest) -> EngineBackend:
     """The real store + engine when they import, else the FakeEngine (EMBER_API_TEST_ENGINE=fake forces it)."""
     if REAL_ENGINE:
         services = request.getfixturevalue("engine_services")
-        return EngineBackend(services.transport, services.engine_topic, real=True)
+        return EngineBackend(
+            services.transport, services.engine_topic, real=True, store_topic=services.store_topic
+        )
     fake: EngineBackend = request.getfixturevalue("fake_engine")
     return fake
 
@@ -99,7 +112,14 @@ def api_settings(rpc_settings: RpcSettings) -> Settings:
 
 @pytest.fixture(scope="session")
 def app(api_settings: Settings, engine_backend: EngineBackend) -> Any:
-    return create_app(api_settings, transport=engine_backend.transport, engine_topic=engine_backend.topic)
+    return backend_app(api_settings, engine_backend)
+
+
+def backend_app(settings: Settings, backend: EngineBackend) -> Any:
+    """The gateway in front of ``backend``'s engine and store topics."""
+    return create_app(
+        settings, transport=backend.transport, engine_topic=backend.topic, store_topic=backend.store_topic
+    )
 
 
 def asgi_client(app: Any, token: str | None = "demo-token") -> httpx.AsyncClient:
@@ -172,13 +192,13 @@ async def serve(app: Any) -> AsyncIterator[str]:
 @pytest.fixture(scope="session")
 async def live_server(api_settings: Settings, engine_backend: EngineBackend) -> AsyncIterator[str]:
     """``http://127.0.0.1:<port>`` of a uvicorn serving the gateway in the session loop."""
-    app = create_app(api_settings, transport=engine_backend.transport, engine_topic=engine_backend.topic)
+    app = backend_app(api_settings, engine_backend)
     async with serve(app) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
-async def template_engine(transport: Transport) -> AsyncIterator[EngineBackend]:
+async def template_engine(transport: Transport, fake_store: str) -> AsyncIterator[EngineBackend]:
     """A TemplateQueries endpoint alone on its own topic, over the real bus.
 
     The engine service mounts TemplateQueries when the engine core is
@@ -188,13 +208,14 @@ async def template_engine(transport: Transport) -> AsyncIterator[EngineBackend]:
     topic = f"template-engine-{uuid.uuid4().hex[:8]}"
     server = RPCServer(transport, Target(topic=topic), [TemplateQueries(new_registry(load_plugins=False))])
     await server.start()
-    yield EngineBackend(transport, topic, real=False)  # the template methods only, not a whole engine
+    # The template methods only, not a whole engine.
+    yield EngineBackend(transport, topic, real=False, store_topic=fake_store)
     await server.stop(grace=2)
 
 
 @pytest.fixture(scope="session")
 def templates_app(api_settings: Settings, template_engine: EngineBackend) -> Any:
-    return create_app(api_settings, transport=template_engine.transport, engine_topic=template_engine.topic)
+    return backend_app(api_settings, template_engine)
 
 
 @pytest.fixture

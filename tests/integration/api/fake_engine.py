@@ -479,3 +479,13 @@ class FakeEngine:
     @expose
     async def listening(self, ctxt: RequestContext) -> bool:
         return True
+
+
+class FakeStore:
+    """Consumes a store topic so the gateway sees a store up; the FakeEngine keeps its own data."""
+
+    target = Target(version="1.0")
+
+    @expose
+    async def ping(self, ctxt: RequestContext) -> dict[str, str]:
+        return {"server": "fake-store"}

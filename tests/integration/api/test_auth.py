@@ -6,7 +6,6 @@ from typing import Any
 
 import httpx
 
-from services.api.app import create_app
 from shared.config import RpcSettings
 from tests.integration.api.conftest import (
     MINIMAL,
@@ -14,6 +13,7 @@ from tests.integration.api.conftest import (
     TENANT,
     EngineBackend,
     asgi_client,
+    backend_app,
     make_settings,
     unique_name,
 )
@@ -72,7 +72,7 @@ async def test_noauth_takes_user_and_roles_from_headers(
     rpc_settings: RpcSettings, engine_backend: EngineBackend
 ) -> None:
     settings = make_settings(rpc_settings, auth_strategy="noauth")
-    app = create_app(settings, transport=engine_backend.transport, engine_topic=engine_backend.topic)
+    app = backend_app(settings, engine_backend)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://ember.test"
     ) as client:

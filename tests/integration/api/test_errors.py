@@ -17,6 +17,7 @@ from tests.integration.api.conftest import (
     TENANT,
     EngineBackend,
     asgi_client,
+    backend_app,
     make_settings,
     unique_name,
 )
@@ -154,7 +155,7 @@ async def test_template_string_over_the_template_limit_is_413(
 ) -> None:
     settings = make_settings(rpc_settings).model_copy()
     settings.engine.max_template_size = 100
-    app = create_app(settings, transport=engine_backend.transport, engine_topic=engine_backend.topic)
+    app = backend_app(settings, engine_backend)
     async with asgi_client(app) as client:
         resp = await client.post(
             f"/v1/{TENANT}/stacks", json={"stack_name": "t", "template": "# " + "x" * 200}
@@ -172,19 +173,27 @@ async def hung_engine(transport: Transport) -> AsyncIterator[str]:
 
 
 async def test_an_engine_that_does_not_answer_is_504(
-    rpc_settings: RpcSettings, transport: Transport, hung_engine: str
+    rpc_settings: RpcSettings, transport: Transport, hung_engine: str, fake_store: str
 ) -> None:
     app = create_app(
-        make_settings(rpc_settings, engine_timeout=0.5), transport=transport, engine_topic=hung_engine
+        make_settings(rpc_settings, engine_timeout=0.5),
+        transport=transport,
+        engine_topic=hung_engine,
+        store_topic=fake_store,
     )
     async with asgi_client(app) as client:
         resp = await client.post(f"/v1/{TENANT}/stacks", json={"stack_name": "slow", "template": MINIMAL})
     assert_fault(resp, 504, "MessagingTimeout")
 
 
-async def test_no_engine_on_the_bus_is_503(rpc_settings: RpcSettings, transport: Transport) -> None:
+async def test_no_engine_on_the_bus_is_503(
+    rpc_settings: RpcSettings, transport: Transport, fake_store: str
+) -> None:
     app = create_app(
-        make_settings(rpc_settings), transport=transport, engine_topic=f"nobody-{uuid.uuid4().hex}"
+        make_settings(rpc_settings),
+        transport=transport,
+        engine_topic=f"nobody-{uuid.uuid4().hex}",
+        store_topic=fake_store,
     )
     async with asgi_client(app) as client:
         resp = await client.get(f"/v1/{TENANT}/stacks")

@@ -26,6 +26,7 @@ async def test_python_m_services_api_serves_the_routes(
                     "transport_url": rpc_settings.transport_url,
                     "control_exchange": rpc_settings.control_exchange,
                     "engine_topic": engine_backend.topic,
+                    "store_topic": engine_backend.store_topic,
                 },
                 "api": {"bind_port": port, "auth_strategy": "noauth"},
                 "logging": {"level": "DEBUG"},  # access lines are DEBUG

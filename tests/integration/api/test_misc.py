@@ -49,10 +49,12 @@ async def test_versions_document(client: httpx.AsyncClient) -> None:
     assert version["links"][0]["href"] == "http://ember.test/v1/"
 
 
-async def test_healthz_reports_bus_and_engine(client: httpx.AsyncClient) -> None:
+async def test_healthz_reports_bus_engine_and_store(client: httpx.AsyncClient) -> None:
     resp = await client.get("/healthz")
     assert resp.status_code == 200
-    assert resp.json() == {"status": "ok", "bus": True, "engine": True}
+    assert resp.json() == {"status": "ok", "bus": True, "engine": True, "store": True}
+    assert (await client.get("/readyz")).json() == resp.json()
+    assert (await client.get("/livez")).json() == {"status": "ok"}
 
 
 async def test_openapi_is_served(client: httpx.AsyncClient) -> None:

@@ -20,7 +20,7 @@ from services.engine.endpoints.templates import TemplateQueries
 from services.engine.resources.registry import new_registry
 from shared.config import Settings
 from shared.rpc import RPCServer, Target, Transport
-from tests.integration.api.fake_engine import FakeEngine
+from tests.integration.api.fake_engine import FakeEngine, FakeStore
 
 
 def free_port() -> int:
@@ -38,6 +38,7 @@ class ThreadedGateway:
         self.thread = threading.Thread(target=self.loop.run_forever, name="gateway", daemon=True)
         self._transport: Transport | None = None
         self._rpc: RPCServer | None = None
+        self._store: RPCServer | None = None
         self._uvicorn: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -61,7 +62,11 @@ class ThreadedGateway:
             [FakeEngine(), TemplateQueries(new_registry(load_plugins=False))],
         )
         await self._rpc.start()
-        app = create_app(self.settings, transport=self._transport, engine_topic=topic)
+        self._store = RPCServer(self._transport, Target(topic=f"{topic}-store"), [FakeStore()])
+        await self._store.start()
+        app = create_app(
+            self.settings, transport=self._transport, engine_topic=topic, store_topic=f"{topic}-store"
+        )
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, access_log=False)
         self._uvicorn = uvicorn.Server(config)
         self._uvicorn.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
@@ -78,5 +83,7 @@ class ThreadedGateway:
             await asyncio.wait_for(self._task, 10)
         if self._rpc is not None:
             await self._rpc.stop(grace=1)
+        if self._store is not None:
+            await self._store.stop(grace=1)
         if self._transport is not None:
             await self._transport.close()

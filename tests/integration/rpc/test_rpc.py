@@ -218,3 +218,15 @@ async def test_request_id_is_in_server_log_lines(client: RPCClient, caplog: pyte
     dispatch = [r for r in caplog.records if "dispatch echo" in r.getMessage()]
     assert dispatch and dispatch[0].request_id == ctxt.request_id  # type: ignore[attr-defined]
     assert "args=['value']" in dispatch[0].getMessage() and "version=1.2" in dispatch[0].getMessage()
+
+
+async def test_the_broker_counts_a_topics_consumers(transport: Transport, unique_topic: str) -> None:
+    assert await transport.consumer_count(unique_topic) is None  # no such queue
+    server = RPCServer(transport, Target(topic=unique_topic), [EchoEndpoint()])
+    await server.start()
+    try:
+        assert await transport.consumer_count(unique_topic) == 1
+    finally:
+        await server.stop(grace=1)
+    assert await transport.consumer_count(unique_topic) == 0  # the queue outlives its server
+    assert transport.is_connected  # the probes' closed channels left the connection alone

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -10,10 +13,11 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import select
 
 from services.store import api, migrate
-from services.store.crypt import Crypt, generate_key
+from services.store.crypt import KEY_FILE_NAME, Crypt, generate_key
 from services.store.engine import Database
 from services.store.models import Base, UserCreds
 from services.store.service import StoreService, db_sync
@@ -45,10 +49,45 @@ def test_production_without_key_refuses_to_start() -> None:
         Crypt.from_settings(settings)
 
 
-def test_development_without_key_uses_a_dev_key(caplog: pytest.LogCaptureFixture) -> None:
-    crypt = Crypt.from_settings(Settings())
+def _dev_settings(tmp_path: Path) -> Settings:
+    return Settings(database={"url": f"sqlite+aiosqlite:///{tmp_path / 'ember.sqlite'}"})
+
+
+def test_development_without_key_generates_one_beside_the_database(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    crypt = Crypt.from_settings(_dev_settings(tmp_path))
     assert crypt.decrypt(crypt.encrypt("x")) == "x"
     assert "development key" in caplog.text
+    key_file = tmp_path / KEY_FILE_NAME
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert Fernet(key_file.read_text().strip().encode())  # a real random key
+
+
+def test_the_generated_key_is_kept_across_restarts(tmp_path: Path) -> None:
+    token = Crypt.from_settings(_dev_settings(tmp_path)).encrypt("secret")
+    assert Crypt.from_settings(_dev_settings(tmp_path)).decrypt(token) == "secret"
+
+
+def test_two_development_stores_generate_different_keys(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    token = Crypt.from_settings(_dev_settings(tmp_path / "a")).encrypt("secret")
+    with pytest.raises(DatabaseError):
+        Crypt.from_settings(_dev_settings(tmp_path / "b")).decrypt(token)
+
+
+def test_credentials_stored_under_the_old_constant_dev_key_stay_readable(tmp_path: Path) -> None:
+    legacy = base64.urlsafe_b64encode(
+        hashlib.sha256(b"ember development key - never use in production").digest()
+    )
+    old_token = Fernet(legacy).encrypt(b"old-secret").decode()
+    crypt = Crypt.from_settings(_dev_settings(tmp_path))
+    assert crypt.decrypt(old_token) == "old-secret"
+    new_token = crypt.encrypt("new")
+    assert new_token is not None
+    with pytest.raises(InvalidToken):  # new values are not under the legacy key
+        Fernet(legacy).decrypt(new_token.encode())
 
 
 def test_malformed_key_is_a_config_error() -> None:
@@ -66,9 +105,11 @@ async def test_production_service_without_key_fails_at_start(
     rpc_settings: RpcSettings, tmp_path: Path
 ) -> None:
     settings = Settings(
-        mode="production", rpc=rpc_settings, database={"url": f"sqlite+aiosqlite:///{tmp_path}/p.db"}
+        mode="production",
+        rpc=rpc_settings.model_copy(update={"signing_key": "s" * 32}),
+        database={"url": f"sqlite+aiosqlite:///{tmp_path}/p.db"},
     )
-    with pytest.raises(ConfigError, match="refuses to start"):
+    with pytest.raises(ConfigError, match=r"auth_encryption_key.*refuses to start"):
         await StoreService(settings).start()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 import pytest
@@ -48,20 +49,42 @@ class FakeRaw:
 
 
 class FakeTransport:
-    """Records what the server publishes; optionally refuses like a broker with no route."""
+    """Records what the server publishes; optionally refuses like a broker with no route,
+    or like a connection that is down for the first ``down_for`` publishes."""
 
-    def __init__(self, unroutable: bool = False) -> None:
-        self.settings = RpcSettings(max_message_size=4096)
+    def __init__(self, unroutable: bool = False, down_for: int = 0) -> None:
+        self.settings = RpcSettings(max_message_size=4096, rpc_response_timeout=10)
         self.published: list[dict[str, Any]] = []
         self.unroutable = unroutable
+        self.down_for = down_for
+        self.failed_publishes = 0
+        self.disconnected_at: float | None = None
+        self.listeners: list[Any] = []
 
     async def consume_server(self, *args: Any, **kwargs: Any) -> FakeConsumer:
         return FakeConsumer()
 
-    async def publish(self, body: bytes, routing_key: str, **kwargs: Any) -> None:
+    def add_reconnect_listener(self, listener: Any) -> None:
+        self.listeners.append(listener)
+
+    def remove_reconnect_listener(self, listener: Any) -> None:
+        self.listeners.remove(listener)
+
+    is_closed = False
+
+    async def wait_connected(self, timeout: float) -> bool:
+        await asyncio.sleep(0)
+        return self.down_for == 0
+
+    async def publish(self, body: bytes, routing_key: str, **kwargs: Any) -> bool:
         if self.unroutable:
             raise Unroutable(routing_key)
+        if self.down_for > 0:
+            self.down_for -= 1
+            self.failed_publishes += 1
+            raise ConnectionError("connection is closed")
         self.published.append({"body": body, "routing_key": routing_key, **kwargs})
+        return False
 
 
 class Endpoint:
@@ -110,7 +133,10 @@ def _call(method: str, raw: FakeRaw | None = None, **args: Any) -> Delivery:
 
 
 async def _deliver(server: RPCServer, delivery: Delivery) -> None:
+    """Hand the server a delivery and wait until it has handled it (and replied)."""
     await server._on_delivery(delivery)
+    while server._in_flight:
+        await asyncio.wait(set(server._in_flight))
 
 
 async def test_call_is_replied_to_the_reply_queue_on_the_default_exchange() -> None:
@@ -214,3 +240,70 @@ async def test_each_request_is_acked_once_on_receipt_without_waiting_for_the_flu
     await delivery.ack()  # a second ack is a no-op
     assert raw.ack_calls == [{"delivery_tag": 1, "multiple": False, "wait": False}]
     assert len(transport.published) == 1
+
+
+async def test_reply_waits_for_the_connection_to_come_back_instead_of_being_dropped() -> None:
+    transport = FakeTransport(down_for=3)
+    await _deliver(_server(transport), _call("echo", value=5))
+    assert transport.failed_publishes == 3
+    [sent] = transport.published
+    assert decode_reply(sent["body"]).result == {"value": 5, "project": "p1"}
+
+
+async def test_reply_is_given_up_only_after_the_callers_deadline(caplog: pytest.LogCaptureFixture) -> None:
+    transport = FakeTransport(down_for=10**9)
+    delivery = _call("echo", value=5)
+    delivery.expiration = 0.3  # the caller waits 0.3 s
+    with caplog.at_level(logging.WARNING, logger="shared.rpc.server"):
+        await asyncio.wait_for(_deliver(_server(transport), delivery), 10)
+    assert transport.published == [] and transport.failed_publishes > 1
+    assert any("before its caller's deadline" in r.getMessage() for r in caplog.records)
+
+
+async def test_call_delivered_twice_runs_once_and_gets_the_same_reply_again() -> None:
+    transport, endpoint = FakeTransport(), Endpoint()
+    server = _server(transport, endpoint)
+    body = encode_request("remember", {"value": "v"}, CTX.to_dict(), msg_id="m7", reply_q="reply_ab12")
+    for _ in range(2):
+        await _deliver(server, Delivery(body=body, message_id="m7", reply_to="reply_ab12", routing_key="t"))
+    assert endpoint.casts == ["v"]  # ran once
+    first, second = transport.published
+    assert first["body"] == second["body"] and first["routing_key"] == "reply_ab12"
+
+
+async def test_a_copy_of_an_answered_call_naming_another_reply_queue_gets_nothing_there() -> None:
+    transport = FakeTransport()
+    server = _server(transport)
+    await _deliver(server, _call("echo", value=1))
+    forged = encode_request("echo", {"value": 1}, CTX.to_dict(), msg_id="m1", reply_q="reply_thief")
+    await _deliver(server, Delivery(body=forged, message_id="m1", reply_to="reply_thief", routing_key="t"))
+    assert [sent["routing_key"] for sent in transport.published] == ["reply_ab12", "reply_ab12"]
+
+
+async def test_duplicate_of_a_running_call_is_dropped() -> None:
+    transport, endpoint = FakeTransport(), Endpoint()
+    server = _server(transport, endpoint)
+    running = asyncio.create_task(_deliver(server, _call("wait")))
+    await asyncio.sleep(0.01)
+    await server._on_delivery(_call("wait"))  # same msg_id, while the first runs
+    await asyncio.sleep(0.01)
+    assert transport.published == [] and len(server._in_flight) == 1
+    endpoint.release.set()
+    await asyncio.wait_for(running, 5)
+    assert len(transport.published) == 1
+
+
+async def test_reply_sent_unconfirmed_just_before_a_drop_is_sent_again_after_the_reconnect() -> None:
+    transport = FakeTransport()
+    server = _server(transport)
+    await server.start()
+    try:
+        await _deliver(server, _call("echo", value=1))
+        transport.disconnected_at = time.monotonic()
+        for listener in transport.listeners:
+            listener()
+        await asyncio.sleep(0.05)
+        first, second = transport.published
+        assert first["body"] == second["body"]
+    finally:
+        await server.stop(grace=1)
