@@ -11,7 +11,7 @@ merged in, ``clear_parameters`` resetting named ones to their defaults.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 from services.engine.endpoints import formatting
 from services.engine.endpoints.arguments import merge_environment, stack_options
@@ -30,6 +30,13 @@ from shared.schemas.store import SnapshotRecord, StackRecord
 LOG = logging.getLogger(__name__)
 
 
+class UpdateInputs(NamedTuple):
+    template: dict[str, Any] | str
+    environment: dict[str, Any]
+    files: dict[str, str]
+    options: StackOptions
+
+
 class StackUpdates(StackQueries):
     def __init__(self, ops: StackOps, updater: StackUpdater) -> None:
         super().__init__(ops.repo)
@@ -37,7 +44,7 @@ class StackUpdates(StackQueries):
         self.settings = ops.settings
         self.updater = updater
 
-    async def _update_request(
+    async def _update_inputs(
         self,
         ctxt: RequestContext,
         record: StackRecord,
@@ -46,7 +53,8 @@ class StackUpdates(StackQueries):
         files: dict[str, str] | None,
         args: dict[str, Any] | None,
         environment_files: list[str] | None,
-    ) -> UpdateRequest:
+    ) -> UpdateInputs:
+        """What the stack is to become: PATCH merged, options settled (not yet checked or planned)."""
         args = dict(args or {})
         if args.get("template_id") is not None:
             raise NotSupported(feature="updating a stack from a stored template_id")
@@ -66,8 +74,7 @@ class StackUpdates(StackQueries):
         if not isinstance(clear, list) or not all(isinstance(c, str) for c in clear):
             raise BadRequest(reason="clear_parameters must be a list of parameter names")
         environment = merge_environment(base_env, params, files, environment_files, clear)
-        options = _update_options(record, args)
-        return await self.updater.prepare(ctxt, record, template, environment, files, options)
+        return UpdateInputs(template, environment, files, _update_options(record, args))
 
     @expose
     async def update_stack(
@@ -86,7 +93,7 @@ class StackUpdates(StackQueries):
         if files_container:
             raise NotSupported(feature="files_container (Swift) for templates and files")
         record = await self._get_record(ctxt, stack_identity, show_deleted=False)
-        request = await self._update_request(
+        wanted = await self._update_inputs(
             ctxt,
             record,
             template,
@@ -96,6 +103,12 @@ class StackUpdates(StackQueries):
             environment_files,
         )
         plan_id = (args or {}).get("plan_id")
+        if plan_id is None:
+            same = await self.updater.unchanged(ctxt, record, *wanted)
+            if same is not None:  # nothing would change: no parse, no row read, no plan
+                await self.updater.start_unchanged(same)
+                return formatting.identity(record)
+        request = await self.updater.prepare(ctxt, record, *wanted)
         if plan_id is not None:
             request.check_plan(str(plan_id))
         if (record.action, record.status) == (Action.UPDATE, Status.IN_PROGRESS):
@@ -125,7 +138,8 @@ class StackUpdates(StackQueries):
         if files_container:
             raise NotSupported(feature="files_container (Swift) for templates and files")
         record = await self._get_record(ctxt, stack_identity, show_deleted=False)
-        request = await self._update_request(ctxt, record, template, params, files, args, environment_files)
+        wanted = await self._update_inputs(ctxt, record, template, params, files, args, environment_files)
+        request = await self.updater.prepare(ctxt, record, *wanted)
         result: dict[str, Any] = _preview(request)
         if _flag((args or {}).get("with_plan_id")):
             result["plan_id"] = request.plan_id

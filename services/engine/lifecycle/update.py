@@ -153,6 +153,47 @@ class StackUpdater:
         raw = {"template": definition.template.raw, "files": definition.files, "environment": environment}
         return UpdateRequest(move=move, raw_template=raw, record=record, options=options)
 
+    async def unchanged(
+        self,
+        ctxt: RequestContext,
+        record: StackRecord,
+        template: Mapping[str, Any] | str,
+        environment: dict[str, Any],
+        files: dict[str, str],
+        options: StackOptions,
+    ) -> Stack | None:
+        """The stack, when this update would change nothing at all: the stack is COMPLETE and the
+        request is its stored template, environment, files and options exactly. Such an update
+        needs no parse, no row read and no plan (every resource is kept); else None."""
+        if record.status != Status.COMPLETE or not isinstance(template, Mapping):
+            return None
+        if options != StackOptions.from_record(record):
+            return None
+        raw = await self.store.raw_template_get(ctxt, record.raw_template_id)
+        if (dict(template), environment, files) != (raw.template, raw.environment, raw.files):
+            return None
+        definition, stored_environment = await self.repo.load_definition(ctxt, record)
+        return self.repo.bare(ctxt, record, definition, stored_environment)
+
+    async def start_unchanged(self, stack: Stack) -> None:
+        """UPDATE_IN_PROGRESS then UPDATE_COMPLETE for an update that changes nothing (``unchanged``)."""
+        assert stack.record is not None
+        template_id = stack.record.raw_template_id
+
+        async def begin() -> None:
+            await self.repo.state_set(
+                stack,
+                Action.UPDATE,
+                Status.IN_PROGRESS,
+                started(Action.UPDATE),
+                prev_raw_template_id=template_id,
+            )
+
+        async def run() -> None:
+            await self.repo.state_set(stack, Action.UPDATE, Status.COMPLETE, completed(Action.UPDATE))
+
+        await self.ops.runner.start_with_lock(self.ops.job(stack, Action.UPDATE, run), prepare=begin)
+
     def move(
         self,
         current: Stack,

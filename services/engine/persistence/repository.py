@@ -227,6 +227,27 @@ class StackRepository:
         self.remember(template_id, record.id, definition, raw.environment)
         return definition, raw.environment
 
+    def bare(
+        self,
+        ctxt: RequestContext,
+        record: StackRecord,
+        definition: StackDefinition,
+        environment: dict[str, Any],
+    ) -> Stack:
+        """The stack a row describes, without its resources' rows (for a state change alone)."""
+        return self._stack(
+            ctxt,
+            definition,
+            stack_id=record.id,
+            name=record.name,
+            environment=environment,
+            options=StackOptions.from_record(record),
+            owner_id=record.owner_id,
+            nested_depth=record.nested_depth,
+            parent_resource_name=record.parent_resource_name,
+            record=record,
+        )
+
     def retarget(
         self, current: Stack, definition: StackDefinition, environment: dict[str, Any], options: StackOptions
     ) -> Stack:
@@ -317,6 +338,8 @@ class StackRepository:
         stack.record = stored.stack
         for row in stored.resources:
             stack.resources[row.name].record = row
+        # Its first update or load parses nothing again.
+        self.remember(stored.stack.raw_template_id, stack.id, stack.definition, stack.environment)
         return stack.record
 
     async def state_set(self, stack: Stack, action: str, status: str, reason: str, **values: Any) -> None:

@@ -18,9 +18,15 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from services.api.app import create_app
 from shared.config import RpcSettings
-from tests.integration.api.conftest import TENANT, EngineBackend, free_port, make_settings, unique_name
+from tests.integration.api.conftest import (
+    TENANT,
+    EngineBackend,
+    backend_app,
+    free_port,
+    make_settings,
+    unique_name,
+)
 from tests.integration.api.test_cli import ember, ok
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -31,7 +37,7 @@ BIN = Path(sys.executable).parent
 @pytest.fixture(scope="module")
 async def noauth_server(rpc_settings: RpcSettings, engine_backend: EngineBackend) -> AsyncIterator[str]:
     settings = make_settings(rpc_settings, auth_strategy="noauth")
-    app = create_app(settings, transport=engine_backend.transport, engine_topic=engine_backend.topic)
+    app = backend_app(settings, engine_backend)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
