@@ -190,9 +190,16 @@ async def update_stack(
 @router.put("/stacks/{stack_name}/{stack_id}/preview", summary="Preview an update (changes nothing)")
 @router.patch("/stacks/{stack_name}/{stack_id}/preview", summary="Preview a PATCH update (changes nothing)")
 async def preview_update(
-    body: StackUpdateBody, stack: StackIdentity, ctx: Ctx, engine: Engine, request: Request
+    body: StackUpdateBody,
+    stack: StackIdentity,
+    ctx: Ctx,
+    engine: Engine,
+    request: Request,
+    show_nested: bool = False,
 ) -> dict[str, Any]:
     template, env, args = await _update_call(body, request, request.method == "PATCH")
+    if show_nested:
+        args["show_nested"] = True
     changes = await engine.preview_update_stack(
         ctx,
         stack,

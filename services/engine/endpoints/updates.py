@@ -18,8 +18,9 @@ from services.engine.endpoints.arguments import merge_environment, stack_options
 from services.engine.endpoints.queries import StackQueries
 from services.engine.lifecycle.ops import StackOps
 from services.engine.lifecycle.plan import Change
-from services.engine.lifecycle.update import StackUpdater, UpdateRequest
-from services.engine.model.stack import StackOptions
+from services.engine.lifecycle.update import StackUpdater, UpdateRequest, decide
+from services.engine.model.stack import PlanResolver, StackOptions
+from services.engine.resources.nested import NestedStackResource
 from services.engine.states import Action, Status
 from shared.context import RequestContext
 from shared.exceptions import BadRequest, NotSupported, SnapshotNotFound, StackValidationFailed
@@ -28,6 +29,8 @@ from shared.schemas.engine import StackIdentity
 from shared.schemas.store import SnapshotRecord, StackRecord
 
 LOG = logging.getLogger(__name__)
+
+_NESTED_PREVIEW_DEPTH = 10
 
 
 class UpdateInputs(NamedTuple):
@@ -141,6 +144,8 @@ class StackUpdates(StackQueries):
         wanted = await self._update_inputs(ctxt, record, template, params, files, args, environment_files)
         request = await self.updater.prepare(ctxt, record, *wanted)
         result: dict[str, Any] = _preview(request)
+        if _flag((args or {}).get("show_nested")):
+            await self._preview_nested(ctxt, request, result, depth=1)
         if _flag((args or {}).get("with_plan_id")):
             result["plan_id"] = request.plan_id
         return result
@@ -163,6 +168,37 @@ class StackUpdates(StackQueries):
         if cancel_with_rollback:
             holder = await self.repo.load_by_id(ctxt, record.id)
             await self.updater.start_rollback(holder)
+
+    async def _preview_nested(
+        self, ctxt: RequestContext, request: UpdateRequest, result: dict[str, Any], depth: int
+    ) -> None:
+        """Heat's ``show_nested``: the changes of each nested stack an update would update, listed
+        with the others (``parent_resource`` names the resource that owns them)."""
+        move = request.move
+        target = move.target
+        for name, kind in move.plan.changes.items():
+            old = move.existing.get(name)
+            res = target.resources.get(name)
+            if kind != Change.UPDATE or old is None or res is None or old.record is None:
+                continue
+            child_id = old.record.physical_resource_id
+            plugin = res.plugin()
+            if not child_id or not isinstance(plugin, NestedStackResource) or depth > _NESTED_PREVIEW_DEPTH:
+                continue
+            _, properties = decide(target, name, old, PlanResolver(target, lambda _name: False))
+            child_template, child_params, child_files = plugin.planned_child(properties)
+            child = await self.store.stack_get(ctxt, child_id)
+            child_request = await self.updater.prepare(
+                ctxt,
+                child,
+                child_template,
+                self.ops.child_environment(target, name, child_params),
+                {**target.definition.files, **child_files},
+                StackOptions.from_record(child),
+            )
+            for key, items in _preview(child_request).items():
+                result[key].extend({**item, "parent_resource": name} for item in items)
+            await self._preview_nested(ctxt, child_request, result, depth + 1)
 
     # --- snapshots ---------------------------------------------------------------------------
 

@@ -116,8 +116,25 @@ class NestedStackResource(Resource):
             return  # keep what we had; the child may be being deleted
         self.data["outputs"] = dict(outputs)
 
+    def planned_child(
+        self, new_properties: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+        """The child's (template, params, files) an update to ``new_properties`` would give it,
+        without changing this resource (for a preview of the nested update)."""
+        future = type(self)(
+            self.name, new_properties, self.host, definition=self.definition, data=dict(self.data)
+        )
+        future.resource_id = self.resource_id
+        future.prepare_update(dict(self.properties))
+        return future.child_template(), future.child_params(), future.child_files()
+
+    def prepare_update(self, old_properties: dict[str, Any]) -> None:
+        """Adjust ``data`` for the new properties before the nested update (the default: nothing)."""
+
     async def handle_update(self, new_properties: dict[str, Any], prop_diff: dict[str, Any]) -> Any:
+        old_properties = self.properties
         self.properties = new_properties
+        self.prepare_update(old_properties)
         if self.resource_id is None:
             raise self.failure("the nested stack was never created")
         await self.host.update_nested_stack(

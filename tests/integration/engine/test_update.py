@@ -458,3 +458,20 @@ async def test_a_create_rolled_back_lists_no_resources_and_no_outputs(
     assert await engine_services.client.list_stack_resources(ctx, identity) == []
     events = await engine_services.client.list_events(ctx, identity, filters={"resource_name": "ok"})
     assert events[-1]["resource_action"] == "DELETE"  # the events stay
+
+
+async def test_a_preview_with_show_nested_lists_the_nested_stacks_changes(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    identity = await _created(engine_services, ctx, _group(2))
+    preview = await engine_services.client.preview_update_stack(
+        ctx, identity, _group(3, "n-%index%"), args={"show_nested": True}
+    )
+    names = {
+        key: sorted((r.get("parent_resource") or "", r["resource_name"]) for r in items)
+        for key, items in preview.items()
+    }
+    assert names["updated"] == [("", "group"), ("group", "0"), ("group", "1")]
+    assert names["added"] == [("group", "2")]
+    plain = await engine_services.client.preview_update_stack(ctx, identity, _group(3, "n-%index%"))
+    assert [r["resource_name"] for r in plain["updated"]] == ["group"] and plain["added"] == []

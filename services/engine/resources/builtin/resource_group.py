@@ -197,14 +197,11 @@ class ResourceGroup(NestedStackResource):
         batch, ``pause_time`` seconds apart), as Heat's rolling update does.
         """
         old = ResourceGroup(self.name, self.properties, self.host, definition=self.definition, data=self.data)
-        stored = set(self.removed_names())
-        self.properties = new_properties
-        named = self._policy_names()
-        skip = named if new_properties.get("removal_policies_mode") == "update" else stored | named
-        self.data["name_skiplist"] = sorted(skip)
-        batches = self._rolling_batches(old)
+        batches = self._rolling_batches(old, new_properties)
         if not batches:
             return await super().handle_update(new_properties, prop_diff)
+        self.properties = new_properties
+        self.prepare_update(old.properties)
         rolling = _Rolling(old=old, batches=batches, pause=_seconds(self._rolling().get("pause_time")))
         await self._start_batch(rolling)
         return rolling
@@ -213,12 +210,21 @@ class ResourceGroup(NestedStackResource):
         policy = self.update_policy.get("rolling_update")
         return policy if isinstance(policy, dict) else {}
 
-    def _rolling_batches(self, old: ResourceGroup) -> list[int]:
+    def prepare_update(self, old_properties: dict[str, Any]) -> None:
+        """The names never to use: removal policies add to them (append) or replace them (update)."""
+        stored = set(ResourceGroup(self.name, old_properties, self.host, data=self.data).removed_names())
+        named = self._policy_names()
+        skip = named if self.properties.get("removal_policies_mode") == "update" else stored | named
+        self.data["name_skiplist"] = sorted(skip)
+
+    def _rolling_batches(self, old: ResourceGroup, new_properties: dict[str, Any]) -> list[int]:
         """How many members have the new definition after each batch (empty: no rolling update)."""
         policy = self._rolling()
-        if not policy or old.properties.get("resource_def") == self.properties.get("resource_def"):
+        if not policy or old.properties.get("resource_def") == new_properties.get("resource_def"):
             return []
-        staying = [n for n in self.member_names() if n in set(old.member_names())]
+        future = ResourceGroup(self.name, new_properties, self.host, data=dict(self.data))
+        future.prepare_update(old.properties)
+        staying = [n for n in future.member_names() if n in set(old.member_names())]
         target = len(staying)
         size = max(int(policy.get("max_batch_size") or 1), 1)
         in_service = max(int(policy.get("min_in_service") or 0), 0)
