@@ -87,6 +87,9 @@ class EngineSettings(Section):
     lock_liveness_timeout: float = Field(2.0, gt=0, description="Seconds a lock holder has to answer.")
     graceful_stop_timeout: float = Field(30.0, ge=0)
     store_timeout: float = Field(30.0, gt=0, description="Seconds a store call may take.")
+    heartbeat_interval: float = Field(
+        5.0, gt=0, le=3600, description="Seconds between this engine's heartbeats (its row in list_services)."
+    )
     resume_on_takeover: bool = Field(
         True,
         description="Carry on the action of a dead engine's stack (CREATE, DELETE, UPDATE, RESTORE, ROLLBACK) "

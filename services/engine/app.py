@@ -19,6 +19,7 @@ import uuid
 
 from services.engine.endpoints.actions import API_VERSION, EngineService
 from services.engine.endpoints.templates import TemplateQueries
+from services.engine.lifecycle.heartbeat import Heartbeat
 from services.engine.lifecycle.nested import NestedStackHost
 from services.engine.lifecycle.ops import StackOps
 from services.engine.lifecycle.update import StackUpdater
@@ -55,6 +56,7 @@ class EngineApp:
         self.server: RPCServer | None = None
         self.control_server: RPCServer | None = None
         self._housekeeping: asyncio.Task[None] | None = None
+        self.heartbeat: Heartbeat | None = None
         self.ops: StackOps | None = None
         self.service: EngineService | None = None
 
@@ -109,6 +111,8 @@ class EngineApp:
         )
         await self.control_server.start()
         await self.server.start()
+        self.heartbeat = Heartbeat(store, self.engine_id, self.topic, settings.heartbeat_interval)
+        await self.heartbeat.start()
         await self._reset_stale()
         if settings.stale_check_interval > 0:
             self._housekeeping = asyncio.create_task(self._reset_periodically(settings.stale_check_interval))
@@ -135,6 +139,9 @@ class EngineApp:
         if self.server is not None:
             await self.server.stop(grace)
             self.server = None
+        if self.heartbeat is not None:
+            await self.heartbeat.stop()
+            self.heartbeat = None
         if self.ops is not None:
             await self.ops.runner.stop(grace)
         if self.control_server is not None:

@@ -31,6 +31,8 @@ from shared.schemas.store import (
     ResourceTransition,
     ResourceTransitionItem,
     ResourceValues,
+    ServiceRecord,
+    ServiceValues,
     SnapshotRecord,
     SnapshotValues,
     StackCreate,
@@ -313,3 +315,17 @@ class StoreEndpoint:
     @expose
     async def snapshot_delete(self, ctxt: RequestContext, snapshot_id: str) -> None:
         await self.db.snapshot_delete(ctxt, snapshot_id)
+
+    # --- services (engine heartbeats; admin only) --------------------------------------------
+
+    @expose
+    async def service_heartbeat(self, ctxt: RequestContext, values: dict[str, Any]) -> ServiceRecord:
+        return await self.db.service_heartbeat(ctxt, parse(ServiceValues, values, "values"))
+
+    @expose
+    async def service_get_all(self, ctxt: RequestContext) -> list[ServiceRecord]:
+        return await self.db.service_get_all(ctxt)
+
+    @expose
+    async def service_delete(self, ctxt: RequestContext, engine_id: str) -> None:
+        await self.db.service_delete(ctxt, engine_id)

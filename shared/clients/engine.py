@@ -200,6 +200,11 @@ class EngineClient:
         """Start a RESTORE: an update back to the snapshot's template and environment."""
         await self._call(ctxt, "stack_restore", "1.0", stack_identity=stack_identity, snapshot_id=snapshot_id)
 
+    async def list_services(self, ctxt: RequestContext) -> list[dict[str, Any]]:
+        """Every engine and whether it is up (admin only)."""
+        result: list[dict[str, Any]] = await self._call(ctxt, "list_services", "1.0")
+        return result
+
     async def stack_suspend(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> None:
         """Start SUSPEND (poll show_stack for SUSPEND_COMPLETE)."""
         await self._call(ctxt, "stack_suspend", "1.0", stack_identity=stack_identity)

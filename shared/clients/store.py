@@ -30,6 +30,7 @@ from shared.schemas.store import (
     ResourceTransition,
     ResourceTransitionItem,
     ResourceValues,
+    ServiceRecord,
     SnapshotRecord,
     StackCreate,
     StackFilters,
@@ -402,3 +403,15 @@ class StoreClient:
 
     async def snapshot_delete(self, ctxt: RequestContext, snapshot_id: str) -> None:
         await self._call(ctxt, "snapshot_delete", snapshot_id=snapshot_id)
+
+    # --- services (engine heartbeats; admin only) --------------------------------------------
+
+    async def service_heartbeat(self, ctxt: RequestContext, values: dict[str, Any]) -> ServiceRecord:
+        """Create or refresh this engine's row (``engine_id``, host, hostname, binary, topic, report_interval)."""
+        return ServiceRecord.model_validate(await self._call(ctxt, "service_heartbeat", values=values))
+
+    async def service_get_all(self, ctxt: RequestContext) -> list[ServiceRecord]:
+        return [ServiceRecord.model_validate(row) for row in await self._call(ctxt, "service_get_all")]
+
+    async def service_delete(self, ctxt: RequestContext, engine_id: str) -> None:
+        await self._call(ctxt, "service_delete", engine_id=engine_id)

@@ -370,3 +370,28 @@ class SnapshotRecord(_Record):
     data: dict[str, Any] = Field(default_factory=dict)
     created_at: datetime
     updated_at: datetime | None = None
+
+
+# --- services (engine heartbeats) ------------------------------------------------------
+
+
+class ServiceValues(_Values):
+    engine_id: ShortText
+    host: ShortText
+    hostname: ShortText
+    binary: ShortText
+    topic: ShortText
+    report_interval: Annotated[int, Field(ge=1, le=3600)]
+
+
+class ServiceRecord(_Record):
+    id: str
+    engine_id: str
+    host: str
+    hostname: str
+    binary: str
+    topic: str
+    report_interval: int
+    created_at: datetime
+    updated_at: datetime | None = None
+    deleted_at: datetime | None = None

@@ -1,4 +1,4 @@
-"""Template versions, their functions, and build_info.
+"""Template versions, their functions, build_info and the engines' services list.
 
 Kept out of ``misc`` so each module stays one job: these routes describe
 what the service offers rather than act on a template.
@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from services.api.deps import Ctx, Engine
+from shared.exceptions import Forbidden
 
 router = APIRouter(prefix="/v1/{tenant_id}", tags=["templates"])
 
@@ -42,3 +43,10 @@ async def list_template_functions(
 @router.get("/build_info", summary="Build revisions of the api and the engine")
 async def build_info(ctx: Ctx, engine: Engine) -> dict[str, Any]:
     return {"api": {"revision": api_revision()}, "engine": {"revision": await engine.get_revision(ctx)}}
+
+
+@router.get("/services", summary="The engines and whether each is up (admin only)")
+async def list_services(ctx: Ctx, engine: Engine) -> dict[str, Any]:
+    if not ctx.is_admin:
+        raise Forbidden("Listing the engines needs the admin role.")
+    return {"services": await engine.list_services(ctx)}

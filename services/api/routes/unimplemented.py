@@ -27,7 +27,6 @@ router = APIRouter(prefix=PREFIX)
 # (method, path under /v1/{tenant_id}, what it does in Heat)
 STACK_ROUTES: tuple[tuple[str, str, str], ...] = (("GET", f"{STACK}/export", "Stack export"),)
 PROJECT_ROUTES: tuple[tuple[str, str, str], ...] = (
-    ("GET", "/services", "Service list"),
     ("GET", "/software_configs", "Software config list"),
     ("POST", "/software_configs", "Software config create"),
     ("GET", "/software_configs/{config_id}", "Software config show"),

@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from services.engine.endpoints import formatting
+from services.engine.lifecycle.heartbeat import format_service
 from services.engine.model.resource import StackResource
 from services.engine.model.stack import Stack
 from services.engine.persistence.repository import StackRepository
 from services.engine.resources.nested import NestedStackResource
 from shared.context import RequestContext
-from shared.exceptions import BadRequest, NotFound, OutputNotFound, ResourceNotFound, StackNotFound
+from shared.exceptions import BadRequest, Forbidden, NotFound, OutputNotFound, ResourceNotFound, StackNotFound
 from shared.rpc import expose
 from shared.schemas.engine import EventInfo, ResourceInfo, StackIdentity, StackInfo
 from shared.schemas.store import StackRecord
@@ -221,6 +222,13 @@ class StackQueries:
                 child = await self.repo.load(stack.ctxt, child_record)
                 result.extend(await self._resources_of(child, depth - 1, detail, filters))
         return result
+
+    @expose
+    async def list_services(self, ctxt: RequestContext) -> list[dict[str, Any]]:
+        """Every engine and whether it is up (Heat's list_services); operators only."""
+        if not ctxt.is_admin:
+            raise Forbidden(reason="listing the engines needs the admin role")
+        return [format_service(r) for r in await self.store.service_get_all(RequestContext.admin())]
 
     async def _nested_identities(self, stack: Stack) -> dict[str, StackIdentity]:
         """Child stack id -> identity, for the ``nested`` link Heat's clients follow (one store call,

@@ -150,7 +150,7 @@ async def test_heatclient_sees_not_implemented_for_unserved_routes(live_server: 
     name = unique_name("hc501")
     await create_and_wait(hc, name)
     calls = [
-        (hc.services.list, ()),
+        (hc.software_configs.list, ()),
     ]
     for func, args in calls:
         with pytest.raises(heat_exc.HTTPNotImplemented):

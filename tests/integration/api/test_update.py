@@ -161,3 +161,13 @@ async def test_heatclient_snapshots(live_server: str, engine_backend: Any) -> No
     assert sorted(r.resource_name for r in await run(hc.resources.list, stack.id)) == ["a", "b"]
     await run(hc.stacks.snapshot_delete, stack.id, snapshot["id"])
     assert (await run(hc.stacks.snapshot_list, stack.id))["snapshots"] == []
+
+
+async def test_heatclient_services_list_needs_admin(live_server: str, engine_backend: Any) -> None:
+    if not engine_backend.real:
+        pytest.skip("needs the real engine")
+    with pytest.raises(heat_exc.HTTPForbidden):
+        await run(heat(live_server).services.list)
+    services = await run(heat(live_server, token="admin-token", tenant="admin").services.list)
+    assert services and {s.status for s in services} <= {"up", "down"}
+    assert all(s.binary == "ember-engine" for s in services)

@@ -146,3 +146,24 @@ async def test_snapshot_then_restore_moves_the_stack_back(
     assert await client.stack_list_snapshots(ctx, identity) == []
     with pytest.raises(NotFound):
         await client.stack_restore(ctx, identity, snapshot["id"])
+
+
+async def test_engines_heartbeat_and_list_services_is_for_operators(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    from shared.exceptions import Forbidden
+
+    with pytest.raises(Forbidden):
+        await engine_services.client.list_services(ctx)
+    other = await engine_services.start_engine(heartbeat_interval=0.2)
+    try:
+        services = {
+            s["engine_id"]: s for s in await engine_services.client.list_services(RequestContext.admin())
+        }
+        assert services[other.engine_id]["status"] == "up"
+        assert services[other.engine_id]["binary"] == "ember-engine"
+        assert engine_services.engine.engine_id in services
+    finally:
+        await other.stop()
+    after = {s["engine_id"] for s in await engine_services.client.list_services(RequestContext.admin())}
+    assert other.engine_id not in after  # a clean stop removes it from the list
