@@ -60,6 +60,7 @@ _FAILED = frozenset(
 #: The stop_stack reason that asks for a halt (stop launching) rather than a cancel.
 HALT = "halt: superseded by a newer update"
 _STALE_PAGE = 200
+_DELETE_ATTEMPTS = 3
 
 
 class StackOps:
@@ -267,11 +268,22 @@ class StackOps:
     # --- delete ------------------------------------------------------------------------
 
     async def delete(self, ctxt: RequestContext, record: StackRecord) -> None:
-        """Start DELETE; an action still running (here or on a live engine) is cancelled first."""
-        await self.stop_anywhere(ctxt, record, cancelled_for_delete(record.action))
-        # Load after the cancel: the load must see every resource the create started.
-        stack = await self.repo.load_by_id(ctxt, record.id)
-        await self._start_delete(stack)
+        """Start DELETE; an action still running (here or on a live engine) is cancelled first.
+
+        An action may start between the cancel and the lock (an engine taking a dead engine's
+        stack over): it is cancelled in turn, a few times, before the delete gives up.
+        """
+        for attempt in range(_DELETE_ATTEMPTS):
+            await self.stop_anywhere(ctxt, record, cancelled_for_delete(record.action))
+            # Load after the cancel: the load must see every resource the create started.
+            stack = await self.repo.load_by_id(ctxt, record.id)
+            try:
+                await self._start_delete(stack)
+                return
+            except ActionInProgress:
+                if attempt == _DELETE_ATTEMPTS - 1:
+                    raise
+                record = await self.store.stack_get(ctxt, record.id)
 
     async def _start_delete(self, stack: Stack) -> None:
         async def begin() -> None:
