@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from shared.config import RpcSettings
 from shared.context import RequestContext
 from shared.exceptions import (
     InvalidRPCArguments,
@@ -23,6 +24,15 @@ from shared.rpc.client import _waiter_for
 from tests.integration.rpc.endpoints import EchoEndpoint, OtherNamespaceEndpoint
 
 CTX = RequestContext(user_id="u1", project_id="p1")
+
+
+@pytest.fixture(scope="module")
+async def transport(rpc_settings: RpcSettings) -> AsyncIterator[Transport]:
+    """This module's own connection: its tests count the calls pending on it, and the session's
+    transport also carries the in-process engines' background calls (heartbeats, stale checks)."""
+    own = await Transport.connect(rpc_settings)
+    yield own
+    await own.close()
 
 
 @pytest.fixture
