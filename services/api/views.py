@@ -40,7 +40,6 @@ EVENT_SUMMARY_KEYS = frozenset(
     }
 )
 # A stack whose action is still one of these has never been changed after it was made.
-_FIRST_ACTIONS = frozenset({"CREATE", "ADOPT"})
 _STACK_DROP = frozenset({"stack_action", "template_description_internal"})
 _RESOURCE_DROP = frozenset({"stack_identity", "stack_name", "resource_action", "metadata", "nested_stack_id"})
 _EVENT_DROP = frozenset({"stack_identity", "stack_name", "resource_action"})
@@ -83,10 +82,6 @@ def format_stack(
             continue
         elif key == "stack_status":
             body[key] = _joined(stack.get("stack_action"), value)
-        elif key == "updated_time" and stack.get("stack_action") in _FIRST_ACTIONS:
-            # Heat stamps updated_time only when an action changes an existing stack;
-            # the store writes it with every state change, the create's own included.
-            body[key] = None
         else:
             body[key] = value
     return body
@@ -180,6 +175,9 @@ def format_event(base: str, event: Mapping[str, Any], keys: frozenset[str] | Non
             body[key] = value
         else:
             body[key] = value
+    root = event.get("root_stack_id")
+    if root and "links" in body:
+        body["links"].append(link(base, root, "root_stack"))
     return body
 
 

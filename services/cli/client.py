@@ -198,6 +198,9 @@ class GatewayClient:
         return full
 
     def list_events(self, stack: str, resource: str | None = None, **params: Any) -> list[dict[str, Any]]:
+        """Oldest first unless asked otherwise: Heat's API answers newest first when no order is
+        given, so (like heatclient) we always say which."""
+        params.setdefault("sort_dir", "asc")
         full = self.resolve(stack)
         path = f"/stacks/{full}/resources/{_q(resource)}/events" if resource else f"/stacks/{full}/events"
         result: list[dict[str, Any]] = self.get_json(path, params=_clean(params))["events"]

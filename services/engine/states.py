@@ -32,6 +32,13 @@ class Status(StrEnum):
 
 STACK_RESOURCE_TYPE = "OS::Heat::Stack"
 
+#: The actions that change an existing stack, and so stamp its ``updated_time`` as they start
+#: (Heat's ``Stack.update/check/suspend/resume/snapshot/restore``); create, adopt, a create's
+#: rollback and delete leave it as it was.
+STAMPING_ACTIONS = frozenset(
+    {Action.UPDATE, Action.CHECK, Action.SUSPEND, Action.RESUME, Action.SNAPSHOT, Action.RESTORE}
+)
+
 
 def started(action: str) -> str:
     return f"Stack {action} started"

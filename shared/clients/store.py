@@ -322,8 +322,10 @@ class StoreClient:
         marker: str | None = None,
         sort_keys: Sequence[str] | None = None,
         sort_dir: str | None = None,
+        nested_stack_ids: Sequence[str] = (),
     ) -> list[EventRecord]:
-        """Oldest first by default; marker is the uuid of the last event of the previous page."""
+        """Newest first unless sorted otherwise (as Heat); marker is the uuid of the last event of
+        the previous page; ``nested_stack_ids`` adds those stacks' events."""
         rows = await self._call(
             ctxt,
             "event_get_all_by_stack",
@@ -333,6 +335,7 @@ class StoreClient:
             marker=marker,
             sort_keys=list(sort_keys) if sort_keys is not None else None,
             sort_dir=sort_dir,
+            **({"nested_stack_ids": list(nested_stack_ids)} if nested_stack_ids else {}),
         )
         return _records(EventRecord, rows)
 

@@ -82,6 +82,7 @@ class EventInfo(TypedDict, total=False):
     resource_status: str
     resource_status_reason: str
     resource_properties: dict[str, Any]
+    root_stack_id: StackIdentity  # only when listed with nested_depth, as Heat
 
 
 class TemplateVersionInfo(TypedDict):

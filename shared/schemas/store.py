@@ -310,13 +310,25 @@ EventSortKey = Literal[
 
 
 class EventQuery(_Values):
-    """Pagination by marker (an event uuid), sort and filters; default oldest first."""
+    """Pagination by marker (an event uuid), sort and filters.
+
+    With no sort keys and no direction the newest come first, as Heat's database API answers
+    (its clients ask for ``asc`` when they want history in order); sort keys alone sort ascending.
+    ``nested_stack_ids`` widens the list to those stacks' events too (``nested_depth``), each one
+    checked against the caller's tenant like the stack itself."""
 
     filters: EventFilters = Field(default_factory=EventFilters)
     limit: Annotated[int, Field(ge=0, le=MAX_BULK * 10)] | None = None
     marker: Uuid | None = None
     sort_keys: Annotated[list[EventSortKey], Field(max_length=6)] = Field(default_factory=list)
-    sort_dir: SortDir = "asc"
+    sort_dir: SortDir | None = None
+    nested_stack_ids: Annotated[list[Uuid], Field(max_length=MAX_BULK)] = Field(default_factory=list)
+
+    @property
+    def direction(self) -> SortDir:
+        if self.sort_dir is not None:
+            return self.sort_dir
+        return "asc" if self.sort_keys else "desc"
 
 
 # --- the hot path --------------------------------------------------------------------

@@ -86,9 +86,10 @@ def format_resource(
     return info
 
 
-def format_event(stack: StackRecord, event: EventRecord) -> EventInfo:
+def format_event(stack: StackRecord, event: EventRecord, root: StackRecord | None = None) -> EventInfo:
+    """Heat's event shape; ``root`` (the stack listed with nested_depth) adds root_stack_id."""
     name = event.resource_name or stack.name
-    return {
+    info: EventInfo = {
         "event_identity": identity(stack, f"/resources/{name}/events/{event.uuid}"),
         "stack_identity": identity(stack),
         "stack_name": stack.name,
@@ -101,6 +102,9 @@ def format_event(stack: StackRecord, event: EventRecord) -> EventInfo:
         "resource_status_reason": event.resource_status_reason or "",
         "resource_properties": event.resource_properties,
     }
+    if root is not None:
+        info["root_stack_id"] = identity(root)
+    return info
 
 
 def format_snapshot(snapshot: SnapshotRecord) -> dict[str, Any]:

@@ -30,6 +30,7 @@ _EVENT_FILTERS = (
     "uuid",
 )
 _STACK_FILTERS = ("id", "name", "action", "status", "owner_id", "username", "tenant", "parent_resource_name")
+_MAX_NESTED_DEPTH = 10  # deeper than any stack the engine lets be made (max_nested_stack_depth)
 
 
 class StackQueries:
@@ -188,7 +189,8 @@ class StackQueries:
         filters: dict[str, Any] | None = None,
     ) -> list[ResourceInfo]:
         stack = await self._load(ctxt, stack_identity)
-        return await self._resources_of(stack, max(0, min(nested_depth, 10)), with_detail, filters or {})
+        depth = max(0, min(nested_depth, _MAX_NESTED_DEPTH))
+        return await self._resources_of(stack, depth, with_detail, filters or {})
 
     async def _resources_of(
         self, stack: Stack, depth: int, detail: bool, filters: dict[str, Any]
@@ -289,6 +291,7 @@ class StackQueries:
         }
         if filters and filters.get("resource_name") and not event_filters.get("resource_name"):
             event_filters["resource_name"] = filters["resource_name"]
+        nested = await self._descendants(ctxt, record, nested_depth or 0)
         events = await self.store.event_get_all_by_stack(
             ctxt,
             record.id,
@@ -297,8 +300,27 @@ class StackQueries:
             marker=marker,
             sort_keys=[k.replace("event_time", "created_at") for k in sort_keys] if sort_keys else None,
             sort_dir=sort_dir,
+            nested_stack_ids=list(nested),
         )
-        return [formatting.format_event(record, event) for event in events]
+        stacks = {record.id: record, **nested}
+        root = record if nested_depth else None
+        return [formatting.format_event(stacks.get(e.stack_id, record), e, root) for e in events]
+
+    async def _descendants(
+        self, ctxt: RequestContext, record: StackRecord, depth: int
+    ) -> dict[str, StackRecord]:
+        """The nested stacks down to ``depth`` levels below ``record``, one store call per level."""
+        found: dict[str, StackRecord] = {}
+        level = [record.id]
+        for _ in range(max(0, min(depth, _MAX_NESTED_DEPTH))):
+            children = await self.store.stack_get_all(
+                ctxt, filters={"owner_id": level}, show_nested=True
+            )
+            level = [c.id for c in children if c.id not in found]
+            found.update((c.id, c) for c in children)
+            if not level:
+                break
+        return found
 
 
 def _matches(row: dict[str, Any], filters: dict[str, Any]) -> bool:

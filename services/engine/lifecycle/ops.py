@@ -10,6 +10,7 @@ the stack lock and return. The work itself is an action body here
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import string
@@ -60,7 +61,10 @@ _FAILED = frozenset(
 #: The stop_stack reason that asks for a halt (stop launching) rather than a cancel.
 HALT = "halt: superseded by a newer update"
 _STALE_PAGE = 200
-_DELETE_ATTEMPTS = 3
+_DELETE_ATTEMPTS = 4
+#: Between delete attempts: an action that took the lock may not be cancellable yet (a takeover
+#: loading the stack it locked); a moment later it is.
+_DELETE_RETRY_DELAY = 0.25
 
 
 class StackOps:
@@ -283,6 +287,7 @@ class StackOps:
             except ActionInProgress:
                 if attempt == _DELETE_ATTEMPTS - 1:
                     raise
+                await asyncio.sleep(_DELETE_RETRY_DELAY * 2**attempt)
                 record = await self.store.stack_get(ctxt, record.id)
 
     async def _start_delete(self, stack: Stack) -> None:

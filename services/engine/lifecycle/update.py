@@ -88,7 +88,7 @@ class UpdateRequest:
         """
         basis = {
             "stack": self.record.id,
-            "written": str(self.record.updated_at),
+            "written": _written(self.record),
             "template": self.record.raw_template_id,
             "request": self.raw_template,
             "options": dataclasses.asdict(self.options),
@@ -247,7 +247,7 @@ class StackUpdater:
             # Under the lock now: if the stack is as it was when the update was planned, nothing
             # can have changed its rows, and the plan stands (no second read of every row).
             fresh = await self.store.stack_get(ctxt, holder.id)
-            if (fresh.updated_at, fresh.raw_template_id) == (record.updated_at, record.raw_template_id):
+            if _written(fresh) == _written(record):
                 prepared.append(request.move)
             raw = await self.store.raw_template_create(ctxt, request.raw_template)
             self.repo.remember(
@@ -294,7 +294,9 @@ class StackUpdater:
         ``announced``: ROLLBACK_IN_PROGRESS is already stored (cancel_update stores it before it returns).
         """
         if not announced:
-            await self.repo.state_set(holder, Action.ROLLBACK, Status.IN_PROGRESS, started(Action.ROLLBACK))
+            await self.repo.state_set(
+                holder, Action.ROLLBACK, Status.IN_PROGRESS, started(Action.ROLLBACK), stamp=True
+            )
         target, reason = await self.converge(holder, Action.ROLLBACK)
         if reason is not None:
             await self.repo.state_set(target, Action.ROLLBACK, Status.FAILED, reason)
@@ -333,7 +335,9 @@ class StackUpdater:
         before this returns, so a caller polling the stack never sees it settled in between."""
 
         async def begin() -> None:
-            await self.repo.state_set(holder, Action.ROLLBACK, Status.IN_PROGRESS, started(Action.ROLLBACK))
+            await self.repo.state_set(
+                holder, Action.ROLLBACK, Status.IN_PROGRESS, started(Action.ROLLBACK), stamp=True
+            )
 
         async def run() -> None:
             await self.rollback(holder, announced=True)
@@ -539,3 +543,11 @@ def _check_restricted(move: Move) -> None:
 
 
 __all__ = ["CancelNote", "Move", "StackUpdater", "UpdateRequest", "decide"]
+
+
+def _written(record: StackRecord) -> str:
+    """What changes whenever the stack row is written by an action (its state, time, template)."""
+    return "|".join(
+        str(v)
+        for v in (record.updated_at, record.raw_template_id, record.action, record.status, record.status_reason)
+    )

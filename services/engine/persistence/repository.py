@@ -14,6 +14,7 @@ import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from services.engine.hot import StackDefinition
@@ -22,7 +23,7 @@ from services.engine.model.resource import StackResource
 from services.engine.model.stack import CancelNote, HostFactory, Stack, StackOptions
 from services.engine.persistence.transitions import TransitionWriter
 from services.engine.resources import ResourceHost, ResourceRegistry
-from services.engine.states import STACK_RESOURCE_TYPE, Action, Status, started
+from services.engine.states import STACK_RESOURCE_TYPE, STAMPING_ACTIONS, Action, Status, started
 from shared.clients.store import StoreClient
 from shared.config import EngineSettings
 from shared.context import RequestContext
@@ -342,8 +343,17 @@ class StackRepository:
         self.remember(stored.stack.raw_template_id, stack.id, stack.definition, stack.environment)
         return stack.record
 
-    async def state_set(self, stack: Stack, action: str, status: str, reason: str, **values: Any) -> None:
-        """Store the stack's new state (and any other row ``values``) with its event."""
+    async def state_set(
+        self, stack: Stack, action: str, status: str, reason: str, *, stamp: bool = False, **values: Any
+    ) -> None:
+        """Store the stack's new state (and any other row ``values``) with its event.
+
+        ``updated_at`` is Heat's ``updated_time``: stamped when an action that changes an existing
+        stack starts (update, check, suspend, resume, snapshot, restore, an update's rollback:
+        ``stamp``, implied for those actions), never by a create, its rollback or a delete.
+        """
+        if stamp or (status == Status.IN_PROGRESS and action in STAMPING_ACTIONS):
+            values.setdefault("updated_at", datetime.now(UTC))
         event = {
             "resource_name": stack.name,
             "resource_type": STACK_RESOURCE_TYPE,

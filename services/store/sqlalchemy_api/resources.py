@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.store.models import Event, Resource, new_uuid, utcnow
+from services.store.models import Event, Resource, Stack, new_uuid, utcnow
 from services.store.sqlalchemy_api.common import (
     RESOURCE_DEFAULTS,
     BackendBase,
@@ -132,23 +132,30 @@ class ResourceQueries(BackendBase):
             raise EventNotFound(name=event_id)
         return EventRecord.model_validate(row)
 
-    def _events(self, stack_id: str, filters: EventFilters | None) -> Select[tuple[Event]]:
-        stmt = select(Event).where(Event.stack_id == stack_id)
+    def _events(self, stack_ids: str | list[str], filters: EventFilters | None) -> Select[tuple[Event]]:
+        ids = [stack_ids] if isinstance(stack_ids, str) else stack_ids
+        where = Event.stack_id == ids[0] if len(ids) == 1 else Event.stack_id.in_(ids)
+        stmt = select(Event).where(where)
         return apply_filters(stmt, Event, (filters or EventFilters()).model_dump(exclude_none=True))
 
     async def event_get_all_by_stack(
         self, ctxt: RequestContext, stack_id: str, query: EventQuery | None = None
     ) -> list[EventRecord]:
-        """A page of a stack's events, oldest first unless asked otherwise; marker is an event uuid."""
+        """A page of a stack's events (and its listed nested stacks'); marker is an event uuid."""
         query = query or EventQuery()
         keys = [k for k in query.sort_keys or ["created_at"] if k != "id"]
-        sort = [(getattr(Event, k), query.sort_dir) for k in keys] + [(Event.id, query.sort_dir)]
+        sort = [(getattr(Event, k), query.direction) for k in keys] + [(Event.id, query.direction)]
         async with self._read("event_get_all_by_stack") as session:
             await self._get_stack(session, ctxt, stack_id, show_deleted=True)
-            stmt = self._events(stack_id, query.filters)
+            stack_ids = [stack_id]
+            extra = [i for i in dict.fromkeys(query.nested_stack_ids) if i != stack_id]
+            if extra:
+                visible = self._scoped_stacks(ctxt, show_deleted=True).where(Stack.id.in_(extra))
+                stack_ids += list((await session.scalars(visible.with_only_columns(Stack.id))).all())
+            stmt = self._events(stack_ids, query.filters)
             if query.marker is not None:
                 marker_stmt = select(*(e for e, _ in sort)).where(
-                    Event.uuid == query.marker, Event.stack_id == stack_id
+                    Event.uuid == query.marker, Event.stack_id.in_(stack_ids)
                 )
                 marker = (await session.execute(marker_stmt)).one_or_none()
                 if marker is None:

@@ -93,7 +93,6 @@ class StackStateQueries(StackQueries, BackendBase):
     ) -> Stack:
         data = non_null_values(Stack, values)
         await self._check_refs(session, ctxt, values)
-        data.setdefault("updated_at", utcnow())
         stmt = update(Stack).where(Stack.id == stack_id, Stack.deleted_at.is_(None)).values(**data)
         clause = self._tenant_clause(ctxt)
         if clause is not None:
@@ -122,7 +121,7 @@ class StackStateQueries(StackQueries, BackendBase):
             await session.execute(
                 update(Stack)
                 .where(Stack.id == stack_id)
-                .values(deleted_at=now, updated_at=now, user_creds_id=None),
+                .values(deleted_at=now, user_creds_id=None),
                 execution_options={"synchronize_session": False},
             )
             if creds_id is not None:

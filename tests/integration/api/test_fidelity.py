@@ -105,6 +105,31 @@ async def test_never_updated_stack_has_null_updated_time(client: httpx.AsyncClie
 
 
 @pytest.mark.usefixtures("real_engine")
+async def test_updated_time_stamped_by_changes_not_by_rollback_or_delete(client: httpx.AsyncClient) -> None:
+    """As Heat: a create's rollback and a delete leave updated_time null; a check stamps it."""
+    failing = {
+        "heat_template_version": V,
+        "resources": {"bad": {"type": "OS::Heat::TestResource", "properties": {"fail": True}}},
+    }
+    name = unique_name()
+    body = {"stack_name": name, "template": failing, "disable_rollback": False}
+    resp = await client.post(f"/v1/{TENANT}/stacks", json=body)
+    path = f"/v1/{TENANT}/stacks/{name}/{resp.json()['stack']['id']}"
+    assert (await wait_status(client, path, "ROLLBACK_COMPLETE"))["updated_time"] is None
+    assert (await client.delete(path)).status_code == 204
+    gone = await client.get(f"/v1/{TENANT}/stacks", params={"name": name, "show_deleted": True})
+    assert [s["updated_time"] for s in gone.json()["stacks"]] == [None]
+
+    name = unique_name()
+    resp = await client.post(f"/v1/{TENANT}/stacks", json={"stack_name": name, "template": MINIMAL})
+    path = f"/v1/{TENANT}/stacks/{name}/{resp.json()['stack']['id']}"
+    created = await wait_status(client, path, "CREATE_COMPLETE")
+    assert (await client.post(f"{path}/actions", json={"check": None})).status_code == 200
+    checked = await wait_status(client, path, "CHECK_COMPLETE")
+    assert checked["updated_time"] is not None and checked["updated_time"] >= created["creation_time"]
+
+
+@pytest.mark.usefixtures("real_engine")
 async def test_condition_functions_in_outputs_and_short_list_paths(client: httpx.AsyncClient) -> None:
     template = {
         "heat_template_version": V,

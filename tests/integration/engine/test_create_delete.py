@@ -39,7 +39,7 @@ async def test_create_then_delete_simple_stack(engine_services: EngineServices, 
     await client.delete_stack(ctx, identity)
     deleted = await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE", "DELETE_FAILED"})
     assert deleted["stack_status_reason"] == "Stack DELETE completed successfully"
-    events = await client.list_events(ctx, identity)
+    events = await client.list_events(ctx, identity, sort_dir="asc")
     stack_events = [
         (e["resource_action"], e["resource_status"]) for e in events if e["resource_name"] == "simple"
     ]

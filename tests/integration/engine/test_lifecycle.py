@@ -34,7 +34,7 @@ def waiter(secs: float, **props: Any) -> dict[str, Any]:
 async def _events(
     services: EngineServices, ctx: RequestContext, identity: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    return await services.client.list_events(ctx, identity)
+    return await services.client.list_events(ctx, identity, sort_dir="asc")
 
 
 def _times(events: list[dict[str, Any]], name: str, status: str, action: str = "CREATE") -> int:
@@ -233,13 +233,39 @@ async def test_events_filter_by_resource_and_id(engine_services: EngineServices,
     template = tmpl({"a": {"type": "OS::Heat::None"}, "b": {"type": "OS::Heat::None"}})
     identity = await engine_services.client.create_stack(ctx, "filtered", template)
     await engine_services.wait_for_status(ctx, identity, DONE)
-    only_a = await engine_services.client.list_events(ctx, identity, filters={"resource_name": "a"})
+    only_a = await engine_services.client.list_events(
+        ctx, identity, filters={"resource_name": "a"}, sort_dir="asc"
+    )
     assert {e["resource_name"] for e in only_a} == {"a"} and len(only_a) == 2
     event_id = only_a[1]["event_identity"]["path"].rsplit("/", 1)[-1]
-    one = await engine_services.client.list_events(ctx, identity, filters={"uuid": event_id})
+    one = await engine_services.client.list_events(ctx, identity, filters={"uuid": event_id}, sort_dir="asc")
     assert [e["resource_status"] for e in one] == ["COMPLETE"]
     page = await engine_services.client.list_events(ctx, identity, limit=2, sort_dir="desc")
     assert len(page) == 2 and page[0]["resource_name"] == "filtered"
+
+
+async def test_events_newest_first_by_default_and_nested_with_their_root(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    """Heat's RPC list_events: no order -> newest first; nested_depth adds the nested stacks' events,
+    each naming its own stack and the root stack it was listed under."""
+    group = {
+        "type": "OS::Heat::ResourceGroup",
+        "properties": {"count": 2, "resource_def": {"type": "OS::Heat::None"}},
+    }
+    identity = await engine_services.client.create_stack(ctx, "rooted", tmpl({"g": group}))
+    await engine_services.wait_for_status(ctx, identity, DONE)
+    own = await engine_services.client.list_events(ctx, identity)
+    assert (own[0]["resource_name"], own[0]["resource_status"]) == ("rooted", "COMPLETE")
+    assert {e["stack_identity"]["stack_id"] for e in own} == {identity["stack_id"]}
+    assert all("root_stack_id" not in e for e in own)
+    everything = await engine_services.client.list_events(ctx, identity, nested_depth=1, sort_dir="asc")
+    nested = [e for e in everything if e["stack_identity"]["stack_id"] != identity["stack_id"]]
+    assert {e["resource_name"] for e in nested} >= {"0", "1"}
+    assert {e["stack_name"] for e in nested} == {nested[0]["stack_name"]} != {"rooted"}
+    assert all(e["root_stack_id"]["stack_id"] == identity["stack_id"] for e in everything)
+    assert len(everything) == len(own) + len(nested)
+    assert everything[-1]["resource_name"] == "rooted"  # the parent finishes last
 
 
 async def test_a_failure_lets_running_siblings_finish_before_the_stack_fails(

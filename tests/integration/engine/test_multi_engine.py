@@ -190,7 +190,7 @@ async def test_a_killed_engines_create_is_carried_on_by_the_next_engine(
     try:
         stack = await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE", "CREATE_FAILED"})
         assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
-        events = await engine_services.client.list_events(ctx, identity, filters={"resource_name": "carried"})
+        events = await engine_services.client.list_events(ctx, identity, filters={"resource_name": "carried"}, sort_dir="asc")
         reasons = [e["resource_status_reason"] for e in events]
         assert f"Engine {engine_id} went down; engine {taker.engine_id} carries stack CREATE on" in reasons
         rows = await engine_services.client.list_stack_resources(ctx, identity)

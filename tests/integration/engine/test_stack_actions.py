@@ -43,7 +43,7 @@ async def test_suspend_resume_and_check_walk_every_resource(
         "top": "SUSPEND_COMPLETE",
     }
     events = await client.list_events(
-        ctx, identity, filters={"resource_status": "COMPLETE", "resource_action": "SUSPEND"}
+        ctx, identity, filters={"resource_status": "COMPLETE", "resource_action": "SUSPEND"}, sort_dir="asc"
     )
     assert [e["resource_name"] for e in events][:2] == ["top", "base"]  # reverse dependency order
 

@@ -41,7 +41,7 @@ async def _resources(
 
 
 async def _events_of(services: EngineServices, ctx: RequestContext, identity: Any, name: str) -> list[str]:
-    events = await services.client.list_events(ctx, identity, filters={"resource_name": name})
+    events = await services.client.list_events(ctx, identity, filters={"resource_name": name}, sort_dir="asc")
     return [f"{e['resource_action']}_{e['resource_status']}" for e in events]
 
 
@@ -111,10 +111,10 @@ async def test_an_update_with_nothing_changed_writes_no_resource_event(
 ) -> None:
     template = tmpl({f"r{i}": tr(str(i)) for i in range(5)})
     identity = await _created(engine_services, ctx, template)
-    count = len(await engine_services.client.list_events(ctx, identity))
+    count = len(await engine_services.client.list_events(ctx, identity, sort_dir="asc"))
     await engine_services.client.update_stack(ctx, identity, template)
     await engine_services.wait_for_status(ctx, identity, {"UPDATE_COMPLETE"})
-    events = await engine_services.client.list_events(ctx, identity)
+    events = await engine_services.client.list_events(ctx, identity, sort_dir="asc")
     assert len(events) == count + 2  # the stack's UPDATE_IN_PROGRESS and UPDATE_COMPLETE only
 
 
@@ -140,7 +140,9 @@ async def test_a_failed_update_rolls_back_to_the_previous_template(
     assert rows["b"]["physical_resource_id"] == old["b"]["physical_resource_id"]
     detail = await engine_services.client.describe_stack_resource(ctx, identity, "a")
     assert detail["attributes"]["output"] == "one"
-    events = await engine_services.client.list_events(ctx, identity, filters={"resource_name": "upd"})
+    events = await engine_services.client.list_events(
+        ctx, identity, filters={"resource_name": "upd"}, sort_dir="asc"
+    )
     states = [f"{e['resource_action']}_{e['resource_status']}" for e in events]
     assert states[-4:] == ["UPDATE_IN_PROGRESS", "UPDATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE"]
 
@@ -362,9 +364,13 @@ async def test_a_second_update_supersedes_one_in_progress(
     detail = await engine_services.client.describe_stack_resource(ctx, identity, "second")
     assert detail["attributes"]["output"] == "three"
     # The superseded update never reached "second": it started nothing new once halted.
-    events = await engine_services.client.list_events(ctx, identity, filters={"resource_name": "second"})
+    events = await engine_services.client.list_events(
+        ctx, identity, filters={"resource_name": "second"}, sort_dir="asc"
+    )
     assert [e["resource_action"] for e in events].count("UPDATE") == 2  # one IN_PROGRESS + COMPLETE
-    states = await engine_services.client.list_events(ctx, identity, filters={"resource_name": "upd"})
+    states = await engine_services.client.list_events(
+        ctx, identity, filters={"resource_name": "upd"}, sort_dir="asc"
+    )
     assert not any(e["resource_status"] == "FAILED" for e in states)
 
 
@@ -385,7 +391,7 @@ async def test_a_rolling_update_moves_group_members_a_batch_at_a_time(
     assert stack["outputs"][0]["output_value"] == ["b-0", "b-1", "b-2"]
     group_id = (await _resources(engine_services, ctx, identity))["group"]["physical_resource_id"]
     child = {"stack_name": "", "stack_id": group_id}
-    events = await engine_services.client.list_events(ctx, {**child, "stack_name": None})
+    events = await engine_services.client.list_events(ctx, {**child, "stack_name": None}, sort_dir="asc")
     updates = [
         e["resource_name"]
         for e in events
@@ -412,7 +418,9 @@ async def test_batch_create_grows_a_group_a_batch_at_a_time(
     stack = (await engine_services.client.show_stack(ctx, identity))[0]
     assert stack["outputs"][0]["output_value"] == ["m-0", "m-1", "m-2", "m-3", "m-4"]
     group_id = (await _resources(engine_services, ctx, identity))["group"]["physical_resource_id"]
-    events = await engine_services.client.list_events(ctx, {"stack_name": None, "stack_id": group_id})
+    events = await engine_services.client.list_events(
+        ctx, {"stack_name": None, "stack_id": group_id}, sort_dir="asc"
+    )
     child = [
         f"{e['resource_action']}_{e['resource_status']}"
         for e in events
@@ -456,7 +464,9 @@ async def test_a_create_rolled_back_lists_no_resources_and_no_outputs(
     assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
     assert stack["outputs"] == []
     assert await engine_services.client.list_stack_resources(ctx, identity) == []
-    events = await engine_services.client.list_events(ctx, identity, filters={"resource_name": "ok"})
+    events = await engine_services.client.list_events(
+        ctx, identity, filters={"resource_name": "ok"}, sort_dir="asc"
+    )
     assert events[-1]["resource_action"] == "DELETE"  # the events stay
 
 

@@ -115,12 +115,15 @@ async def events(store: StoreClient, ctx: RequestContext, new_stack: Any) -> tup
     return stack, out
 
 
-async def test_events_oldest_first_and_paged(store: StoreClient, ctx: RequestContext, events: Any) -> None:
+async def test_events_newest_first_unless_asked_and_paged(
+    store: StoreClient, ctx: RequestContext, events: Any
+) -> None:
+    """As Heat's database API: no order given -> newest first; ``asc`` pages through history."""
     stack, made = events
-    assert [e.uuid for e in await store.event_get_all_by_stack(ctx, stack.id)] == [e.uuid for e in made]
+    assert [e.uuid for e in await store.event_get_all_by_stack(ctx, stack.id)] == [e.uuid for e in made][::-1]
     seen: list[str] = []
     marker = None
-    while page := await store.event_get_all_by_stack(ctx, stack.id, limit=3, marker=marker):
+    while page := await store.event_get_all_by_stack(ctx, stack.id, limit=3, marker=marker, sort_dir="asc"):
         seen.extend(e.uuid for e in page)
         marker = page[-1].uuid
     assert seen == [e.uuid for e in made]
@@ -131,7 +134,9 @@ async def test_events_oldest_first_and_paged(store: StoreClient, ctx: RequestCon
 async def test_event_filters_and_count(store: StoreClient, ctx: RequestContext, events: Any) -> None:
     stack, made = events
     done = await store.event_get_all_by_stack(ctx, stack.id, filters={"resource_status": "COMPLETE"})
-    assert [e.resource_name for e in done] == ["a", "b"]
+    assert [e.resource_name for e in done] == ["b", "a"]
+    by_name_only = await store.event_get_all_by_stack(ctx, stack.id, sort_keys=["resource_name"])
+    assert [e.resource_name for e in by_name_only] == ["a", "a", "b", "b"]  # keys alone: ascending
     assert await store.event_count_all_by_stack(ctx, stack.id) == 4
     assert await store.event_count_all_by_stack(ctx, stack.id, {"resource_name": "a"}) == 2
     assert await store.event_count_all_by_stack(ctx, stack.id, {"resource_type": "OS::Heat::Value"}) == 2
@@ -139,3 +144,19 @@ async def test_event_filters_and_count(store: StoreClient, ctx: RequestContext, 
     by_name = await store.event_get_all_by_stack(ctx, stack.id, sort_keys=["resource_name"], sort_dir="desc")
     assert [e.resource_name for e in by_name] == ["b", "b", "a", "a"]
     assert (await store.event_get(ctx, made[0].uuid)).uuid == made[0].uuid
+
+
+async def test_events_of_nested_stacks_only_within_the_tenant(
+    store: StoreClient, make_ctx: Any, new_stack: Any
+) -> None:
+    """nested_stack_ids widens the list (nested_depth); another tenant's stack adds nothing."""
+    owner, other = make_ctx(), make_ctx()
+    parent, child, foreign = await new_stack(owner), await new_stack(owner), await new_stack(other)
+    for ctxt, stack in ((owner, parent), (owner, child), (other, foreign)):
+        await store.event_create(ctxt, {"stack_id": stack.id, "resource_name": f"r-{stack.id[:4]}"})
+    listed = await store.event_get_all_by_stack(
+        owner, parent.id, nested_stack_ids=[child.id, foreign.id], sort_dir="asc"
+    )
+    assert [e.stack_id for e in listed] == [parent.id, child.id]
+    only_parent = await store.event_get_all_by_stack(owner, parent.id)
+    assert [e.stack_id for e in only_parent] == [parent.id]

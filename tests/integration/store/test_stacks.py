@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -180,7 +181,10 @@ async def test_update_sets_only_given_columns(
     updated = await store.stack_update(ctx, stack.id, StackValues(action="CREATE", status="IN_PROGRESS"))
     assert (updated.action, updated.status) == ("CREATE", "IN_PROGRESS")
     assert updated.parameters == {"p": 1} and updated.timeout == 7
-    assert updated.updated_at is not None
+    assert updated.updated_at is None  # Heat's updated_time: written only when given
+    now = datetime.now(UTC)
+    stamped = await store.stack_update(ctx, stack.id, StackValues(updated_at=now))
+    assert stamped.updated_at == now
 
 
 async def test_update_to_a_taken_name_raises_stack_exists(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from services.api import views
 
 BASE = "http://h:8004"
@@ -40,17 +38,12 @@ def test_next_link_only_for_a_full_page() -> None:
     assert links == [{"rel": "next", "href": "u?limit=2&marker=2"}]
 
 
-@pytest.mark.parametrize(
-    ("action", "shown"),
-    [("CREATE", None), ("ADOPT", None), ("UPDATE", "2026-12-03T08:00:00"), ("CHECK", "2026-12-03T08:00:00")],
-)
-def test_updated_time_is_null_until_an_action_changes_the_stack(action: str, shown: str | None) -> None:
-    stack = {
-        "stack_identity": {"tenant": "t", "stack_name": "s", "stack_id": "i", "path": ""},
-        "stack_action": action,
-        "stack_status": "COMPLETE",
-        "updated_time": "2026-12-03T08:00:00",
-    }
-    assert views.format_stack("http://x", stack)["updated_time"] == shown
-    summary = views.format_stack("http://x", stack, keys=views.STACK_SUMMARY_KEYS)
-    assert summary["updated_time"] == shown
+def test_nested_events_link_their_root_stack() -> None:
+    """Listed with nested_depth, an event carries root_stack_id: Heat's clients get a root_stack link."""
+    ident = {"tenant": "t", "stack_name": "child", "stack_id": "c", "path": "/resources/r/events/e1"}
+    root = {"tenant": "t", "stack_name": "parent", "stack_id": "p", "path": ""}
+    event = {"event_identity": ident, "resource_name": "r", "root_stack_id": root}
+    body = views.format_event("http://x", event, views.EVENT_SUMMARY_KEYS)
+    assert [link["rel"] for link in body["links"]] == ["self", "resource", "stack", "root_stack"]
+    assert body["links"][-1]["href"].endswith("/stacks/parent/p")
+    assert "root_stack_id" not in body
