@@ -26,7 +26,7 @@ from services.cli.broker import quiet_broker_logs
 from services.cli.client import DEFAULT_PROJECT, DEFAULT_URL, GatewayClient, GatewayError, split_endpoint
 from services.cli.common import EnvOpt, Options, ParamOpt, TemplateOpt, gateway
 from services.cli.flags import FlagCommand, FlagGroup, sub_app
-from services.cli.output import OutputSpec, formatted, render_one
+from services.cli.output import OutputSpec, formatted, render_list, render_one
 from services.cli.resources import event_app, resource_app, template_app, type_app
 from services.cli.stacks import stack_app
 from services.cli.templates import TemplateFileError, request_body
@@ -42,6 +42,11 @@ app.add_typer(event_app, name="event")
 app.add_typer(template_app, name="template")
 app.add_typer(type_app, name="resource-type")
 app.add_typer(rpc_app, name="rpc")
+service_app = sub_app("The engines behind the gateway.")
+app.add_typer(service_app, name="service")
+
+#: As ``openstack orchestration service list``.
+SERVICE_COLUMNS = ["hostname", "binary", "engine_id", "host", "topic", "updated_at", "status"]
 
 
 def ember_version() -> str:
@@ -121,6 +126,14 @@ def build_info(ctx: typer.Context, *, out: OutputSpec) -> None:
     """The gateway's and the engine's build (Heat's build_info)."""
     with gateway(ctx) as client:
         render_one(client.get_json("/build_info"), out)
+
+
+@service_app.command("list", cls=FlagCommand)
+@formatted()
+def service_list(ctx: typer.Context, *, out: OutputSpec) -> None:
+    """Every engine with its last heartbeat and whether it is up (admin only, as Heat's)."""
+    with gateway(ctx) as client:
+        render_list(client.get_json("/services")["services"], out, SERVICE_COLUMNS)
 
 
 # --- straight onto the bus ---------------------------------------------------------------

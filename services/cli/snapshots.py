@@ -84,18 +84,29 @@ def snapshot_restore(
     _finish(final, out, "RESTORE_COMPLETE")
 
 
+OutputFileOpt = Annotated[
+    Path | None,
+    typer.Option("--output-file", "-O", metavar="FILE", help="Write the data here (else stdout)."),
+]
+
+
 @stack_app.command("abandon", cls=FlagCommand)
-def stack_abandon(
-    ctx: typer.Context,
-    stack: StackArg,
-    output_file: Annotated[
-        Path | None,
-        typer.Option("--output-file", "-O", metavar="FILE", help="Write the data here (else stdout)."),
-    ] = None,
-) -> None:
+def stack_abandon(ctx: typer.Context, stack: StackArg, output_file: OutputFileOpt = None) -> None:
     """Remove a stack from Ember but keep what it made; prints the data `stack adopt` takes back."""
     with gateway(ctx) as client:
         data = client.request("DELETE", f"/stacks/{client.resolve(stack)}/abandon").json()
+    _write_data(data, output_file)
+
+
+@stack_app.command("export", cls=FlagCommand)
+def stack_export(ctx: typer.Context, stack: StackArg, output_file: OutputFileOpt = None) -> None:
+    """Print the data `stack abandon` would give, leaving the stack as it is (keep it before abandoning)."""
+    with gateway(ctx) as client:
+        data = client.get_json(f"/stacks/{client.resolve(stack)}/export")
+    _write_data(data, output_file)
+
+
+def _write_data(data: Any, output_file: Path | None) -> None:
     text = json.dumps(data, indent=2, sort_keys=True)
     if output_file is None:
         sys.stdout.write(text + "\n")

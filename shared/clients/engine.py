@@ -162,6 +162,11 @@ class EngineClient:
         result: dict[str, Any] = await self._call(ctxt, "abandon_stack", "1.0", stack_identity=stack_identity)
         return result
 
+    async def export_stack(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> dict[str, Any]:
+        """The abandon data of a stack that stays (Heat's RPC 1.22)."""
+        result: dict[str, Any] = await self._call(ctxt, "export_stack", "1.22", stack_identity=stack_identity)
+        return result
+
     async def stack_snapshot(
         self, ctxt: RequestContext, stack_identity: dict[str, Any], name: str | None = None
     ) -> dict[str, Any]:

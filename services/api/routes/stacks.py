@@ -246,6 +246,14 @@ async def abandon_stack(stack: StackIdentity, ctx: Ctx, engine: Engine) -> dict[
     return await engine.abandon_stack(ctx, stack)
 
 
+@router.get(
+    "/stacks/{stack_name}/{stack_id}/export",
+    summary="Export a stack: the data abandon would give, the stack left as it is",
+)
+async def export_stack(stack: StackIdentity, ctx: Ctx, engine: Engine) -> dict[str, Any]:
+    return await engine.export_stack(ctx, stack)
+
+
 @router.post("/stacks/{stack_name}/{stack_id}/snapshots", summary="Snapshot a stack")
 async def create_snapshot(stack: StackIdentity, ctx: Ctx, engine: Engine, request: Request) -> dict[str, Any]:
     raw = await request.body()

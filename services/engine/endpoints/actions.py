@@ -297,6 +297,12 @@ class EngineService(StackUpdates):
         record = await self._get_record(ctxt, stack_identity, show_deleted=False)
         return await self.ops.abandon(ctxt, record)
 
+    @expose
+    async def export_stack(self, ctxt: RequestContext, stack_identity: dict[str, Any]) -> dict[str, Any]:
+        """What abandon would answer, with the stack left as it is (Heat: to keep before abandoning)."""
+        record = await self._get_record(ctxt, stack_identity, show_deleted=False)
+        return await self.ops.export(ctxt, record)
+
     # --- delete --------------------------------------------------------------------------
 
     @expose

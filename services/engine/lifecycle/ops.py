@@ -178,6 +178,11 @@ class StackOps:
         finally:
             await self.runner.lock.release(ctxt, record.id)
 
+    async def export(self, ctxt: RequestContext, record: StackRecord) -> dict[str, Any]:
+        """Heat's export_stack: the abandon data of the stack as it is, touching nothing (no lock:
+        a read, so it may be taken while an action runs, and shows the rows of that moment)."""
+        return await self.stack_data(await self.repo.load(ctxt, record))
+
     async def stack_data(self, stack: Stack, nested: list[str] | None = None) -> dict[str, Any]:
         """What abandon answers and a snapshot keeps; ``nested`` collects the nested stacks' ids."""
         assert stack.record is not None

@@ -158,9 +158,12 @@ async def test_snapshot_abandon_and_adopt_with_the_cli(
     out = ok(await ember(live_server, "stack", "snapshot", "restore", name, snapshot["id"], "--wait"))
     assert "RESTORE_COMPLETE" in out.splitlines()[-1]
 
+    exported = json.loads(ok(await ember(live_server, "stack", "export", name)))
     data_file = tmp_path / "abandoned.json"
     ok(await ember(live_server, "stack", "abandon", name, "-O", str(data_file)))
-    assert sorted(json.loads(data_file.read_text())["resources"]) == ["a", "b"]
+    abandoned = json.loads(data_file.read_text())
+    assert sorted(abandoned["resources"]) == ["a", "b"]
+    assert exported["resources"] == abandoned["resources"] and exported["id"] == abandoned["id"]
     adopted = unique_name("clid")
     out = ok(await ember(live_server, "stack", "adopt", adopted, "-A", str(data_file), "--wait"))
     assert "ADOPT_COMPLETE" in out.splitlines()[-1]
@@ -186,3 +189,16 @@ async def test_template_versions_functions_and_build_info_with_the_cli(live_serv
     assert {"get_param", "equals"} <= names
     info = json.loads(ok(await ember(live_server, "build-info", "-f", "json")))
     assert "revision" in info["engine"]
+
+
+async def test_service_list_with_the_cli_needs_admin(live_server: str, engine_backend: EngineBackend) -> None:
+    if not engine_backend.real:
+        pytest.skip("needs the real engine")
+    refused = await ember(live_server, "service", "list")
+    assert refused.exit_code != 0 and "403" in refused.output
+    listed = await ember(
+        live_server, "service", "list", "-f", "json", token="admin-token", EMBER_PROJECT="admin"
+    )
+    services = json.loads(ok(listed))
+    assert services and {s["binary"] for s in services} == {"ember-engine"}
+    assert {s["status"] for s in services} <= {"up", "down"}

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from heatclient import exc as heat_exc
 
-from services.api.routes.unimplemented import PREFIX, PROJECT_ROUTES, STACK_ROUTES
+from services.api.routes.unimplemented import PREFIX, PROJECT_ROUTES
 from tests.integration.api.conftest import TENANT, unique_name
 from tests.integration.api.test_heatclient import create_and_wait, heat, run
 
@@ -32,17 +32,6 @@ def assert_not_implemented(resp: httpx.Response, method: str, path: str) -> None
     assert body["error"]["type"] == "HTTPNotImplemented"
     assert f"{method} {PREFIX}{path}" in body["error"]["message"]
     assert body["error"]["message"].endswith("is not implemented yet.")
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "what"), STACK_ROUTES, ids=[f"{m} {p}" for m, p, _ in STACK_ROUTES]
-)
-async def test_unimplemented_stack_route_answers_501_naming_it(
-    client: httpx.AsyncClient, stack: dict[str, Any], method: str, path: str, what: str
-) -> None:
-    url = f"/v1/{TENANT}" + concrete(path, stack)
-    resp = await client.request(method, url, json={} if method != "GET" else None)
-    assert_not_implemented(resp, method, path)
 
 
 @pytest.mark.parametrize(

@@ -129,8 +129,11 @@ async def test_heatclient_abandon_and_adopt(live_server: str, engine_backend: An
     name = unique_name("hcab")
     stack = await create_and_wait(hc, name)
     ids = {r.resource_name: r.physical_resource_id for r in await run(hc.resources.list, stack.id)}
+    exported = await run(hc.stacks.export, stack.id)  # Heat's export: the same data, nothing removed
+    assert (await run(hc.stacks.get, name)).stack_status == "CREATE_COMPLETE"
     data = await run(hc.stacks.abandon, stack.id)
     assert sorted(data["resources"]) == ["a", "b"]
+    assert exported["resources"] == data["resources"] and exported["template"] == data["template"]
     with pytest.raises(heat_exc.HTTPNotFound):
         await run(hc.stacks.get, name)  # gone by name; by id it reads DELETE_COMPLETE, as Heat
     assert (await run(hc.stacks.get, stack.id)).stack_status == "DELETE_COMPLETE"
