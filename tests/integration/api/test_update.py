@@ -113,8 +113,11 @@ async def test_heatclient_suspend_resume_check_and_mark_unhealthy(
     assert (await _wait(hc, name, ("SUSPEND_COMPLETE", "SUSPEND_FAILED"))).stack_status == "SUSPEND_COMPLETE"
     await run(hc.actions.resume, stack.id)
     assert (await _wait(hc, name, ("RESUME_COMPLETE", "RESUME_FAILED"))).stack_status == "RESUME_COMPLETE"
+    assert stack.updated_time is None
     await run(hc.actions.check, stack.id)
-    assert (await _wait(hc, name, ("CHECK_COMPLETE", "CHECK_FAILED"))).stack_status == "CHECK_COMPLETE"
+    checked = await _wait(hc, name, ("CHECK_COMPLETE", "CHECK_FAILED"))
+    assert checked.stack_status == "CHECK_COMPLETE" and checked.updated_time is not None
+    assert await run(hc.resources.metadata, stack.id, "a") == {}
     await run(hc.resources.mark_unhealthy, stack.id, "a", True, "it broke")
     resource = await run(hc.resources.get, stack.id, "a")
     assert (resource.resource_status, resource.resource_status_reason) == ("CHECK_FAILED", "it broke")
