@@ -126,8 +126,12 @@ class StackQueries:
         assert stack.record is not None
         rolled_back = (stack.action, stack.status) == ("ROLLBACK", "COMPLETE")
         created_nothing = rolled_back and stack.record.prev_raw_template_id is None
-        # As Heat: a create rolled back has no resources, so no outputs either.
-        outputs = (await stack.outputs() if not created_nothing else []) if resolve_outputs else None
+        deleted = (stack.action, stack.status) == ("DELETE", "COMPLETE")
+        # As Heat: a create rolled back has no resources, so no outputs either; a deleted stack
+        # shows none at all (the key is absent).
+        outputs = None
+        if resolve_outputs and not deleted:
+            outputs = await stack.outputs() if not created_nothing else []
         return [
             formatting.format_stack(
                 stack.record,

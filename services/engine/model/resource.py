@@ -88,6 +88,14 @@ class StackResource:
         return self.record.status if self.record else Status.COMPLETE
 
     @property
+    def made(self) -> bool:
+        """Whether it exists yet: not INIT, and not still in its create (or adopt). Heat resolves no
+        attribute of a resource before that; its outputs read null meanwhile."""
+        if self.action == Action.INIT:
+            return False
+        return not (self.action in (Action.CREATE, Action.ADOPT) and self.status == Status.IN_PROGRESS)
+
+    @property
     def created(self) -> bool:
         """Whether there may be something to delete (any action beyond INIT)."""
         return self.action != Action.INIT and not (

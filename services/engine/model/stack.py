@@ -201,13 +201,21 @@ class Stack:
         await self.prepare_attributes(self.definition.dependencies.requires(resource.name))
 
     async def outputs(self) -> list[dict[str, Any]]:
-        """Every output resolved; one that fails carries ``output_error`` instead of a value."""
+        """Every output resolved; one that fails carries ``output_error`` instead of a value.
+
+        An output naming a resource that does not exist yet (not started, or still being created)
+        is null, as Heat's are while a stack is unfinished: not a guess such as a group's member
+        names before the members are there.
+        """
         referenced = {ref.resource for out in self.definition.outputs.values() for ref in out.references()}
         await self.prepare_attributes(referenced & self.resources.keys())
+        unmade = {name for name, resource in self.resources.items() if not resource.made}
         values = self.definition.output_values(self.resolver)
-        for item in values:
-            if item.get("output_value") is UNRESOLVED:
+        for item, out in zip(values, self.definition.outputs.values(), strict=True):
+            waiting = unmade and any(ref.resource in unmade for ref in out.references())
+            if waiting or item.get("output_value") is UNRESOLVED:
                 item["output_value"] = None
+                item.pop("output_error", None)
         return values
 
     def spare_resource(self, row: ResourceRecord, other: StackDefinition | None = None) -> StackResource:

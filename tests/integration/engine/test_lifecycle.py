@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -174,6 +175,38 @@ async def test_outputs_resolve_and_a_failing_one_reports_its_error(
     assert (await engine_services.client.show_output(ctx, identity, "good"))["output_value"] == 2
     with pytest.raises(OutputNotFound):
         await engine_services.client.show_output(ctx, identity, "nope")
+
+
+async def test_outputs_of_an_unfinished_stack_are_null_and_a_deleted_one_has_none(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    """As Heat: nothing made up for resources that are not there yet; no outputs once deleted."""
+    group = {"type": "OS::Heat::ResourceGroup", "properties": {"count": 2, "resource_def": waiter(0.5)}}
+    template = tmpl(
+        {"group": group, "val": {"type": "OS::Heat::Value", "properties": {"value": "now"}}},
+        outputs={
+            "refs": {"value": {"get_attr": ["group", "refs"]}},
+            "now": {"value": {"get_attr": ["val", "value"]}},
+        },
+    )
+    identity = await engine_services.client.create_stack(ctx, "unfinished", template)
+    for _ in range(200):
+        stack = (await engine_services.client.show_stack(ctx, identity))[0]
+        outputs = {o["output_key"]: o for o in stack["outputs"]}
+        if outputs["now"]["output_value"] == "now" or stack["stack_status"] != "IN_PROGRESS":
+            break
+        await asyncio.sleep(0.02)
+    assert stack["stack_status"] == "IN_PROGRESS", "the group should still be creating"
+    assert outputs["refs"] == {
+        "output_key": "refs",
+        "output_value": None,
+        "description": "No description given",
+    }
+    done = await engine_services.wait_for_status(ctx, identity, DONE)
+    assert [len(o["output_value"]) for o in done["outputs"] if o["output_key"] == "refs"] == [2]
+    await engine_services.client.delete_stack(ctx, identity)
+    deleted = await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"})
+    assert "outputs" not in deleted
 
 
 async def test_duplicate_name_is_stack_exists(engine_services: EngineServices, ctx: RequestContext) -> None:
