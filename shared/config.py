@@ -87,6 +87,12 @@ class EngineSettings(Section):
     lock_liveness_timeout: float = Field(2.0, gt=0, description="Seconds a lock holder has to answer.")
     graceful_stop_timeout: float = Field(30.0, ge=0)
     store_timeout: float = Field(30.0, gt=0, description="Seconds a store call may take.")
+    store_retry_timeout: float = Field(
+        90.0,
+        ge=0,
+        description="Seconds the engine keeps retrying a state change the store did not confirm "
+        "(an outage of the store, its database or the broker) before it fails the action (0: never retry).",
+    )
     heartbeat_interval: float = Field(
         5.0, gt=0, le=3600, description="Seconds between this engine's heartbeats (its row in list_services)."
     )

@@ -60,5 +60,10 @@ def engine_down(action: str) -> str:
     return f"Engine went down during stack {action}"
 
 
+def stranded(action: str) -> str:
+    """A resource found IN_PROGRESS with no engine working on its stack (repair_stranded)."""
+    return f"Resource {action} interrupted: no engine was finishing it (its last state change was not stored)"
+
+
 def cancelled_for_delete(action: str) -> str:
     return f"Stack {action} cancelled: the stack is being deleted"

@@ -216,6 +216,12 @@ class StoreEndpoint:
         return await self.db.resource_get_all_by_stack(ctxt, stack_id, parsed)
 
     @expose
+    async def resource_get_stranded(self, ctxt: RequestContext, limit: int = 500) -> list[ResourceRecord]:
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 10000:
+            raise InvalidInput(field="limit", reason="an integer from 1 to 10000")
+        return await self.db.resource_get_stranded(ctxt, limit)
+
+    @expose
     async def resource_update(
         self, ctxt: RequestContext, resource_id: int, values: dict[str, Any]
     ) -> ResourceRecord:

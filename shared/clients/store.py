@@ -272,6 +272,11 @@ class StoreClient:
         rows = await self._call(ctxt, "resource_get_all_by_stack", stack_id=stack_id, filters=_wire(filters))
         return _records(ResourceRecord, rows)
 
+    async def resource_get_stranded(self, ctxt: RequestContext, limit: int = 500) -> list[ResourceRecord]:
+        """IN_PROGRESS resources of settled, unlocked stacks: states nobody is finishing."""
+        rows = await self._call(ctxt, "resource_get_stranded", limit=limit)
+        return _records(ResourceRecord, rows)
+
     async def resource_update(
         self, ctxt: RequestContext, resource_id: int, values: ResourceValues | Mapping[str, Any]
     ) -> ResourceRecord:

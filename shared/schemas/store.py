@@ -266,8 +266,12 @@ class ResourceFilters(_Values):
 
 
 class EventValues(_Values):
-    """An event; fields left out of a transition's event come from the row that changed."""
+    """An event; fields left out of a transition's event come from the row that changed.
 
+    ``uuid``, when the caller gives it, makes the write idempotent: a transition whose event is
+    already stored is not applied again (the engine retries a write the store may have made)."""
+
+    uuid: Uuid | None = None
     resource_name: ShortText | None = None
     physical_resource_id: ShortText | None = None
     resource_type: ShortText | None = None

@@ -55,6 +55,7 @@ class ActionWalk:
         timeout: float | None = None,
     ) -> str | None:
         """Run ``step`` over ``graph`` (default: the stack's dependencies); the failure reason, or None."""
+        stack.transitions.reopen()  # a walk after one the store failed (a rollback) gets its own chance
         await self.repo.ensure_resource_rows(stack)
         try:
             async with asyncio.timeout(timeout):

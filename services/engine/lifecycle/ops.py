@@ -14,6 +14,7 @@ import asyncio
 import logging
 import secrets
 import string
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ClassVar
 
@@ -23,7 +24,15 @@ from services.engine.model.stack import Stack, StackOptions
 from services.engine.persistence.repository import StackRepository
 from services.engine.runtime.locks import Liveness
 from services.engine.runtime.runner import ActionRunner, Job
-from services.engine.states import Action, Status, cancelled_for_delete, completed, engine_down, started
+from services.engine.states import (
+    Action,
+    Status,
+    cancelled_for_delete,
+    completed,
+    engine_down,
+    started,
+    stranded,
+)
 from shared.config import EngineSettings
 from shared.context import RequestContext
 from shared.exceptions import (
@@ -35,7 +44,7 @@ from shared.exceptions import (
     ResourceNotFound,
     StackValidationFailed,
 )
-from shared.schemas.store import SnapshotRecord, StackRecord
+from shared.schemas.store import ResourceRecord, SnapshotRecord, StackRecord
 
 LOG = logging.getLogger(__name__)
 
@@ -515,7 +524,45 @@ class StackOps:
             marker = page[-1].id
         if count:
             LOG.warning("marked %d stack(s) left IN_PROGRESS by a dead engine as FAILED", count)
+        await self.repair_stranded()
         return count
+
+    async def repair_stranded(self) -> int:
+        """Fail resources left IN_PROGRESS in stacks nothing works on (settled and unlocked): the
+        trace of a state change the store never confirmed, or of a crash. Under each stack's lock,
+        re-read there, so an action starting meanwhile is never overwritten."""
+        admin = RequestContext.admin()
+        by_stack: dict[str, list[ResourceRecord]] = {}
+        for row in await self.store.resource_get_stranded(admin):
+            by_stack.setdefault(row.stack_id, []).append(row)
+        repaired = 0
+        for stack_id in by_stack:
+            try:
+                await self.runner.lock.acquire(admin, stack_id, stack_id, "REPAIR")
+            except EmberError:
+                continue  # an action took it: it is that action's to finish
+            try:
+                record = await self.store.stack_get(admin, stack_id)
+                if record.status == Status.IN_PROGRESS:
+                    continue
+                for row in await self.store.resource_get_all_by_stack(
+                    admin, stack_id, {"status": "IN_PROGRESS"}
+                ):
+                    reason = stranded(row.action)
+                    event = {"resource_status_reason": reason, "uuid": str(uuid.uuid4())}
+                    await self.store.resource_transition(
+                        admin, row.id, {"status": Status.FAILED, "status_reason": reason}, event
+                    )
+                    repaired += 1
+            except EmberError as exc:
+                LOG.error("could not repair the resources of stack %s: %s", stack_id, exc)
+            finally:
+                await self.runner.lock.release(admin, stack_id)
+        if repaired:
+            LOG.warning(
+                "marked %d resource(s) left IN_PROGRESS with nothing working on them as FAILED", repaired
+            )
+        return repaired
 
     async def _reset(self, record: StackRecord, alive: Liveness) -> bool:
         ctxt = RequestContext.admin(project_id=record.tenant)
@@ -553,7 +600,10 @@ class StackOps:
         UPDATE, RESTORE and an update's ROLLBACK converge again (``resumers``, set by the updater).
         Other actions are failed as before. False when the action is not one that resumes.
         """
-        reason = f"Engine {dead} went down; engine {self.engine_id} carries stack {action} on"
+        if dead == self.engine_id:  # its own action, given up while the store did not answer
+            reason = f"Engine {dead} carries stack {action} on (its state changes were not stored)"
+        else:
+            reason = f"Engine {dead} went down; engine {self.engine_id} carries stack {action} on"
         run: Callable[[], Awaitable[None]]
         if action == Action.CREATE:
             run = lambda: self._resume_create(stack, reason)  # noqa: E731

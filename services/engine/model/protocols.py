@@ -35,3 +35,7 @@ class TransitionSink(Protocol):
     async def drain(self) -> None:
         """Wait for everything queued; raise the first failure nobody awaited."""
         ...
+
+    def reopen(self) -> None:
+        """Accept writes again after one failed for good (a new walk starts)."""
+        ...

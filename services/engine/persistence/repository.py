@@ -21,13 +21,14 @@ from services.engine.hot import StackDefinition
 from services.engine.hot.stack import load_stack_definition_async
 from services.engine.model.resource import StackResource
 from services.engine.model.stack import CancelNote, HostFactory, Stack, StackOptions
+from services.engine.persistence.retry import retrying
 from services.engine.persistence.transitions import TransitionWriter
 from services.engine.resources import ResourceHost, ResourceRegistry
 from services.engine.states import STACK_RESOURCE_TYPE, STAMPING_ACTIONS, Action, Status, started
 from shared.clients.store import StoreClient
 from shared.config import EngineSettings
 from shared.context import RequestContext
-from shared.schemas.store import ResourceRecord, StackRecord
+from shared.schemas.store import ResourceRecord, StackRecord, StackTransition
 
 LOG = logging.getLogger(__name__)
 
@@ -100,7 +101,8 @@ class StackRepository:
             ctxt,
             definition,
             registry=self.registry,
-            transitions=transitions or TransitionWriter(self.store, ctxt),
+            transitions=transitions
+            or TransitionWriter(self.store, ctxt, retry_window=self.settings.store_retry_timeout),
             host_factory=self.host_factory,
             **kwargs,
         )
@@ -363,7 +365,12 @@ class StackRepository:
             "physical_resource_id": stack.id,
         }
         values.update(action=action, status=status, status_reason=reason[:4000])
-        result = await self.store.stack_transition(stack.ctxt, stack.id, values, event)
+        event["uuid"] = str(uuid.uuid4())  # names the write: a retry of it is recognised, not repeated
+
+        async def write() -> StackTransition:
+            return await self.store.stack_transition(stack.ctxt, stack.id, values, event)
+
+        result = await retrying(f"stack {stack.id} {action}_{status}", write, self.settings.store_retry_timeout)
         stack.record = result.stack
         LOG.info("stack %s (%s) %s_%s: %s", stack.name, stack.id, action, status, reason)
 

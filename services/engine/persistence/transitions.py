@@ -14,14 +14,23 @@ row values that are no state change (a physical id stored before waiting on
 an external create); it is the only other resource-row write the engine
 makes, so every such write goes through this one object. The caller awaits its
 resource's earlier transition first (``write``), which keeps the order.
+
+What is stored is always a prefix of what was queued: batches go one at a
+time, in order; one that the store does not confirm is sent again (each event
+names its uuid, so a repeat is harmless; see ``retry``) for up to
+``retry_window`` seconds; and once one fails for good the writer is broken:
+nothing queued after it is sent, so no state lands on top of one that did not.
+A dependent never starts on a COMPLETE the store will not hold.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from typing import Any
 
+from services.engine.persistence.retry import retrying
 from shared.clients.store import StoreClient
 from shared.context import RequestContext
 from shared.schemas.store import ResourceRecord, ResourceTransition
@@ -35,10 +44,15 @@ _Pending = tuple[int, dict[str, Any], dict[str, Any], "asyncio.Future[ResourceTr
 
 
 class TransitionWriter:
-    def __init__(self, store: StoreClient, ctxt: RequestContext, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, store: StoreClient, ctxt: RequestContext, max_batch: int = MAX_BATCH, retry_window: float = 0.0
+    ) -> None:
         self._store = store
         self._ctxt = ctxt
         self._max_batch = max_batch
+        self._retry_window = retry_window
+        #: The failure after which nothing more is written (see the module's docstring).
+        self._broken: Exception | None = None
         self._pending: list[_Pending] = []
         self._flusher: asyncio.Task[None] | None = None
         self._idle = asyncio.Event()
@@ -51,6 +65,12 @@ class TransitionWriter:
     ) -> asyncio.Future[ResourceTransition]:
         """Queue a transition; the future resolves once it is stored (``drain`` surfaces failures)."""
         future: asyncio.Future[ResourceTransition] = asyncio.get_running_loop().create_future()
+        if self._broken is not None:
+            future.set_exception(self._broken)
+            future.exception()  # retrieved here; the caller (or drain) reports it
+            self._failure = self._failure or self._broken
+            return future
+        event.setdefault("uuid", str(uuid.uuid4()))  # names the write, so a retry is recognised
         self._pending.append((resource_id, values, event, future))
         if self._flusher is None:
             self._idle.clear()
@@ -64,9 +84,18 @@ class TransitionWriter:
         return await asyncio.shield(self.submit(resource_id, values, event))
 
     async def update(self, resource_id: int, values: dict[str, Any]) -> ResourceRecord:
-        """Store row values with no event (the caller has awaited its own earlier transitions)."""
-        self.round_trips += 1
-        return await self._store.resource_update(self._ctxt, resource_id, values)
+        """Store row values with no event (the caller has awaited its own earlier transitions);
+        setting values is idempotent, so an unconfirmed one is sent again like a transition."""
+
+        async def send() -> ResourceRecord:
+            self.round_trips += 1
+            return await self._store.resource_update(self._ctxt, resource_id, values)
+
+        return await retrying(f"resource {resource_id} row", send, self._retry_window)
+
+    def reopen(self) -> None:
+        """Write again after a failure: a new walk (whatever it writes follows what is stored)."""
+        self._broken = None
 
     async def drain(self) -> None:
         """Wait for every queued transition; raise the first failure of one nobody awaited."""
@@ -89,26 +118,34 @@ class TransitionWriter:
             self._idle.set()
 
     async def _send(self, batch: list[_Pending]) -> None:
-        self.round_trips += 1
-        try:
+        if self._broken is not None:
+            self._fail(batch, self._broken)
+            return
+
+        async def send() -> list[ResourceTransition]:
+            self.round_trips += 1
             if len(batch) == 1:
                 resource_id, values, event, _ = batch[0]
-                results = [await self._store.resource_transition(self._ctxt, resource_id, values, event)]
-            else:
-                results = await self._store.resource_transition_many(
-                    self._ctxt,
-                    [
-                        {"resource_id": rid, "values": values, "event": event}
-                        for rid, values, event, _ in batch
-                    ],
-                )
+                return [await self._store.resource_transition(self._ctxt, resource_id, values, event)]
+            return await self._store.resource_transition_many(
+                self._ctxt,
+                [{"resource_id": rid, "values": values, "event": event} for rid, values, event, _ in batch],
+            )
+
+        try:
+            results = await retrying(f"{len(batch)} resource state(s)", send, self._retry_window)
         except Exception as exc:
+            self._broken = exc
             self._failure = self._failure or exc
-            for *_, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-                    future.exception()  # retrieved here; drain() reports it
+            self._fail(batch, exc)
             return
         for (*_, future), result in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(result)
+
+    @staticmethod
+    def _fail(batch: list[_Pending], exc: Exception) -> None:
+        for *_, future in batch:
+            if not future.done():
+                future.set_exception(exc)
+                future.exception()  # retrieved here; drain() reports it

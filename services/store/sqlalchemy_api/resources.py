@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.store.models import Event, Resource, Stack, new_uuid, utcnow
+from services.store.models import Event, Resource, Stack, StackLock, new_uuid, utcnow
 from services.store.sqlalchemy_api.common import (
     RESOURCE_DEFAULTS,
     BackendBase,
@@ -84,6 +84,25 @@ class ResourceQueries(BackendBase):
             stmt = select(Resource).where(Resource.stack_id == stack_id)
             stmt = apply_filters(stmt, Resource, (filters or ResourceFilters()).model_dump(exclude_none=True))
             rows = (await session.scalars(stmt.order_by(Resource.id))).all()
+        return [ResourceRecord.model_validate(r) for r in rows]
+
+    async def resource_get_stranded(self, ctxt: RequestContext, limit: int = 500) -> list[ResourceRecord]:
+        """Resources IN_PROGRESS in stacks that are not (settled, live, unlocked): nothing is working
+        on them, so their state is one a lost write or a crash left. The caller's stacks only."""
+        async with self._read("resource_get_stranded") as session:
+            locked = select(StackLock.stack_id)
+            settled = (
+                self._scoped_stacks(ctxt)
+                .where(Stack.status != "IN_PROGRESS", Stack.id.not_in(locked))
+                .with_only_columns(Stack.id)
+            )
+            stmt = (
+                select(Resource)
+                .where(Resource.status == "IN_PROGRESS", Resource.stack_id.in_(settled))
+                .order_by(Resource.id)
+                .limit(limit)
+            )
+            rows = (await session.scalars(stmt)).all()
         return [ResourceRecord.model_validate(r) for r in rows]
 
     async def _update_resource(

@@ -130,9 +130,19 @@ class StackStateQueries(StackQueries, BackendBase):
     async def stack_transition(
         self, ctxt: RequestContext, stack_id: str, values: StackValues, event: EventValues | None = None
     ) -> StackTransition:
-        """The stack's new state and its event, in one transaction."""
+        """The stack's new state and its event, in one transaction; a transition whose event
+        (by the uuid the caller gave) is stored already is answered as it stands, not made again."""
         name = values.name or ""
         async with self._write("stack_transition", self._name_conflict(name)) as session:
+            if event is not None and event.uuid is not None:
+                made = (
+                    await session.scalars(select(Event).where(Event.uuid == event.uuid, Event.stack_id == stack_id))
+                ).one_or_none()
+                if made is not None:
+                    stack = await self._get_stack(session, ctxt, stack_id, show_deleted=True)
+                    return StackTransition(
+                        stack=StackRecord.model_validate(stack), event=EventRecord.model_validate(made)
+                    )
             row = await self._update_stack(session, ctxt, stack_id, values)
             data = stack_event(row, event or EventValues())
             event_row = (

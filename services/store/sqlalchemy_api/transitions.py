@@ -1,5 +1,9 @@
 """The engine's hot path: resource state changes with their events, in Core SQL.
 
+A transition whose event names a ``uuid`` already stored was made before (a
+retry of a write whose answer was lost): it is answered from the stored rows
+and not applied again, so the engine may retry any transition safely.
+
 One transition is two statements in one transaction: ``UPDATE resource ...
 RETURNING *`` scoped to the tenant's stacks, then ``INSERT INTO event ...
 RETURNING *`` filled from the updated row. Core statements on a bare
@@ -57,6 +61,13 @@ def _event_row(resource: Mapping[str, Any], event: EventValues | None, now: Any)
     return row
 
 
+def _answer(resource: Mapping[str, Any], event: Mapping[str, Any]) -> ResourceTransition:
+    """The answer to a transition made before: the row as it is now, the event as stored."""
+    return ResourceTransition(
+        resource=ResourceRecord.model_validate(dict(resource)), event=EventRecord.model_validate(dict(event))
+    )
+
+
 class TransitionQueries(BackendBase):
     def _resource_scope(self, ctxt: RequestContext) -> Any:
         visible = self._visible_stack_ids(ctxt)
@@ -89,6 +100,10 @@ class TransitionQueries(BackendBase):
         now = utcnow()
         data = non_null_values(Resource, values) | {"updated_at": now}
         async with self._write_conn("resource_transition") as conn:
+            made = await self._made_before(conn, ctxt, [event])
+            if made:
+                current = await self._load_for_update(conn, ctxt, {resource_id})
+                return _answer(current[resource_id], made[0])
             row = await self._transition_one(conn, ctxt, resource_id, data)
             event_row = (
                 (await conn.execute(insert(E).values(**_event_row(dict(row), event, now)).returning(*E.c)))
@@ -107,24 +122,57 @@ class TransitionQueries(BackendBase):
 
         A resource may appear several times (IN_PROGRESS then COMPLETE): each
         event sees the resource as it was after its own step, and the row is
-        written once, with its final values.
+        written once, with its final values. Items whose event was stored before
+        are answered from the stored rows, the rest applied.
         """
         if not items:
             return []
         now = utcnow()
-        datas = [non_null_values(Resource, item.values) | {"updated_at": now} for item in items]
         async with self._write_conn("resource_transition_many") as conn:
             current = await self._load_for_update(conn, ctxt, {item.resource_id for item in items})
-            steps: list[dict[str, Any]] = []
-            for item, data in zip(items, datas, strict=True):
-                current[item.resource_id] = {**current[item.resource_id], **data}
-                steps.append(current[item.resource_id])
-            final: dict[int, dict[str, Any]] = {}
-            for item, data in zip(items, datas, strict=True):
-                final.setdefault(item.resource_id, {}).update(data)
-            await self._update_rows(conn, final)
-            events = [_event_row(step, item.event, now) for step, item in zip(steps, items, strict=True)]
-            event_rows = await insert_many(conn, E, events)
+            made = {ev["uuid"]: ev for ev in await self._made_before(conn, ctxt, [i.event for i in items])}
+            if not made:
+                return await self._apply_many(conn, current, items, now)
+            answers = {
+                i: _answer(current[item.resource_id], made[item.event.uuid])
+                for i, item in enumerate(items)
+                if item.event is not None and item.event.uuid in made
+            }
+            todo = [item for i, item in enumerate(items) if i not in answers]
+            fresh = iter(await self._apply_many(conn, current, todo, now) if todo else [])
+            return [answers[i] if i in answers else next(fresh) for i in range(len(items))]
+
+    async def _made_before(
+        self, conn: AsyncConnection, ctxt: RequestContext, events: Sequence[EventValues | None]
+    ) -> list[dict[str, Any]]:
+        """The stored events among these (by the uuids the caller gave), in the caller's stacks."""
+        uuids = [e.uuid for e in events if e is not None and e.uuid is not None]
+        if not uuids:
+            return []
+        stmt = select(E).where(E.c.uuid.in_(uuids))
+        visible = self._visible_stack_ids(ctxt)
+        if visible is not None:
+            stmt = stmt.where(E.c.stack_id.in_(visible))
+        return [dict(row) for row in (await conn.execute(stmt)).mappings().all()]
+
+    async def _apply_many(
+        self,
+        conn: AsyncConnection,
+        current: dict[int, dict[str, Any]],
+        items: Sequence[ResourceTransitionItem],
+        now: Any,
+    ) -> list[ResourceTransition]:
+        datas = [non_null_values(Resource, item.values) | {"updated_at": now} for item in items]
+        steps: list[dict[str, Any]] = []
+        for item, data in zip(items, datas, strict=True):
+            current[item.resource_id] = {**current[item.resource_id], **data}
+            steps.append(current[item.resource_id])
+        final: dict[int, dict[str, Any]] = {}
+        for item, data in zip(items, datas, strict=True):
+            final.setdefault(item.resource_id, {}).update(data)
+        await self._update_rows(conn, final)
+        events = [_event_row(step, item.event, now) for step, item in zip(steps, items, strict=True)]
+        event_rows = await insert_many(conn, E, events)
         return [
             ResourceTransition(
                 resource=ResourceRecord.model_validate(step), event=EventRecord.model_validate(dict(ev))

@@ -201,3 +201,68 @@ async def test_transition_many_with_a_foreign_resource_changes_nothing(
     assert (await store.resource_get(mine, own.id)).status == "COMPLETE"
     assert (await store.resource_get(theirs, foreign.id)).status == "COMPLETE"
     assert await store.event_count_all_by_stack(theirs, other_stack.id) == 0
+
+
+async def test_a_transition_named_by_its_event_uuid_is_made_once(
+    store: StoreClient, ctx: RequestContext, new_stack: Any
+) -> None:
+    """The engine retries a write whose answer was lost: the repeat is answered, not applied again."""
+    stack = await new_stack(ctx)
+    a, b = await store.resource_create_many(
+        ctx, stack.id, [{"name": n, "type": "OS::Heat::None"} for n in ("a", "b")]
+    )
+    first = await store.resource_transition(ctx, a.id, {"status": "IN_PROGRESS"}, {"uuid": "u-a-1"})
+    again = await store.resource_transition(ctx, a.id, {"status": "IN_PROGRESS"}, {"uuid": "u-a-1"})
+    assert again.event.uuid == first.event.uuid == "u-a-1" and again.event.id == first.event.id
+    batch = [
+        {"resource_id": a.id, "values": {"status": "COMPLETE"}, "event": {"uuid": "u-a-2"}},
+        {"resource_id": b.id, "values": {"status": "IN_PROGRESS"}, "event": {"uuid": "u-b-1"}},
+    ]
+    made = await store.resource_transition_many(ctx, batch)
+    repeated = await store.resource_transition_many(ctx, batch)
+    assert [t.event.id for t in repeated] == [t.event.id for t in made]
+    # A retried batch that overlaps a new step: the new one is applied, the old answered.
+    mixed = await store.resource_transition_many(
+        ctx, [batch[1], {"resource_id": b.id, "values": {"status": "COMPLETE"}, "event": {"uuid": "u-b-2"}}]
+    )
+    assert mixed[0].event.id == made[1].event.id and mixed[1].resource.status == "COMPLETE"
+    events = await store.event_get_all_by_stack(ctx, stack.id, sort_dir="asc")
+    assert [e.uuid for e in events] == ["u-a-1", "u-a-2", "u-b-1", "u-b-2"]
+    assert (await store.resource_get(ctx, a.id)).status == "COMPLETE"
+
+
+async def test_a_stack_transition_named_by_its_event_uuid_is_made_once(
+    store: StoreClient, ctx: RequestContext, new_stack: Any
+) -> None:
+    stack = await new_stack(ctx)
+    values = {"action": "CREATE", "status": "IN_PROGRESS"}
+    first = await store.stack_transition(ctx, stack.id, values, {"uuid": "s-1"})
+    await store.stack_update(ctx, stack.id, {"status": "COMPLETE"})
+    again = await store.stack_transition(ctx, stack.id, values, {"uuid": "s-1"})
+    assert again.event.id == first.event.id and again.stack.status == "COMPLETE"  # not set back
+    assert await store.event_count_all_by_stack(ctx, stack.id) == 1
+
+
+async def test_stranded_resources_are_the_in_progress_ones_nobody_works_on(
+    store: StoreClient, make_ctx: Any, new_stack: Any
+) -> None:
+    owner, other = make_ctx(), make_ctx()
+    settled, running, locked = await new_stack(owner), await new_stack(owner), await new_stack(owner)
+    foreign = await new_stack(other)
+    await store.stack_update(owner, settled.id, {"action": "CREATE", "status": "FAILED"})
+    await store.stack_update(owner, running.id, {"action": "CREATE", "status": "IN_PROGRESS"})
+    await store.stack_update(owner, locked.id, {"action": "CREATE", "status": "FAILED"})
+    await store.stack_update(other, foreign.id, {"action": "CREATE", "status": "FAILED"})
+    await store.stack_lock_create(owner, locked.id, "engine-x")
+    ids = {}
+    for ctxt, stack in ((owner, settled), (owner, running), (owner, locked), (other, foreign)):
+        left, done = await store.resource_create_many(
+            ctxt, stack.id, [{"name": n, "type": "OS::Heat::None"} for n in ("left", "done")]
+        )
+        await store.resource_update(ctxt, left.id, {"action": "CREATE", "status": "IN_PROGRESS"})
+        await store.resource_update(ctxt, done.id, {"action": "CREATE", "status": "COMPLETE"})
+        ids[stack.id] = left.id
+    stranded = await store.resource_get_stranded(owner)
+    assert [r.id for r in stranded] == [ids[settled.id]]
+    everyone = {r.id for r in await store.resource_get_stranded(RequestContext.admin())}
+    assert {ids[settled.id], ids[foreign.id]} <= everyone and ids[running.id] not in everyone
