@@ -96,6 +96,12 @@ class EngineSettings(Section):
     heartbeat_interval: float = Field(
         5.0, gt=0, le=3600, description="Seconds between this engine's heartbeats (its row in list_services)."
     )
+    liveness_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds without a heartbeat after which another engine is taken for dead and its "
+        "stacks are checked at once (without waiting for stale_check_interval).",
+    )
     resume_on_takeover: bool = Field(
         True,
         description="Carry on the action of a dead engine's stack (CREATE, DELETE, UPDATE, RESTORE, ROLLBACK) "

@@ -57,6 +57,7 @@ class EngineApp:
         self.control_server: RPCServer | None = None
         self._housekeeping: asyncio.Task[None] | None = None
         self.heartbeat: Heartbeat | None = None
+        self._resetting = asyncio.Lock()
         self.ops: StackOps | None = None
         self.service: EngineService | None = None
 
@@ -111,7 +112,14 @@ class EngineApp:
         )
         await self.control_server.start()
         await self.server.start()
-        self.heartbeat = Heartbeat(store, self.engine_id, self.topic, settings.heartbeat_interval)
+        self.heartbeat = Heartbeat(
+            store,
+            self.engine_id,
+            self.topic,
+            settings.heartbeat_interval,
+            liveness_timeout=settings.liveness_timeout,
+            on_peer_lost=lambda _engines: self._reset_stale(),
+        )
         await self.heartbeat.start()
         await self._reset_stale()
         if settings.stale_check_interval > 0:
@@ -119,11 +127,14 @@ class EngineApp:
         LOG.info("engine %s serving topic %s", self.engine_id, self.topic)
 
     async def _reset_stale(self) -> None:
+        """One pass at a time (the periodic check and a lost heartbeat may both ask): two passes
+        would each take this engine's own lock on the same stack for stale."""
         assert self.ops is not None
-        try:
-            await self.ops.reset_stale()
-        except EmberError as exc:
-            LOG.error("could not check for stacks left by dead engines: %s", exc)
+        async with self._resetting:
+            try:
+                await self.ops.reset_stale()
+            except EmberError as exc:
+                LOG.error("could not check for stacks left by dead engines: %s", exc)
 
     async def _reset_periodically(self, interval: float) -> None:
         while True:

@@ -5,6 +5,11 @@ whether it is up (a row refreshed within twice its interval). A row is marked
 deleted when the engine stops cleanly; an engine that died keeps a stale row,
 shown "down". The heartbeat never fails the engine: a store that does not
 answer is logged and the next beat tries again.
+
+Each beat also reads the other engines' rows: one whose heartbeat is older
+than ``liveness_timeout`` (and was not already) is reported to ``on_peer_lost``
+at once, so its stacks are taken over within seconds of its death rather than
+at the next periodic check.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,13 +31,30 @@ LOG = logging.getLogger(__name__)
 BINARY = "ember-engine"
 
 
+PeerLost = Callable[[set[str]], Coroutine[Any, Any, None]]
+
+
 class Heartbeat:
-    def __init__(self, store: StoreClient, engine_id: str, topic: str, interval: float) -> None:
+    def __init__(
+        self,
+        store: StoreClient,
+        engine_id: str,
+        topic: str,
+        interval: float,
+        liveness_timeout: float | None = None,
+        on_peer_lost: PeerLost | None = None,
+    ) -> None:
         self.store = store
         self.engine_id = engine_id
         self.topic = topic
         self.interval = interval
+        self.liveness_timeout = liveness_timeout
+        self.on_peer_lost = on_peer_lost
         self._task: asyncio.Task[None] | None = None
+        #: Engines already reported lost (until they beat again); None until the first look, which
+        #: reports nothing (an engine checks every stack when it starts anyway).
+        self._lost: set[str] | None = None
+        self._checks: set[asyncio.Task[None]] = set()
 
     def _values(self) -> dict[str, Any]:
         host = socket.gethostname()
@@ -49,6 +72,34 @@ class Heartbeat:
             await self.store.service_heartbeat(RequestContext.admin(), self._values())
         except EmberError as exc:
             LOG.warning("heartbeat of engine %s not stored: %s", self.engine_id, exc)
+            return
+        if self.on_peer_lost is not None and self.liveness_timeout is not None:
+            await self._watch_peers(self.on_peer_lost, self.liveness_timeout)
+
+    async def _watch_peers(self, on_peer_lost: PeerLost, timeout: float) -> None:
+        try:
+            rows = await self.store.service_get_all(RequestContext.admin())
+        except EmberError as exc:
+            LOG.warning("could not read the other engines' heartbeats: %s", exc)
+            return
+        now = datetime.now(UTC)
+        silent = {
+            row.engine_id
+            for row in rows
+            if row.engine_id != self.engine_id
+            and row.binary == BINARY
+            and (now - (row.updated_at or row.created_at)).total_seconds() > timeout
+        }
+        lost = silent - self._lost if self._lost is not None else set()
+        self._lost = silent
+        if lost:
+            LOG.warning(
+                "engine(s) %s missed their heartbeats for %gs: checking their stacks", sorted(lost), timeout
+            )
+            # In the background: a long check must not delay this engine's own next beat.
+            task = asyncio.create_task(on_peer_lost(lost), name="peer-lost-check")
+            self._checks.add(task)
+            task.add_done_callback(self._checks.discard)
 
     async def start(self) -> None:
         await self.beat()
@@ -60,10 +111,12 @@ class Heartbeat:
             await self.beat()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        tasks = [t for t in [self._task, *self._checks] if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._task = None
+        self._checks.clear()
         try:
             await self.store.service_delete(RequestContext.admin(), self.engine_id)
         except EmberError as exc:

@@ -117,6 +117,7 @@ async def engine_process(
         "EMBER_RPC__ENGINE_TOPIC": engine_services.engine_topic,
         "EMBER_RPC__STORE_TOPIC": engine_services.store_topic,
         "EMBER_ENGINE__ENGINE_ID": engine_id,
+        "EMBER_ENGINE__HEARTBEAT_INTERVAL": "0.3",
     }
     proc = subprocess.Popen([sys.executable, "-m", "services.engine"], env=env)
     try:
@@ -190,7 +191,9 @@ async def test_a_killed_engines_create_is_carried_on_by_the_next_engine(
     try:
         stack = await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE", "CREATE_FAILED"})
         assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
-        events = await engine_services.client.list_events(ctx, identity, filters={"resource_name": "carried"}, sort_dir="asc")
+        events = await engine_services.client.list_events(
+            ctx, identity, filters={"resource_name": "carried"}, sort_dir="asc"
+        )
         reasons = [e["resource_status_reason"] for e in events]
         assert f"Engine {engine_id} went down; engine {taker.engine_id} carries stack CREATE on" in reasons
         rows = await engine_services.client.list_stack_resources(ctx, identity)
@@ -297,3 +300,41 @@ async def test_a_killed_engines_nested_stack_is_deleted_with_its_parent(
     await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=60)
     child = (await engine_services.client.show_stack(ctx, children[0]["stack_identity"]))[0]
     assert (child["stack_action"], child["stack_status"]) == ("DELETE", "COMPLETE")
+
+
+async def test_a_missed_heartbeat_has_another_engine_check_the_dead_engines_stacks_at_once(
+    engine_services: EngineServices, ctx: RequestContext, engine_process: tuple[str, subprocess.Popen[bytes]]
+) -> None:
+    """With no periodic check at all, the watcher learns of the death from the heartbeats alone."""
+    engine_id, proc = engine_process
+    watcher = await engine_services.start_engine(
+        stale_check_interval=0, heartbeat_interval=0.2, liveness_timeout=1.0
+    )
+    assert watcher.heartbeat is not None and watcher.heartbeat.on_peer_lost is not None
+    told: list[set[str]] = []
+    check = watcher.heartbeat.on_peer_lost
+
+    async def recording(engines: set[str]) -> None:
+        told.append(engines)
+        await check(engines)
+
+    watcher.heartbeat.on_peer_lost = recording
+    try:
+        identity = await _create_on(
+            engine_services,
+            engine_id,
+            ctx,
+            "watched",
+            QUICK
+            | {"resources": {"slow": {"type": "OS::Heat::TestResource", "properties": {"wait_secs": 1}}}},
+        )
+        await _wait_resource_in_progress(engine_services, ctx, identity)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        stack = await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE", "CREATE_FAILED"})
+        assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+        assert any(engine_id in engines for engines in told)
+        services = await engine_services.store.service_get_all(RequestContext.admin())
+        assert engine_id in {s.engine_id for s in services}  # kept, shown down: Heat's list_services
+    finally:
+        await watcher.stop()
