@@ -45,6 +45,12 @@ class RpcSettings(Section):
     max_message_size: int = Field(16 * 1024 * 1024, gt=0, description="Largest request accepted (bytes).")
     heartbeat: int = Field(60, ge=0, description="AMQP heartbeat seconds.")
     send_tracebacks: bool = Field(False, description="Include server tracebacks in failure replies.")
+    send_user_id: bool = Field(
+        True,
+        description="Stamp every message with the broker user of transport_url (AMQP user_id, which "
+        "RabbitMQ checks against the connection's login), so a server can tell who sent it "
+        "(store.trusted_broker_users).",
+    )
     signing_key: str | None = Field(
         None,
         description="Secret of the engines and stores only (never the api): their requests are signed "
@@ -75,6 +81,12 @@ class StoreSettings(Section):
     )
     concurrency: int = Field(64, ge=1, description="Requests the store handles at once.")
     auto_migrate: bool = Field(True, description="Upgrade the schema at start.")
+    trusted_broker_users: list[str] = Field(
+        default_factory=list,
+        description="Broker users (the engines' own, e.g. ember-engine) whose admin claims the store "
+        "honours: RabbitMQ checks a message's AMQP user_id against its sender's login. Used with or "
+        "instead of rpc.signing_key; see docs/operations.md for the per-service users.",
+    )
 
 
 class EngineSettings(Section):

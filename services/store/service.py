@@ -36,17 +36,19 @@ def make_server_id() -> str:
 
 def check_signing_key(settings: Settings) -> None:
     """Admin lifts the tenant scoping of every query, so the store trusts it only in requests
-    signed with ``rpc.signing_key``; without a key it cannot tell, and refuses production."""
-    if settings.rpc.signing_key:
+    signed with ``rpc.signing_key`` or sent by a broker user of ``store.trusted_broker_users``;
+    with neither it cannot tell, and refuses production."""
+    if settings.rpc.signing_key or settings.store.trusted_broker_users:
         return
     if settings.mode == "production":
         raise ConfigError(
-            reason="rpc.signing_key (EMBER_RPC__SIGNING_KEY) is not set; the store refuses to start "
-            "in production mode without a key to tell the engines' admin calls from anyone else's"
+            reason="neither rpc.signing_key (EMBER_RPC__SIGNING_KEY) nor store.trusted_broker_users "
+            "is set; the store refuses to start in production mode without a way to tell the engines' "
+            "admin calls from anyone else's"
         )
     LOG.warning(
-        "rpc.signing_key is not set: the store trusts is_admin from anyone who can publish on the "
-        "vhost (give the engines and the stores one key before any real use)"
+        "neither rpc.signing_key nor store.trusted_broker_users is set: the store trusts is_admin from "
+        "anyone who can publish on the vhost (set one before any real use)"
     )
 
 
@@ -85,6 +87,7 @@ class StoreService:
                 [endpoint],
                 concurrency=self.settings.store.concurrency,
                 signed_admin_only=True,
+                trusted_users=self.settings.store.trusted_broker_users,
             )
             await self.server.start()
         except BaseException:

@@ -31,7 +31,7 @@ from shared.rpc.presence import FailFast
 from shared.rpc.resend import REQUEST_RESEND_WINDOW, suspect_lost
 from shared.rpc.serializer import Serializer
 from shared.rpc.target import Target
-from shared.rpc.transport import CONNECTION_ERRORS, Consumer, Delivery, Transport, Unroutable
+from shared.rpc.transport import CONNECTION_ERRORS, AccessRefused, Consumer, Delivery, Transport, Unroutable
 
 LOG = logging.getLogger(__name__)
 
@@ -322,6 +322,11 @@ class RPCClient:
             except Unroutable:
                 topic = self.target.topic
                 raise NoRoute(topic=topic, routing_key=routing_key) from None
+            except AccessRefused as exc:
+                raise MessagingError(
+                    reason=f"the broker refused this service's user the publish to {exc}; "
+                    "see the per-service broker users in docs/operations.md"
+                ) from None
             except CONNECTION_ERRORS as exc:
                 if self.transport.is_closed:
                     raise MessagingError(reason="the transport is closed") from exc

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from shared.context import request_id_var
@@ -47,14 +47,17 @@ class RPCServer:
         serializer: Serializer | None = None,
         server_queue_only: bool = False,
         signed_admin_only: bool = False,
+        trusted_users: Collection[str] = (),
     ) -> None:
         """``server_queue_only`` serves just ``<topic>.<server>``: calls to this one server,
         e.g. liveness checks that must keep answering while the shared queue drains.
 
         ``signed_admin_only``: a context claiming admin counts as admin only in a
         request signed with ``rpc.signing_key`` (``shared.rpc.signing``); others are
-        served as the plain caller they name. Without a key every claim is trusted
-        (the caller of this server decides whether that may run)."""
+        served as the plain caller they name; ``trusted_users`` are broker users whose
+        requests count as signed (by the AMQP user_id, which RabbitMQ checks). With
+        neither a key nor such users every claim is trusted (the caller of this server
+        decides whether that may run)."""
         if not target.topic:
             raise ValueError("an RPC server needs a topic")
         if server_queue_only and not target.server:
@@ -62,6 +65,7 @@ class RPCServer:
         self._server_queue_only = server_queue_only
         key = transport.settings.signing_key if signed_admin_only else None
         self._admin_guard = ReplayGuard(key) if key else None
+        self._trusted_users = frozenset(trusted_users) if signed_admin_only else frozenset()
         self.transport = transport
         self.target = target
         self.dispatcher = RpcDispatcher(endpoints, serializer)
@@ -190,13 +194,14 @@ class RPCServer:
 
     async def _run(self, request: RpcRequest, deadline: float, delivery: Delivery | None = None) -> None:
         ctxt = self.serializer.deserialize_context(request.context)
-        if ctxt.is_admin and self._admin_guard is not None:
-            signed = delivery is not None and self._admin_guard.trusted(delivery.body, delivery.headers)
-            if not signed:
+        if ctxt.is_admin and (self._admin_guard is not None or self._trusted_users):
+            if not self._admin_trusted(delivery):
                 LOG.warning(
-                    "%s claims admin without a valid signature (request %s): served as project %s",
+                    "%s claims admin, neither signed nor from a trusted broker user (request %s, user %s): "
+                    "served as project %s",
                     request.method,
                     ctxt.request_id,
+                    delivery.user_id if delivery is not None else None,
                     ctxt.project_id,
                 )
                 ctxt.is_admin = False
@@ -236,6 +241,13 @@ class RPCServer:
                 await self._send_reply(request, result, failure, deadline)
         finally:
             request_id_var.reset(token)
+
+    def _admin_trusted(self, delivery: Delivery | None) -> bool:
+        if delivery is None:
+            return False
+        if delivery.user_id is not None and delivery.user_id in self._trusted_users:
+            return True
+        return self._admin_guard is not None and self._admin_guard.trusted(delivery.body, delivery.headers)
 
     async def _send_reply(
         self, request: RpcRequest, result: Any, failure: str | None, deadline: float

@@ -80,6 +80,9 @@ class Delivery:
     # The AMQP expiration in seconds (Ember calls carry their timeout there).
     expiration: float | None = None
     headers: Mapping[str, Any] = field(default_factory=dict)
+    # The sender's broker user, when it stamped one: RabbitMQ refuses a user_id that is not the
+    # publishing connection's login, so it can be trusted.
+    user_id: str | None = None
     _acked: bool = field(default=False, repr=False)
 
     async def ack(self) -> None:
@@ -121,6 +124,16 @@ def _seconds(expiration: object) -> float | None:
     return float(expiration) if isinstance(expiration, (int, float)) and expiration > 0 else None
 
 
+class AccessRefused(Exception):
+    """The broker refused this user the publish (its permissions or topic permissions)."""
+
+    def __init__(self, exchange: str, routing_key: str, reason: str) -> None:
+        super().__init__(f"{exchange or 'amq.default'} / {routing_key}: {reason}")
+        self.exchange = exchange
+        self.routing_key = routing_key
+        self.reason = reason
+
+
 class Unroutable(Exception):
     """The broker returned a mandatory message: no queue is bound to its routing key."""
 
@@ -148,6 +161,7 @@ class Consumer:
                     _raw=None if no_ack else message,
                     expiration=_seconds(message.expiration),
                     headers=message.headers or {},
+                    user_id=message.user_id,
                 )
             )
 
@@ -183,6 +197,7 @@ class Transport:
             settings = RpcSettings(transport_url=settings)
         self.settings = settings
         self.exchange_name = settings.control_exchange
+        self._user_id = (URL(settings.transport_url).user or None) if settings.send_user_id else None
         self._connection: AbstractRobustConnection | None = None
         self._channels: dict[bool, AbstractRobustChannel] = {}  # confirmed? -> channel
         self._exchanges: dict[tuple[bool, str], AbstractRobustExchange] = {}
@@ -455,6 +470,7 @@ class Transport:
             message_id=message_id,
             reply_to=reply_to,
             headers=self._signature(body) if sign else None,
+            user_id=self._user_id,
         )
         key = (exchange, routing_key)
         confirmed = confirm or (mandatory and self._routable_until.get(key, 0.0) < time.monotonic())
@@ -464,6 +480,10 @@ class Transport:
         except aiormq.exceptions.PublishError:
             self._routable_until.pop(key, None)
             raise Unroutable(routing_key) from None
+        except aiormq.exceptions.ChannelAccessRefused as exc:
+            # Not an outage to ride out: this login may not publish there (no retry helps).
+            self._routable_until.pop(key, None)
+            raise AccessRefused(target.name, routing_key, str(exc)) from None
         if confirmed and mandatory:
             self._routable_until[key] = time.monotonic() + ROUTABLE_TTL
         return confirmed

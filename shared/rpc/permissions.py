@@ -1,0 +1,142 @@
+"""Least privilege on RabbitMQ: what each Ember service may touch, as a definitions document.
+
+The names come from the bus settings (control exchange, engine and store
+topics), so one vhost can hold one deployment with its own users:
+
+- the api publishes requests to the engines (routing keys ``<engine>`` and
+  ``<engine>.<server>`` of the control exchange) and reads only its own
+  reply queues; it may not publish to the store's topic, nor through the
+  default exchange, so it cannot reach the store at all;
+- an engine serves its topic, calls the stores and other engines, publishes
+  notifications, and answers through the default exchange;
+- a store serves its topic and answers; it publishes no request.
+
+Topic permissions (routing keys on the control exchange) do the fine part;
+RabbitMQ checks them for publishing and for binding queues. With the
+engines' user in ``store.trusted_broker_users`` the store honours admin
+claims from that user only (the AMQP ``user_id``, which RabbitMQ checks
+against the sender's login). ``definitions`` builds the document
+``rabbitmqctl import_definitions`` and RabbitMQ's ``load_definitions`` read;
+``password_hash`` follows RabbitMQ's documented salted SHA-256 scheme.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from shared.config import RpcSettings
+
+SERVICES = ("api", "engine", "store")
+REPLY_QUEUES = "reply_[0-9a-fA-F]+"
+DEFAULT_EXCHANGE = "amq\\.default"
+NOTIFICATIONS = "notifications\\..+"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One user's rights on the vhost: resource regexes, and routing-key regexes on the control exchange."""
+
+    configure: str
+    write: str
+    read: str
+    topic_write: str
+    topic_read: str
+
+
+def _any(*patterns: str) -> str:
+    return "^(" + "|".join(patterns) + ")$"
+
+
+def _topic(name: str) -> list[str]:
+    """A server's queues and fanout exchange/queues: ``t``, ``t.<server>``, ``t_fanout``, ``t_fanout_<hex>``."""
+    t = re.escape(name)
+    return [t, f"{t}\\..+", f"{t}_fanout(_[0-9a-fA-F]+)?"]
+
+
+def grants(rpc: RpcSettings) -> dict[str, Grant]:
+    x = re.escape(rpc.control_exchange)
+    engine, store = _topic(rpc.engine_topic), _topic(rpc.store_topic)
+    engine_keys = [re.escape(rpc.engine_topic), f"{re.escape(rpc.engine_topic)}\\..+"]
+    store_keys = [re.escape(rpc.store_topic), f"{re.escape(rpc.store_topic)}\\..+"]
+    return {
+        "api": Grant(
+            configure=_any(x, REPLY_QUEUES),
+            write=_any(x),
+            read=_any(REPLY_QUEUES),
+            topic_write=_any(*engine_keys),
+            topic_read="^$",
+        ),
+        "engine": Grant(
+            configure=_any(x, *engine, REPLY_QUEUES),
+            write=_any(x, *engine, DEFAULT_EXCHANGE),
+            read=_any(x, *engine, REPLY_QUEUES),
+            topic_write=_any(*engine_keys, *store_keys, NOTIFICATIONS),
+            topic_read=_any(*engine_keys),
+        ),
+        "store": Grant(
+            configure=_any(x, *store),
+            write=_any(x, *store, DEFAULT_EXCHANGE),
+            read=_any(x, *store),
+            topic_write="^$",
+            topic_read=_any(*store_keys),
+        ),
+    }
+
+
+def password_hash(password: str, salt: bytes | None = None) -> str:
+    """RabbitMQ's ``rabbit_password_hashing_sha256``: base64(salt + sha256(salt + password)), 4-byte salt."""
+    salt = os.urandom(4) if salt is None else salt
+    if len(salt) != 4:
+        raise ValueError("the salt is 4 bytes")
+    return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
+
+
+def definitions(
+    rpc: RpcSettings, vhost: str, users: dict[str, tuple[str, str]], salt: bytes | None = None
+) -> dict[str, Any]:
+    """The definitions of ``vhost`` and one user per service: ``users`` maps a service to its
+    (user name, password)."""
+    unknown = set(users) - set(SERVICES)
+    if unknown:
+        raise ValueError(f"unknown service(s): {', '.join(sorted(unknown))}")
+    rights = grants(rpc)
+    doc: dict[str, Any] = {
+        "vhosts": [{"name": vhost}],
+        "users": [],
+        "permissions": [],
+        "topic_permissions": [],
+    }
+    for service, (name, password) in sorted(users.items()):
+        grant = rights[service]
+        doc["users"].append(
+            {
+                "name": name,
+                "password_hash": password_hash(password, salt),
+                "hashing_algorithm": "rabbit_password_hashing_sha256",
+                "tags": [],
+            }
+        )
+        doc["permissions"].append(
+            {
+                "user": name,
+                "vhost": vhost,
+                "configure": grant.configure,
+                "write": grant.write,
+                "read": grant.read,
+            }
+        )
+        doc["topic_permissions"].append(
+            {
+                "user": name,
+                "vhost": vhost,
+                "exchange": rpc.control_exchange,
+                "write": grant.topic_write,
+                "read": grant.topic_read,
+            }
+        )
+    return doc
