@@ -23,6 +23,7 @@ import typer
 
 from services.cli import snapshots as _snapshots  # noqa: F401  (registers stack snapshot|abandon|adopt)
 from services.cli.broker import quiet_broker_logs
+from services.cli.broker_users import broker_users
 from services.cli.client import DEFAULT_PROJECT, DEFAULT_URL, GatewayClient, GatewayError, split_endpoint
 from services.cli.common import EnvOpt, Options, ParamOpt, TemplateOpt, gateway
 from services.cli.flags import FlagCommand, FlagGroup, sub_app
@@ -168,6 +169,8 @@ def rpc_create_stack(
         raise typer.Exit(1) from None
     typer.echo(json.dumps(reply, indent=2, sort_keys=True))
 
+
+app.command("broker-users", cls=FlagCommand)(broker_users)
 
 if importlib.util.find_spec("services.cli.up") is not None:  # ``ember up`` lives in its own module
     from services.cli.up import up

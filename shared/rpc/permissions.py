@@ -9,7 +9,8 @@ topics), so one vhost can hold one deployment with its own users:
   default exchange, so it cannot reach the store at all;
 - an engine serves its topic, calls the stores and other engines, publishes
   notifications, and answers through the default exchange;
-- a store serves its topic and answers; it publishes no request.
+- a store serves its topic and answers; the only requests it may publish
+  are to its own topic (a container's health ``ping``).
 
 Topic permissions (routing keys on the control exchange) do the fine part;
 RabbitMQ checks them for publishing and for binding queues. With the
@@ -79,10 +80,10 @@ def grants(rpc: RpcSettings) -> dict[str, Grant]:
             topic_read=_any(*engine_keys),
         ),
         "store": Grant(
-            configure=_any(x, *store),
+            configure=_any(x, *store, REPLY_QUEUES),
             write=_any(x, *store, DEFAULT_EXCHANGE),
-            read=_any(x, *store),
-            topic_write="^$",
+            read=_any(x, *store, REPLY_QUEUES),
+            topic_write=_any(*store_keys),
             topic_read=_any(*store_keys),
         ),
     }

@@ -9,12 +9,8 @@ from the engines' user (by the AMQP user_id RabbitMQ checks).
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
 import shutil
-import subprocess
-import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,7 +19,9 @@ from typing import Any
 import pytest
 from yarl import URL
 
+from services.cli.broker_users import import_definitions
 from services.engine.app import EngineApp
+from services.healthcheck import check_bus
 from services.store.crypt import generate_key
 from services.store.service import StoreService
 from shared.clients.engine import EngineClient
@@ -33,6 +31,7 @@ from shared.context import RequestContext
 from shared.exceptions import MessagingError
 from shared.rpc import Transport
 from shared.rpc.permissions import SERVICES, definitions
+from shared.rpc.presence import Presence
 from tests.conftest import AMQP_URL
 
 VHOST = "ember-test-permissions"
@@ -64,15 +63,7 @@ def users() -> tuple[RpcSettings, dict[str, str]]:
     ]
     for key in ("permissions", "topic_permissions"):
         doc[key].append({**next(p for p in doc[key] if p["user"] == engine_user), "user": intruder[0]})
-    # rabbitmqctl runs as the broker's own user: the file must be readable by it (hashes only).
-    with tempfile.NamedTemporaryFile("w", suffix=".json", dir="/tmp", delete=False) as out:
-        json.dump(doc, out)
-    try:
-        os.chmod(out.name, 0o644)
-        done = subprocess.run(["rabbitmqctl", "import_definitions", out.name], capture_output=True, text=True)
-    finally:
-        os.unlink(out.name)
-    assert done.returncode == 0, done.stdout + done.stderr
+    import_definitions(doc)  # what ``ember broker-users --apply`` runs
     urls = {s: _url(*login) for s, login in logins.items()}
     urls["intruder"] = _url(*intruder)
     return rpc, urls
@@ -125,6 +116,9 @@ async def test_each_service_as_its_own_user_runs_a_stack(deployment: dict[str, A
 
 async def test_the_api_user_cannot_reach_the_store(deployment: dict[str, Any]) -> None:
     rpc, transports = deployment["rpc"], deployment["transports"]
+    presence = Presence(transports["api"])  # what /healthz asks: may the api see who consumes?
+    assert await presence.consumers(rpc.store_topic) == 1
+    assert await presence.consumers(rpc.engine_topic) == 1
     store = StoreClient(transports["api"], timeout=3, topic=rpc.store_topic)
     with pytest.raises(MessagingError, match=r"ACCESS_REFUSED.*ember-test-api"):
         await store.ping(RequestContext.admin())  # at once, not after the call's timeout
@@ -144,3 +138,12 @@ async def test_the_store_honours_admin_only_from_the_engines_user(deployment: di
     assert identity["stack_id"] in seen
     claimed = RequestContext.admin(project_id="perm-intruder")
     assert identity["stack_id"] not in {s.id for s in await as_intruder.stack_get_all(claimed)}
+
+
+async def test_each_service_passes_its_container_healthcheck_as_its_own_user(
+    deployment: dict[str, Any], users: tuple[RpcSettings, dict[str, str]]
+) -> None:
+    rpc, urls = users
+    for target in ("store", "engine"):
+        settings = Settings(rpc=_rpc(rpc, urls[target]))
+        assert await check_bus(settings, target, timeout=5)
