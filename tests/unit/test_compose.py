@@ -10,6 +10,8 @@ itself rather than a hand-copied list of packages.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 import subprocess
@@ -23,6 +25,7 @@ import pytest
 import yaml
 
 from shared.config import Settings
+from shared.rpc.permissions import definitions, password_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 EMBER_SERVICES = ("store", "engine", "api")
@@ -89,14 +92,35 @@ def test_every_ember_variable_is_a_setting(service: str, monkeypatch: pytest.Mon
     assert variables, f"{service} is configured by EMBER_* variables"
     assert all(key.startswith("EMBER_") for key in variables), variables
     settings = settings_from(variables, monkeypatch)  # extra="forbid": an unknown key fails here
-    assert settings.rpc.transport_url.startswith("amqp://guest:guest@rabbitmq:5672/")
+    assert settings.rpc.transport_url == f"amqp://ember-{service}:ember-{service}-dev@rabbitmq:5672/ember"
     # Each variable landed on the field it names, so none is silently ignored.
     for key, value in variables.items():
         path = key.removeprefix("EMBER_").lower().split("__")
         field: Any = settings
         for part in path:
             field = getattr(field, part)
-        assert str(field).lower() == value.lower(), (key, field)
+        shown = json.dumps(field) if isinstance(field, list) else str(field)
+        assert shown.lower() == value.lower(), (key, field)
+
+
+def test_the_broker_starts_with_one_least_privilege_user_per_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    """etc/rabbitmq/definitions.json is what shared.rpc.permissions makes for compose's settings."""
+    mounts = services()["rabbitmq"]["volumes"]
+    assert "./etc/rabbitmq/definitions.json:/etc/rabbitmq/definitions.json:ro" in mounts
+    conf = next(m for m in mounts if m.startswith("./etc/rabbitmq/20-ember.conf:/etc/rabbitmq/conf.d/"))
+    assert "load_definitions = /etc/rabbitmq/definitions.json" in (ROOT / conf.split(":")[0]).read_text()
+    doc = json.loads((ROOT / "etc/rabbitmq/definitions.json").read_text())
+    rpc = settings_from(environment("api"), monkeypatch).rpc
+    logins = {s: (f"ember-{s}", f"ember-{s}-dev") for s in EMBER_SERVICES}
+    expected = definitions(rpc, "ember", logins)
+    for user in doc["users"]:  # each hash checked with its own salt
+        salt = base64.b64decode(user["password_hash"])[:4]
+        assert user["password_hash"] == password_hash(f"{user['name']}-dev", salt), user["name"]
+    assert [p for p in doc["permissions"] if p["user"] != "ember-admin"] == expected["permissions"]
+    assert doc["topic_permissions"] == expected["topic_permissions"]
+    assert [u["name"] for u in doc["users"] if u["tags"]] == ["ember-admin"]
+    store = settings_from(environment("store"), monkeypatch).store
+    assert store.trusted_broker_users == ["ember-engine"]
 
 
 def test_store_database_defaults_to_sqlite_on_its_volume(monkeypatch: pytest.MonkeyPatch) -> None:
