@@ -95,6 +95,11 @@ class EngineSettings(Section):
     max_template_size: int = Field(524288, ge=1)
     max_resources_per_stack: int = Field(1000, ge=1)
     max_nested_stack_depth: int = Field(5, ge=0)
+    max_stacks_per_tenant: int = Field(
+        100,
+        ge=-1,
+        description="Top-level stacks one project may have (Heat's default; admins are not limited; -1: no limit).",
+    )
     max_concurrent_resources: int = Field(64, ge=1, description="Resources acted on at once per stack.")
     lock_liveness_timeout: float = Field(2.0, gt=0, description="Seconds a lock holder has to answer.")
     graceful_stop_timeout: float = Field(30.0, ge=0)

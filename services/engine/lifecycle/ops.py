@@ -138,11 +138,23 @@ class StackOps:
     ) -> Stack:
         """Validate and store a new stack, start CREATE (ADOPT, given Heat's abandon data for its
         resources by name) in the background; the stored stack."""
+        await self._check_stack_limit(ctxt)
         stack = await self.repo.build(ctxt, name, template, environment, files, options=options)
         action = Action.ADOPT if adopt is not None else Action.CREATE
         await self.repo.store_new(stack, self.engine_id, action)  # also takes the new stack's lock
         await self.runner.start_locked(self.job(stack, action, lambda: self._create(stack, adopt)))
         return stack
+
+    async def _check_stack_limit(self, ctxt: RequestContext) -> None:
+        """Heat's max_stacks_per_tenant: the project's live top-level stacks, admins exempt."""
+        limit = self.settings.max_stacks_per_tenant
+        if limit < 0 or ctxt.is_admin:
+            return
+        if await self.store.stack_count_all(ctxt) >= limit:
+            raise RequestLimitExceeded(
+                reason=f"You have reached the maximum stacks per tenant, {limit}. Please delete some "
+                "stacks. (engine.max_stacks_per_tenant)"
+            )
 
     async def _create(self, stack: Stack, adopt: dict[str, Any] | None = None) -> None:
         """CREATE (or ADOPT); on failure or timeout, ROLLBACK unless disable_rollback."""
