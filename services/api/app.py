@@ -110,5 +110,5 @@ def _connect(state: GatewayState, transport: Transport) -> None:
         transport,
         timeout=api.engine_timeout,
         topic=state.engine_topic,
-        fail_fast=FailFast(state.presence, "engine", api.engine_unavailable_timeout),
+        fail_fast=FailFast(state.presence, "engine", api.engine_unavailable_timeout, grace=state.grace),
     )

@@ -21,7 +21,7 @@ from shared.clients.engine import EngineClient, identity
 from shared.config import Settings
 from shared.context import RequestContext
 from shared.rpc import Transport
-from shared.rpc.presence import Presence
+from shared.rpc.presence import DEFAULT_GRACE, Presence
 
 # Words that may follow a stack *name* in a lookup URL: Heat's (resources, events,
 # template, actions, environment, files) and every other sub-route of a stack, so a
@@ -53,6 +53,12 @@ class GatewayState:
     engine_topic: str
     store_topic: str = "store"
     presence: Presence | None = None
+
+    @property
+    def grace(self) -> float:
+        """Seconds nothing may consume a topic before that is an outage (never beyond the
+        configured engine_unavailable_timeout)."""
+        return min(DEFAULT_GRACE, self.settings.api.engine_unavailable_timeout)
 
     def service_of(self, topic: object) -> str:
         """Which service a topic (or ``<topic>.<server>`` key) belongs to, for error texts."""
@@ -97,8 +103,8 @@ async def get_engine(request: Request) -> EngineClient:
     engine = await get_engine_only(request)
     state = get_state(request)
     if state.presence is not None:
-        await state.presence.require(state.engine_topic, "engine")
-        await state.presence.require(state.store_topic, "store")
+        await state.presence.require(state.engine_topic, "engine", state.grace)
+        await state.presence.require(state.store_topic, "store", state.grace)
     return engine
 
 

@@ -251,7 +251,8 @@ class RPCClient:
         timeout = self.timeout
         deadline = time.monotonic() + timeout
         if self.fail_fast is not None:
-            await self.fail_fast.presence.require(self.target.routing_key, self.fail_fast.service)
+            fail_fast = self.fail_fast
+            await fail_fast.presence.require(self.target.routing_key, fail_fast.service, fail_fast.grace)
         reply_q = await self._waiter.ensure_started()
         msg_id = uuid.uuid4().hex
         body = self._body(ctxt, method, kwargs, msg_id, reply_q)
@@ -294,7 +295,7 @@ class RPCClient:
             done, _ = await asyncio.wait({future}, timeout=min(remaining, fail_fast.check_every))
             if done:
                 return future.result()
-            await fail_fast.presence.require(self.target.routing_key, fail_fast.service)
+            await fail_fast.presence.require(self.target.routing_key, fail_fast.service, fail_fast.grace)
 
     async def _publish(
         self,

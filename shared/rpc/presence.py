@@ -24,6 +24,10 @@ LOG = logging.getLogger(__name__)
 _PROBE_ERRORS: tuple[type[BaseException], ...] = (*CONNECTION_ERRORS, TimeoutError, MessagingError)
 
 DEFAULT_TTL = 2.0
+#: Seconds nothing may consume before that counts as an outage: servers reconnecting after a
+#: broker blip are away for about a second.
+DEFAULT_GRACE = 2.0
+GRACE_POLL = 0.25
 
 
 class Presence:
@@ -53,22 +57,31 @@ class Presence:
     def forget(self, queue: str) -> None:
         self._cache.pop(queue, None)
 
-    async def require(self, queue: str, service: str) -> None:
-        """Raise NoRoute when ``queue`` does not exist, ServiceUnavailable when nothing consumes it.
+    async def require(self, queue: str, service: str, grace: float = 0.0) -> None:
+        """Raise NoRoute when ``queue`` does not exist, ServiceUnavailable when nothing consumes it
+        for ``grace`` seconds on end (servers reconnecting after a broker blip are back within
+        about a second: not a reason to fail a request).
 
         When the broker cannot be asked (the connection is down, or the
         broker user may not look at the queue) nothing is raised: the call
         itself then rides out the reconnect or times out.
         """
-        try:
-            count = await self.consumers(queue)
-        except _PROBE_ERRORS as exc:
-            LOG.debug("cannot count the consumers of %s: %s", queue, exc)
-            return
-        if count is None:
-            raise NoRoute(topic=queue, routing_key=queue)
-        if count == 0:
-            raise ServiceUnavailable(service=service, topic=queue)
+        give_up = time.monotonic() + grace
+        while True:
+            try:
+                count = await self.consumers(queue)
+            except _PROBE_ERRORS as exc:
+                LOG.debug("cannot count the consumers of %s: %s", queue, exc)
+                return
+            if count is None:
+                raise NoRoute(topic=queue, routing_key=queue)
+            if count > 0:
+                return
+            remaining = give_up - time.monotonic()
+            if remaining <= 0:
+                raise ServiceUnavailable(service=service, topic=queue)
+            await asyncio.sleep(min(GRACE_POLL, remaining))
+            self.forget(queue)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +90,14 @@ class FailFast:
 
     Before a call, and every ``check_every`` seconds while it waits, the
     client asks ``presence`` whether anything consumes the call's queue, and
-    fails with ServiceUnavailable (naming ``service``) when nothing does. A
-    call whose server died therefore fails within about ``check_every``
-    seconds instead of at its timeout (its request may still run if a
+    fails with ServiceUnavailable (naming ``service``) when nothing has for
+    ``grace`` seconds. A call whose server died therefore fails within about
+    ``check_every`` + ``grace`` seconds instead of at its timeout (its request may still run if a
     server comes back before the request expires).
     """
 
     presence: Presence
     service: str
     check_every: float = 3.0
+    #: How long nothing may consume before a call fails (a blip's reconnect is shorter).
+    grace: float = DEFAULT_GRACE

@@ -120,3 +120,30 @@ def test_a_timeout_on_the_store_topic_is_explained_as_the_stores() -> None:
     resp = ember_error_response(error, lambda topic: "store" if topic == "store" else "engine")
     assert resp.status_code == 504
     assert b"The store did not answer in time." in resp.body
+
+
+async def test_an_engine_back_within_the_grace_is_a_blip_not_a_503(
+    rpc_settings: RpcSettings, transport: Transport, stopped_engine: str, fake_store: str
+) -> None:
+    """Engines reconnecting after a broker blip are away for about a second: a request arriving
+    then waits for them (up to the gateway's grace) instead of failing."""
+    app = create_app(
+        make_settings(rpc_settings, engine_timeout=60),
+        transport=transport,
+        engine_topic=stopped_engine,
+        store_topic=fake_store,
+    )
+    back = RPCServer(transport, Target(topic=stopped_engine), [FakeEngine()])
+
+    async def come_back() -> None:
+        await asyncio.sleep(0.7)
+        await back.start()
+
+    async with asgi_client(app) as client:
+        returning = asyncio.create_task(come_back())
+        try:
+            resp = await asyncio.wait_for(client.get(f"/v1/{TENANT}/stacks"), 20)
+        finally:
+            await returning
+            await back.stop(grace=1)
+    assert resp.status_code == 200, resp.text
