@@ -4,9 +4,11 @@ Shorter than ``engine.store_retry_timeout``: the engine's unconfirmed state
 changes are sent again (each named by its event uuid, so none lands twice)
 and the stack completes as if nothing happened. Longer: the engine gives the
 action up; what the store holds is what was confirmed, in order, so the stack
-reads FAILED naming the store, the resource whose change was lost is failed
-by the periodic repair (none is left IN_PROGRESS), and the stack deletes.
-No event is duplicated either way.
+reads FAILED naming the store and the resource whose change was lost is failed
+by the periodic repair (none is left IN_PROGRESS) -- or, when even the stack's
+own final state could not be stored in time (a slow store restart), the
+periodic check takes the stack back and carries the create on to COMPLETE.
+Either way the stack deletes and no event is duplicated.
 """
 
 from __future__ import annotations
@@ -120,8 +122,12 @@ def test_a_short_store_outage_mid_create_is_retried_through(cluster: Cluster) ->
 def test_a_store_outage_longer_than_the_retries_fails_exactly_what_was_not_stored(cluster: Cluster) -> None:
     path = _create_through_an_outage(cluster, "long-outage", outage=10)
     stack = _settled(cluster, path)
-    assert stack["stack_status"] == "CREATE_FAILED"
-    assert "could not store resource states" in stack["stack_status_reason"]
+    if stack["stack_status"] == "CREATE_COMPLETE":  # its FAILED was not stored either: carried on
+        events = _try_get(cluster, f"{path}/events?sort_dir=asc&limit=1000")["events"]
+        assert any("carries stack CREATE on" in e["resource_status_reason"] for e in events)
+    else:
+        assert stack["stack_status"] == "CREATE_FAILED"
+        assert "could not store resource states" in stack["stack_status_reason"]
     wait_for(
         "the repair of resources left IN_PROGRESS",
         lambda: all(r["resource_status"] != "CREATE_IN_PROGRESS" for r in _resources(cluster, path)),
@@ -129,7 +135,7 @@ def test_a_store_outage_longer_than_the_retries_fails_exactly_what_was_not_store
     )
     rows = {r["resource_name"]: r["resource_status"] for r in _resources(cluster, path)}
     done = sorted(n for n, status in rows.items() if status == "CREATE_COMPLETE")
-    assert done and _completes(cluster, path) == dict.fromkeys(done, 1)
+    assert done and _completes(cluster, path) == dict.fromkeys(done, 1)  # none completed twice
     # What is stored is a prefix of the chain: complete, then at most one failed, then never started.
     order = [rows[f"r{i}"] for i in range(CHAIN)]
     assert order == sorted(order, key=["CREATE_COMPLETE", "CREATE_FAILED", "INIT_COMPLETE"].index), order

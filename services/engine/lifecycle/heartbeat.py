@@ -69,26 +69,32 @@ class Heartbeat:
 
     async def beat(self) -> None:
         try:
-            await self.store.service_heartbeat(RequestContext.admin(), self._values())
+            own = await self.store.service_heartbeat(RequestContext.admin(), self._values())
         except EmberError as exc:
             LOG.warning("heartbeat of engine %s not stored: %s", self.engine_id, exc)
+            # After an outage every peer looks silent: judge afresh from the next good look.
+            self._lost = None
             return
         if self.on_peer_lost is not None and self.liveness_timeout is not None:
-            await self._watch_peers(self.on_peer_lost, self.liveness_timeout)
+            # "Now" is the store's clock, as every row's time is: the hosts' clocks may differ.
+            now = own.updated_at or own.created_at
+            await self._watch_peers(self.on_peer_lost, self.liveness_timeout, now)
 
-    async def _watch_peers(self, on_peer_lost: PeerLost, timeout: float) -> None:
+    async def _watch_peers(self, on_peer_lost: PeerLost, timeout: float, now: datetime) -> None:
         try:
             rows = await self.store.service_get_all(RequestContext.admin())
         except EmberError as exc:
             LOG.warning("could not read the other engines' heartbeats: %s", exc)
+            self._lost = None
             return
-        now = datetime.now(UTC)
         silent = {
             row.engine_id
             for row in rows
             if row.engine_id != self.engine_id
             and row.binary == BINARY
-            and (now - (row.updated_at or row.created_at)).total_seconds() > timeout
+            # A peer beating slower than this engine gets twice its own interval.
+            and (now - (row.updated_at or row.created_at)).total_seconds()
+            > max(timeout, 2 * row.report_interval)
         }
         lost = silent - self._lost if self._lost is not None else set()
         self._lost = silent
@@ -108,7 +114,10 @@ class Heartbeat:
     async def _loop(self) -> None:
         while True:
             await asyncio.sleep(self.interval)
-            await self.beat()
+            try:
+                await self.beat()
+            except Exception:  # never let one bad beat stop the heartbeat (the engine would read down)
+                LOG.exception("heartbeat of engine %s failed", self.engine_id)
 
     async def stop(self) -> None:
         tasks = [t for t in [self._task, *self._checks] if t is not None]

@@ -142,6 +142,7 @@ class StackOps:
         stack = await self.repo.build(ctxt, name, template, environment, files, options=options)
         action = Action.ADOPT if adopt is not None else Action.CREATE
         await self.repo.store_new(stack, self.engine_id, action)  # also takes the new stack's lock
+        self.runner.lock.held.add(stack.id)
         await self.runner.start_locked(self.job(stack, action, lambda: self._create(stack, adopt)))
         return stack
 
@@ -467,7 +468,8 @@ class StackOps:
                 "(max_resources_per_stack)"
             )
         action = Action.ADOPT if adopt is not None else Action.CREATE
-        await self.repo.store_new(child, self.engine_id, action)
+        await self.repo.store_new(child, self.engine_id, action)  # with its lock, as a stack's create
+        self.runner.lock.held.add(child.id)
         root.nested_resource_count += len(child.resources)
         parent.children.add(child.id)
         await self.runner.start_locked(self.job(child, action, lambda: self._create(child, adopt)))

@@ -89,9 +89,9 @@ class StackResource:
 
     @property
     def made(self) -> bool:
-        """Whether it exists yet: not INIT, and not still in its create (or adopt). Heat resolves no
-        attribute of a resource before that; its outputs read null meanwhile."""
-        if self.action == Action.INIT:
+        """Whether it stands: not INIT, not still in its create (or adopt), not deleting or deleted.
+        Heat resolves no attribute of an INIT or DELETE resource; outputs naming it read null."""
+        if self.action in (Action.INIT, Action.DELETE):
             return False
         return not (self.action in (Action.CREATE, Action.ADOPT) and self.status == Status.IN_PROGRESS)
 

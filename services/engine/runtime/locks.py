@@ -1,8 +1,9 @@
 """Heat's stack lock: a store row naming the engine that holds a stack.
 
 The lock rules live in one place, ``StackLock.take``: a free lock is taken;
-a lock held by this engine with no action running here is stale (left by a
-failed release, or by this engine before a restart) and is taken over; a
+a lock held by this engine that nothing here holds on purpose (not taken
+since, nor running) is stale (left by a failed release, or by this engine
+before a restart) and is taken over; a
 lock held by an engine that does not answer a liveness call is stolen (a
 compare-and-swap in the store, so two engines never both win); a lock held
 by a live engine is refused. Only the holder releases it.
@@ -29,6 +30,9 @@ class StackLock:
         self.is_alive = is_alive
         #: Whether this engine runs an action on a stack (set by the ActionRunner).
         self.is_running: Callable[[str], bool] = lambda _stack_id: False
+        #: Stacks whose lock this process took and has not released: an action being prepared
+        #: (recording its IN_PROGRESS, loading) holds one before it runs, and is no stale lock.
+        self.held: set[str] = set()
 
     async def take(self, ctxt: RequestContext, stack_id: str, is_alive: Liveness | None = None) -> str | None:
         """Take the lock; None when taken, else the live engine holding it."""
@@ -36,16 +40,19 @@ class StackLock:
         for _ in range(3):
             holder = await self.store.stack_lock_create(ctxt, stack_id, self.engine_id)
             if holder is None:
+                self.held.add(stack_id)
                 return None
             if holder == self.engine_id:
-                if self.is_running(stack_id):
+                if stack_id in self.held or self.is_running(stack_id):
                     return holder
                 LOG.info("taking over this engine's stale lock on stack %s", stack_id)
+                self.held.add(stack_id)
                 return None
             if await is_alive(holder):
                 return holder
             LOG.info("engine %s holding stack %s does not answer: stealing its lock", holder, stack_id)
             if await self.store.stack_lock_steal(ctxt, stack_id, holder, self.engine_id) is None:
+                self.held.add(stack_id)
                 return None
             # The lock changed hands meanwhile: look again.
         return await self.store.stack_lock_get_engine_id(ctxt, stack_id) or "unknown"
@@ -59,6 +66,9 @@ class StackLock:
         return await self.store.stack_lock_get_engine_id(ctxt, stack_id)
 
     async def release(self, ctxt: RequestContext, stack_id: str) -> None:
+        # Not held on purpose any more, even if the store does not hear of it: a lock left
+        # behind by a failed release is stale from now on, and taken over when next needed.
+        self.held.discard(stack_id)
         try:
             await self.store.stack_lock_release(ctxt, stack_id, self.engine_id)
         except EmberError as exc:

@@ -36,6 +36,23 @@ def is_stack_name_conflict(exc: IntegrityError) -> bool:
     return STACK_NAME_INDEX in text or "stack.tenant, stack.name" in text
 
 
+class RepeatedWrite(EmberError):
+    """A transition's event uuid was stored meanwhile by a concurrent copy of the same write (a
+    retry racing its first attempt): the transaction rolled back; answer from what is stored."""
+
+    msg_fmt = "the write {operation} was made meanwhile by another copy of it"
+
+
+def repeated_write(operation: str) -> ConflictHandler:
+    def handle(exc: IntegrityError) -> EmberError | None:
+        text = str(exc.orig)
+        if "uq_event_uuid" in text or "event.uuid" in text:
+            return RepeatedWrite(operation=operation)
+        return None
+
+    return handle
+
+
 def non_null_values(model: Any, values: BaseModel) -> dict[str, Any]:
     """The keys a caller set; InvalidInput naming the field when it nulls a NOT NULL column."""
     data = values.model_dump(exclude_unset=True)
@@ -131,9 +148,11 @@ class BackendBase:
             yield session
 
     @contextlib.asynccontextmanager
-    async def _write_conn(self, operation: str) -> AsyncIterator[AsyncConnection]:
+    async def _write_conn(
+        self, operation: str, on_conflict: ConflictHandler | None = None
+    ) -> AsyncIterator[AsyncConnection]:
         """A write transaction on a bare connection (Core statements, no ORM bookkeeping)."""
-        async with self._translate(operation), self.db.write_connection() as conn:
+        async with self._translate(operation, on_conflict), self.db.write_connection() as conn:
             yield conn
 
     @contextlib.asynccontextmanager

@@ -5,21 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, insert, or_, select, type_coerce, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
 
 from services.store.models import Event, Resource, Stack, UserCreds, utcnow
 from services.store.sqlalchemy_api.common import (
     BackendBase,
+    RepeatedWrite,
     after_marker,
     apply_filters,
     non_null_values,
     order_by,
+    repeated_write,
     stack_event,
 )
 from services.store.sqlalchemy_api.stacks import StackQueries
 from shared.context import RequestContext
-from shared.exceptions import InvalidInput, StackNotFound
+from shared.exceptions import EmberError, InvalidInput, StackNotFound
 from shared.schemas.store import (
     EventRecord,
     EventValues,
@@ -119,9 +122,7 @@ class StackStateQueries(StackQueries, BackendBase):
             creds_id = stack.user_creds_id
             await session.execute(delete(Resource).where(Resource.stack_id == stack_id))
             await session.execute(
-                update(Stack)
-                .where(Stack.id == stack_id)
-                .values(deleted_at=now, user_creds_id=None),
+                update(Stack).where(Stack.id == stack_id).values(deleted_at=now, user_creds_id=None),
                 execution_options={"synchronize_session": False},
             )
             if creds_id is not None:
@@ -132,11 +133,26 @@ class StackStateQueries(StackQueries, BackendBase):
     ) -> StackTransition:
         """The stack's new state and its event, in one transaction; a transition whose event
         (by the uuid the caller gave) is stored already is answered as it stands, not made again."""
+        try:
+            return await self._stack_transition_once(ctxt, stack_id, values, event)
+        except RepeatedWrite:  # a copy of this write committed first: answered from it now
+            return await self._stack_transition_once(ctxt, stack_id, values, event)
+
+    async def _stack_transition_once(
+        self, ctxt: RequestContext, stack_id: str, values: StackValues, event: EventValues | None
+    ) -> StackTransition:
         name = values.name or ""
-        async with self._write("stack_transition", self._name_conflict(name)) as session:
+        names, repeats = self._name_conflict(name), repeated_write("stack_transition")
+
+        def conflict(exc: IntegrityError) -> EmberError | None:
+            return names(exc) or repeats(exc)
+
+        async with self._write("stack_transition", conflict) as session:
             if event is not None and event.uuid is not None:
                 made = (
-                    await session.scalars(select(Event).where(Event.uuid == event.uuid, Event.stack_id == stack_id))
+                    await session.scalars(
+                        select(Event).where(Event.uuid == event.uuid, Event.stack_id == stack_id)
+                    )
                 ).one_or_none()
                 if made is not None:
                     stack = await self._get_stack(session, ctxt, stack_id, show_deleted=True)

@@ -26,7 +26,13 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.store.models import Event, Resource, new_uuid, utcnow
-from services.store.sqlalchemy_api.common import BackendBase, insert_many, non_null_values
+from services.store.sqlalchemy_api.common import (
+    BackendBase,
+    RepeatedWrite,
+    insert_many,
+    non_null_values,
+    repeated_write,
+)
 from shared.context import RequestContext
 from shared.exceptions import EntityNotFound
 from shared.schemas.store import (
@@ -97,9 +103,17 @@ class TransitionQueries(BackendBase):
         Event fields left out come from the resource as it is after the update.
         Raises EntityNotFound (and writes nothing) for a missing or foreign resource.
         """
+        try:
+            return await self._transition_once(ctxt, resource_id, values, event)
+        except RepeatedWrite:  # a copy of this write committed first: answered from it now
+            return await self._transition_once(ctxt, resource_id, values, event)
+
+    async def _transition_once(
+        self, ctxt: RequestContext, resource_id: int, values: ResourceValues, event: EventValues | None
+    ) -> ResourceTransition:
         now = utcnow()
         data = non_null_values(Resource, values) | {"updated_at": now}
-        async with self._write_conn("resource_transition") as conn:
+        async with self._write_conn("resource_transition", repeated_write("resource_transition")) as conn:
             made = await self._made_before(conn, ctxt, [event])
             if made:
                 current = await self._load_for_update(conn, ctxt, {resource_id})
@@ -127,8 +141,18 @@ class TransitionQueries(BackendBase):
         """
         if not items:
             return []
+        try:
+            return await self._transition_many_once(ctxt, items)
+        except RepeatedWrite:  # a copy of this batch committed first: answered from it now
+            return await self._transition_many_once(ctxt, items)
+
+    async def _transition_many_once(
+        self, ctxt: RequestContext, items: Sequence[ResourceTransitionItem]
+    ) -> list[ResourceTransition]:
         now = utcnow()
-        async with self._write_conn("resource_transition_many") as conn:
+        async with self._write_conn(
+            "resource_transition_many", repeated_write("resource_transition_many")
+        ) as conn:
             current = await self._load_for_update(conn, ctxt, {item.resource_id for item in items})
             made = {ev["uuid"]: ev for ev in await self._made_before(conn, ctxt, [i.event for i in items])}
             if not made:

@@ -338,3 +338,27 @@ async def test_a_missed_heartbeat_has_another_engine_check_the_dead_engines_stac
         assert engine_id in {s.engine_id for s in services}  # kept, shown down: Heat's list_services
     finally:
         await watcher.stop()
+
+
+async def test_a_lock_held_for_an_action_being_prepared_is_not_taken_for_stale(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    """Between taking a lock and running (recording IN_PROGRESS, loading) an action is not
+    "running" yet; its lock must not look stale to this engine's own checks meanwhile."""
+    identity = await engine_services.client.create_stack(ctx, "held", QUICK)
+    await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE"})
+    ops = engine_services.engine.ops
+    assert ops is not None
+    lock, stack_id = ops.runner.lock, identity["stack_id"]
+    assert await lock.take(ctx, stack_id) is None
+    try:
+        assert not ops.runner.is_running(stack_id)
+        assert await lock.take(ctx, stack_id) == lock.engine_id  # refused, not taken over
+        assert await ops.repair_stranded() == 0
+        assert await lock.holder(ctx, stack_id) == lock.engine_id  # the repair left it alone
+    finally:
+        await lock.release(ctx, stack_id)
+    # A lock of this engine that nothing here holds (a release that never reached the store) is stale.
+    assert await engine_services.store.stack_lock_create(ctx, stack_id, lock.engine_id) is None
+    assert await lock.take(ctx, stack_id) is None
+    await lock.release(ctx, stack_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -266,3 +267,27 @@ async def test_stranded_resources_are_the_in_progress_ones_nobody_works_on(
     assert [r.id for r in stranded] == [ids[settled.id]]
     everyone = {r.id for r in await store.resource_get_stranded(RequestContext.admin())}
     assert {ids[settled.id], ids[foreign.id]} <= everyone and ids[running.id] not in everyone
+
+
+async def test_concurrent_copies_of_one_write_land_once_and_all_get_its_answer(
+    store: StoreClient, ctx: RequestContext, new_stack: Any
+) -> None:
+    """A retry racing its own first attempt (both in the store at once, as on PostgreSQL or with
+    several stores): one commits, the others are answered from it, none fails."""
+    stack = await new_stack(ctx)
+    (row,) = await store.resource_create_many(ctx, stack.id, [{"name": "r", "type": "OS::Heat::None"}])
+    batch = [
+        {"resource_id": row.id, "values": {"status": "IN_PROGRESS"}, "event": {"uuid": "race-1"}},
+        {"resource_id": row.id, "values": {"status": "COMPLETE"}, "event": {"uuid": "race-2"}},
+    ]
+    answers = await asyncio.gather(*(store.resource_transition_many(ctx, batch) for _ in range(6)))
+    assert len({tuple(t.event.id for t in answer) for answer in answers}) == 1
+    stack_writes = await asyncio.gather(
+        *(store.stack_transition(ctx, stack.id, {"status": "COMPLETE"}, {"uuid": "race-s"}) for _ in range(6))
+    )
+    assert len({t.event.id for t in stack_writes}) == 1
+    assert sorted(e.uuid for e in await store.event_get_all_by_stack(ctx, stack.id)) == [
+        "race-1",
+        "race-2",
+        "race-s",
+    ]
