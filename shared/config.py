@@ -45,6 +45,17 @@ class RpcSettings(Section):
     max_message_size: int = Field(16 * 1024 * 1024, gt=0, description="Largest request accepted (bytes).")
     heartbeat: int = Field(60, ge=0, description="AMQP heartbeat seconds.")
     send_tracebacks: bool = Field(False, description="Include server tracebacks in failure replies.")
+    publish_exchange: str | None = Field(
+        None,
+        description="Exchange this service sends its requests to (default: control_exchange). The "
+        "api's least-privilege broker user sends to '<control_exchange>.api', which the broker binds "
+        "into the control exchange for the engines' routing keys only (ember broker-users).",
+    )
+    declare_exchanges: bool = Field(
+        True,
+        description="Declare the exchanges (false: only look them up, for a broker user that may not "
+        "configure them, such as the api's least-privilege user).",
+    )
     send_user_id: bool = Field(
         True,
         description="Stamp every message with the broker user of transport_url (AMQP user_id, which "

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import typer
 
 from shared.config import load_settings
-from shared.rpc.permissions import SERVICES, definitions
+from shared.rpc.permissions import SERVICES, add_administrator, api_exchange, definitions
 
 
 def service_url(base: str, user: str, password: str, vhost: str) -> str:
@@ -60,14 +60,28 @@ def broker_users(
         str, typer.Option("--prefix", help="User names are PREFIX + api|engine|store.")
     ] = "ember-",
     apply: Annotated[bool, typer.Option("--apply", help="Import them now with rabbitmqctl.")] = False,
+    dev: Annotated[
+        bool,
+        typer.Option(
+            "--dev",
+            help="Development passwords (USER-dev) and an ember-admin administrator: compose's "
+            "etc/rabbitmq/definitions.json. Never for real use.",
+        ),
+    ] = False,
     config_file: Annotated[
         str | None, typer.Option("--config-file", metavar="FILE", help="Settings (its rpc section).")
     ] = None,
 ) -> None:
     """Per-service broker users for a vhost: the api may call only the engines, the store no one."""
     settings = load_settings(config_file)
-    logins = {service: (f"{prefix}{service}", secrets.token_urlsafe(18)) for service in SERVICES}
+    logins = {
+        service: (user, f"{user}-dev" if dev else secrets.token_urlsafe(18))
+        for service in SERVICES
+        for user in [f"{prefix}{service}"]
+    }
     doc = definitions(settings.rpc, vhost, logins)
+    if dev:
+        add_administrator(doc, vhost, f"{prefix}admin", f"{prefix}admin-dev")
     if apply:
         import_definitions(doc)
         typer.echo(f"imported vhost {vhost} and users {', '.join(u for u, _ in logins.values())}", err=True)
@@ -79,5 +93,9 @@ def broker_users(
         typer.echo(f"  {service}: EMBER_RPC__TRANSPORT_URL={url}", err=True)
     typer.echo(
         f"  store: EMBER_STORE__TRUSTED_BROKER_USERS='[\"{logins['engine'][0]}\"]'  (admin only from the engines)",
+        err=True,
+    )
+    typer.echo(
+        f"  api: EMBER_RPC__PUBLISH_EXCHANGE={api_exchange(settings.rpc)} EMBER_RPC__DECLARE_EXCHANGES=false",
         err=True,
     )

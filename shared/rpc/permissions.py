@@ -3,14 +3,19 @@
 The names come from the bus settings (control exchange, engine and store
 topics), so one vhost can hold one deployment with its own users:
 
-- the api publishes requests to the engines (routing keys ``<engine>`` and
-  ``<engine>.<server>`` of the control exchange) and reads only its own
-  reply queues; it may not publish to the store's topic, nor through the
-  default exchange, so it cannot reach the store at all;
+- the api publishes requests only to an exchange of its own,
+  ``<control>.api``, which the broker binds into the control exchange for
+  the engines' routing keys (``<engine>``, ``<engine>.<server>``) alone; it
+  configures and reads only its own reply queues, may not touch the control
+  exchange (so cannot delete it), nor publish through the default exchange.
+  Whatever it publishes, or dead-letters from its reply queues, reaches the
+  engines or nothing: never the store;
 - an engine serves its topic, calls the stores and other engines, publishes
   notifications, and answers through the default exchange;
-- a store serves its topic and answers; the only requests it may publish
-  are to its own topic (a container's health ``ping``).
+- a store serves its topic and answers; on the control exchange it may
+  publish only to its own topic (a container's health ``ping``). Engines and
+  stores answer through the default exchange, which reaches any queue by
+  name: they are the trusted side.
 
 Topic permissions (routing keys on the control exchange) do the fine part;
 RabbitMQ checks them for publishing and for binding queues. With the
@@ -40,13 +45,20 @@ NOTIFICATIONS = "notifications\\..+"
 
 @dataclass(frozen=True)
 class Grant:
-    """One user's rights on the vhost: resource regexes, and routing-key regexes on the control exchange."""
+    """One user's rights on the vhost: resource regexes, and routing-key regexes on the exchange
+    it publishes to (``topic_exchange``)."""
 
     configure: str
     write: str
     read: str
     topic_write: str
     topic_read: str
+    topic_exchange: str
+
+
+def api_exchange(rpc: RpcSettings) -> str:
+    """The api's own request exchange (its ``rpc.publish_exchange`` under least privilege)."""
+    return f"{rpc.control_exchange}.api"
 
 
 def _any(*patterns: str) -> str:
@@ -66,11 +78,12 @@ def grants(rpc: RpcSettings) -> dict[str, Grant]:
     store_keys = [re.escape(rpc.store_topic), f"{re.escape(rpc.store_topic)}\\..+"]
     return {
         "api": Grant(
-            configure=_any(x, REPLY_QUEUES),
-            write=_any(x),
+            configure=_any(REPLY_QUEUES),
+            write=_any(re.escape(api_exchange(rpc))),
             read=_any(REPLY_QUEUES),
             topic_write=_any(*engine_keys),
             topic_read="^$",
+            topic_exchange=api_exchange(rpc),
         ),
         "engine": Grant(
             configure=_any(x, *engine, REPLY_QUEUES),
@@ -78,6 +91,7 @@ def grants(rpc: RpcSettings) -> dict[str, Grant]:
             read=_any(x, *engine, REPLY_QUEUES),
             topic_write=_any(*engine_keys, *store_keys, NOTIFICATIONS),
             topic_read=_any(*engine_keys),
+            topic_exchange=rpc.control_exchange,
         ),
         "store": Grant(
             configure=_any(x, *store, REPLY_QUEUES),
@@ -85,6 +99,7 @@ def grants(rpc: RpcSettings) -> dict[str, Grant]:
             read=_any(x, *store, REPLY_QUEUES),
             topic_write=_any(*store_keys),
             topic_read=_any(*store_keys),
+            topic_exchange=rpc.control_exchange,
         ),
     }
 
@@ -106,11 +121,29 @@ def definitions(
     if unknown:
         raise ValueError(f"unknown service(s): {', '.join(sorted(unknown))}")
     rights = grants(rpc)
+    durable = rpc.amqp_durable_queues or rpc.rabbit_quorum_queue  # as the services declare it
+    exchange = {"vhost": vhost, "type": "topic", "durable": durable, "auto_delete": rpc.amqp_auto_delete}
     doc: dict[str, Any] = {
         "vhosts": [{"name": vhost}],
         "users": [],
         "permissions": [],
         "topic_permissions": [],
+        # The api's exchange and what it may reach through it: the engines' keys, nothing else.
+        "exchanges": [
+            {"name": rpc.control_exchange, **exchange, "internal": False, "arguments": {}},
+            {"name": api_exchange(rpc), **exchange, "internal": False, "arguments": {}},
+        ],
+        "bindings": [
+            {
+                "source": api_exchange(rpc),
+                "vhost": vhost,
+                "destination": rpc.control_exchange,
+                "destination_type": "exchange",
+                "routing_key": key,
+                "arguments": {},
+            }
+            for key in (rpc.engine_topic, f"{rpc.engine_topic}.#")
+        ],
     }
     for service, (name, password) in sorted(users.items()):
         grant = rights[service]
@@ -135,9 +168,22 @@ def definitions(
             {
                 "user": name,
                 "vhost": vhost,
-                "exchange": rpc.control_exchange,
+                "exchange": grant.topic_exchange,
                 "write": grant.topic_write,
                 "read": grant.topic_read,
             }
         )
     return doc
+
+
+def add_administrator(doc: dict[str, Any], vhost: str, name: str, password: str) -> None:
+    """A management login with every right on ``vhost`` (development set-ups: compose's UI user)."""
+    doc["users"].append(
+        {
+            "name": name,
+            "password_hash": password_hash(password),
+            "hashing_algorithm": "rabbit_password_hashing_sha256",
+            "tags": ["administrator"],
+        }
+    )
+    doc["permissions"].append({"user": name, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"})

@@ -197,6 +197,9 @@ class Transport:
             settings = RpcSettings(transport_url=settings)
         self.settings = settings
         self.exchange_name = settings.control_exchange
+        # Where requests go: the control exchange, or (a least-privilege api) its own exchange
+        # that the broker binds into the control exchange for the engines' keys only.
+        self.publish_exchange_name = settings.publish_exchange or settings.control_exchange
         self._user_id = (URL(settings.transport_url).user or None) if settings.send_user_id else None
         self._connection: AbstractRobustConnection | None = None
         self._channels: dict[bool, AbstractRobustChannel] = {}  # confirmed? -> channel
@@ -248,12 +251,29 @@ class Transport:
                 publisher_confirms=confirmed, on_return_raises=confirmed
             )
             self._channels[confirmed] = channel  # type: ignore[assignment]
-            self._exchanges[(confirmed, self.exchange_name)] = await channel.declare_exchange(  # type: ignore[assignment]
-                self.exchange_name,
+            for name in dict.fromkeys((self.exchange_name, self.publish_exchange_name)):
+                self._exchanges[(confirmed, name)] = await self._topic_exchange(channel, name)
+
+    async def _topic_exchange(self, channel: AbstractRobustChannel, name: str) -> AbstractRobustExchange:
+        """Declare a topic exchange, or only look it up (``declare_exchanges`` off, or not ours to
+        declare): a missing one is then a clear error, not a silent new exchange."""
+        if self.settings.declare_exchanges and name == self.exchange_name:
+            exchange = await channel.declare_exchange(
+                name,
                 aio_pika.ExchangeType.TOPIC,
                 durable=self._durable,
                 auto_delete=self.settings.amqp_auto_delete,
             )
+            return exchange  # type: ignore[return-value]
+        try:
+            found = await channel.get_exchange(name, ensure=True)
+        except aiormq.exceptions.ChannelNotFoundEntity:
+            raise MessagingError(
+                reason=f"the exchange {name!r} does not exist on the broker: create it with the "
+                "broker's definitions (ember broker-users), or let this service declare it "
+                "(rpc.declare_exchanges)"
+            ) from None
+        return found  # type: ignore[return-value]
 
     async def close(self) -> None:
         if self._connection is not None:
@@ -497,7 +517,7 @@ class Transport:
         if channel is None:
             raise MessagingError(reason="transport is not connected")
         if name is None:
-            return self._exchanges[(confirmed, self.exchange_name)]
+            return self._exchanges[(confirmed, self.publish_exchange_name)]
         if name == "":
             return channel.default_exchange  # type: ignore[return-value]
         exchange = self._exchanges.get((confirmed, name))

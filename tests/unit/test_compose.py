@@ -117,7 +117,12 @@ def test_the_broker_starts_with_one_least_privilege_user_per_service(monkeypatch
         salt = base64.b64decode(user["password_hash"])[:4]
         assert user["password_hash"] == password_hash(f"{user['name']}-dev", salt), user["name"]
     assert [p for p in doc["permissions"] if p["user"] != "ember-admin"] == expected["permissions"]
-    assert doc["topic_permissions"] == expected["topic_permissions"]
+    for key in ("topic_permissions", "exchanges", "bindings", "vhosts"):
+        assert doc[key] == expected[key], (
+            f"{key}: run ember broker-users --dev > etc/rabbitmq/definitions.json"
+        )
+    api = settings_from(environment("api"), monkeypatch).rpc
+    assert (api.publish_exchange, api.declare_exchanges) == ("ember.api", False)
     assert [u["name"] for u in doc["users"] if u["tags"]] == ["ember-admin"]
     store = settings_from(environment("store"), monkeypatch).store
     assert store.trusted_broker_users == ["ember-engine"]

@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aio_pika
+import aiormq
 import pytest
 from yarl import URL
 
@@ -30,7 +32,7 @@ from shared.config import RpcSettings, Settings
 from shared.context import RequestContext
 from shared.exceptions import MessagingError
 from shared.rpc import Transport
-from shared.rpc.permissions import SERVICES, definitions
+from shared.rpc.permissions import SERVICES, api_exchange, definitions
 from shared.rpc.presence import Presence
 from tests.conftest import AMQP_URL
 
@@ -70,7 +72,10 @@ def users() -> tuple[RpcSettings, dict[str, str]]:
 
 
 def _rpc(base: RpcSettings, url: str) -> RpcSettings:
-    return base.model_copy(update={"transport_url": url, "rpc_response_timeout": 10})
+    update: dict[str, Any] = {"transport_url": url, "rpc_response_timeout": 10}
+    if "ember-test-api:" in url:  # the api's user sends to its own exchange and declares none
+        update |= {"publish_exchange": api_exchange(base), "declare_exchanges": False}
+    return base.model_copy(update=update)
 
 
 @pytest.fixture
@@ -147,3 +152,32 @@ async def test_each_service_passes_its_container_healthcheck_as_its_own_user(
     for target in ("store", "engine"):
         settings = Settings(rpc=_rpc(rpc, urls[target]))
         assert await check_bus(settings, target, timeout=5)
+
+
+async def test_the_api_user_can_neither_delete_the_exchange_nor_dead_letter_into_it(
+    deployment: dict[str, Any], users: tuple[RpcSettings, dict[str, str]]
+) -> None:
+    rpc, urls = users
+    connection = await aio_pika.connect(urls["api"])
+    try:
+        channel = await connection.channel()
+        with pytest.raises(aiormq.exceptions.ChannelAccessRefused):
+            await channel.exchange_delete(rpc.control_exchange)
+        channel = await connection.channel()
+        with pytest.raises(aiormq.exceptions.ChannelAccessRefused):
+            await channel.declare_queue(
+                f"reply_{uuid.uuid4().hex}",
+                auto_delete=True,
+                arguments={
+                    "x-dead-letter-exchange": rpc.control_exchange,
+                    "x-dead-letter-routing-key": rpc.store_topic,
+                },
+            )
+        channel = await connection.channel(publisher_confirms=True)
+        own = await channel.get_exchange(api_exchange(rpc), ensure=True)
+        with pytest.raises(
+            aiormq.exceptions.ChannelAccessRefused
+        ):  # the store's key, even on its own exchange
+            await own.publish(aio_pika.Message(b"{}"), routing_key=rpc.store_topic)
+    finally:
+        await connection.close()

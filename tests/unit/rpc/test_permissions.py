@@ -51,15 +51,26 @@ def test_only_engines_and_stores_answer_through_the_default_exchange() -> None:
     assert not allowed(rights["api"].configure, "store") and not allowed(rights["api"].read, "engine")
 
 
+def test_the_api_sends_only_to_its_own_exchange_bound_to_the_engines_keys() -> None:
+    api = grants(RPC)["api"]
+    assert allowed(api.write, "ember.api") and not allowed(api.write, "ember")
+    assert not allowed(api.configure, "ember") and not allowed(api.configure, "ember.api")
+    doc = definitions(RPC, "ember", {"api": ("u-api", "p")})
+    bindings = [(b["source"], b["destination"], b["routing_key"]) for b in doc["bindings"]]
+    assert bindings == [("ember.api", "ember", "engine"), ("ember.api", "ember", "engine.#")]
+    assert [p["exchange"] for p in doc["topic_permissions"]] == ["ember.api"]
+
+
 def test_names_with_regex_characters_are_taken_literally() -> None:
     rights = grants(RpcSettings(control_exchange="a.b", engine_topic="e+", store_topic="s"))
     assert allowed(rights["api"].topic_write, "e+") and not allowed(rights["api"].topic_write, "ee")
-    assert allowed(rights["api"].write, "a.b") and not allowed(rights["api"].write, "axb")
+    assert allowed(rights["engine"].write, "a.b") and not allowed(rights["engine"].write, "axb")
+    assert allowed(rights["api"].write, "a.b.api") and not allowed(rights["api"].write, "a.bxapi")
 
 
 def test_definitions_hold_a_user_per_service_and_refuse_unknown_ones() -> None:
     doc = definitions(RPC, "ember", {"api": ("u-api", "p1"), "engine": ("u-engine", "p2")})
     assert [u["name"] for u in doc["users"]] == ["u-api", "u-engine"]
-    assert {p["exchange"] for p in doc["topic_permissions"]} == {"ember"}
+    assert {p["exchange"] for p in doc["topic_permissions"]} == {"ember.api", "ember"}
     with pytest.raises(ValueError, match="unknown service"):
         definitions(RPC, "ember", {"web": ("u", "p")})
