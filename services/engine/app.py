@@ -30,7 +30,7 @@ from services.engine.runtime.locks import StackLock
 from services.engine.runtime.runner import ActionRunner
 from shared.clients.engine import EngineClient
 from shared.clients.store import StoreClient
-from shared.config import Settings
+from shared.config import Settings, signal_api_url
 from shared.context import RequestContext
 from shared.exceptions import EmberError
 from shared.rpc import RPCClient, RPCServer, Target, Transport
@@ -93,9 +93,10 @@ class EngineApp:
         runner = ActionRunner(StackLock(store, self.engine_id, self.is_alive))
         ops = StackOps(repo, runner, settings, self.engine_id, self.is_alive, self.stop_remote)
         updater = StackUpdater(ops)
+        api_url = signal_api_url(self.settings)
 
         def host_for(stack: Stack) -> ResourceHost:
-            return NestedStackHost(stack, ops, updater)
+            return NestedStackHost(stack, ops, updater, api_url)
 
         repo.host_factory = host_for
         self.ops = ops

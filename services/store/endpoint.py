@@ -232,10 +232,13 @@ class StoreEndpoint:
         resource_id: int,
         values: dict[str, Any],
         event: dict[str, Any] | None = None,
+        expected_metadata: dict[str, Any] | None = None,
     ) -> ResourceTransition:
         parsed = parse(ResourceValues, values, "values")
+        if expected_metadata is not None and not isinstance(expected_metadata, dict):
+            raise InvalidInput(field="expected_metadata", reason="must be an object")
         return await self.db.resource_transition(
-            ctxt, resource_id, parsed, _optional(EventValues, event, "event")
+            ctxt, resource_id, parsed, _optional(EventValues, event, "event"), expected_metadata
         )
 
     @expose

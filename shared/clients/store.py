@@ -287,10 +287,20 @@ class StoreClient:
         resource_id: int,
         values: ResourceValues | Mapping[str, Any],
         event: EventValues | Mapping[str, Any] | None = None,
+        expected_metadata: Mapping[str, Any] | None = None,
     ) -> ResourceTransition:
-        """The hot path: resource update + its event, one round trip, one transaction."""
+        """The hot path: resource update + its event, one round trip, one transaction.
+
+        With ``expected_metadata``: only if the row's metadata is still that (else Conflict).
+        """
+        extra = {} if expected_metadata is None else {"expected_metadata": dict(expected_metadata)}
         row = await self._call(
-            ctxt, "resource_transition", resource_id=resource_id, values=_wire(values), event=_wire(event)
+            ctxt,
+            "resource_transition",
+            resource_id=resource_id,
+            values=_wire(values),
+            event=_wire(event),
+            **extra,
         )
         return ResourceTransition.model_validate(row)
 

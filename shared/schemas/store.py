@@ -41,6 +41,7 @@ Action = Literal[
     "CHECK",
     "SNAPSHOT",
     "RESTORE",
+    "SIGNAL",
 ]
 Status = Literal["IN_PROGRESS", "FAILED", "COMPLETE"]
 SortDir = Literal["asc", "desc"]

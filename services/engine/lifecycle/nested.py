@@ -12,17 +12,20 @@ and ``update``.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from services.engine.lifecycle.ops import StackOps
 from services.engine.lifecycle.update import StackUpdater
 from services.engine.model.stack import Stack
+from services.engine.persistence.repository import choose_rows
 
 
 class NestedStackHost:
-    def __init__(self, stack: Stack, ops: StackOps, updater: StackUpdater) -> None:
+    def __init__(self, stack: Stack, ops: StackOps, updater: StackUpdater, api_url: str = "") -> None:
         self._stack = stack
         self._ops = ops
         self._updater = updater
+        self._api_url = api_url.rstrip("/")
 
     @property
     def stack_name(self) -> str:
@@ -59,3 +62,18 @@ class NestedStackHost:
 
     async def nested_stack_status(self, child_id: str) -> tuple[str, str, str]:
         return await self._ops.child_status(self._stack, child_id)
+
+    def signal_endpoint(self, resource_name: str) -> str:
+        stack = self._stack
+        return (
+            f"{self._api_url}/v1/{quote(self.project_id, safe='')}/stacks/{quote(stack.name, safe='')}/"
+            f"{stack.id}/resources/{quote(resource_name, safe='')}/signal"
+        )
+
+    async def resource_metadata(self, reference: str) -> tuple[str, str, dict[str, Any]] | None:
+        rows = await self._ops.store.resource_get_all_by_stack(self._stack.ctxt, self._stack.id)
+        chosen, _spare = choose_rows(rows)
+        for name, row in chosen.items():
+            if reference in (name, row.physical_resource_id):
+                return name, row.type, dict(row.rsrc_metadata)
+        return None

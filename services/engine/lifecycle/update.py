@@ -464,6 +464,7 @@ class _Planner:
             deps = self.target.definition.dependencies.requires(name)
             if (
                 old is not None
+                and not self.target.resources[name].plugin_class.replace_on_update
                 and old.raw == self.target.definition.resources[name].raw
                 and all(decided.get(dep) == Change.KEEP for dep in deps)
             ):
@@ -483,7 +484,7 @@ def decide(
     """
     res = target.resources[name]
     plugin = old.plugin()
-    if plugin is None or old.type != res.type:
+    if plugin is None or old.type != res.type or res.plugin_class.replace_on_update:
         return Change.REPLACE, {}
     properties = res.definition.resolved_properties(resolver or target.resolver)
     validated = res.plugin_class.validate_properties(name, properties)

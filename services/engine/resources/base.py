@@ -80,6 +80,16 @@ class ResourceHost(Protocol):
 
     async def nested_stack_status(self, child_id: str) -> tuple[str, str, str]: ...
 
+    def signal_endpoint(self, resource_name: str) -> str:
+        """The absolute URL of this stack's resource's signal route on Ember's API
+        (``.../stacks/<name>/<id>/resources/<resource>/signal``), handed out by wait condition handles."""
+        ...
+
+    async def resource_metadata(self, reference: str) -> tuple[str, str, dict[str, Any]] | None:
+        """``(name, type, metadata)`` of this stack's resource whose name or physical id is ``reference``,
+        read from the store now (a signal another engine took is seen); None when there is none."""
+        ...
+
 
 class DefinitionLike(Protocol):
     """What ``Resource.from_definition`` reads of a resource definition."""
@@ -105,6 +115,8 @@ class Resource:
     #: that only compute values let that write go in the background.
     external_state: ClassVar[bool] = True
     physical_resource_name_limit: ClassVar[int] = 255
+    #: Replaced by every stack update, even with unchanged properties (UpdateWaitConditionHandle).
+    replace_on_update: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -131,6 +143,9 @@ class Resource:
         #: The resource's resolved ``update_policy`` (set by the engine before ``handle_create`` and
         #: ``handle_update``; e.g. a group's ``batch_create`` and ``rolling_update``).
         self.update_policy: dict[str, Any] = {}
+        #: The row's metadata (Heat's ``metadata_get``), set by the engine before ``handle_signal``;
+        #: what the plugin leaves here is stored with the signal.
+        self.metadata: dict[str, Any] = {}
 
     # --- validation --------------------------------------------------------
 
@@ -324,6 +339,28 @@ class Resource:
 
     async def check_check_complete(self, token: Any) -> bool:
         return True
+
+    # --- signals ------------------------------------------------------------------
+
+    @classmethod
+    def takes_signals(cls) -> bool:
+        """Whether the type implements ``handle_signal`` (Heat refuses a signal to one that does not)."""
+        return cls.handle_signal is not Resource.handle_signal
+
+    def signal_token(self) -> str | None:
+        """The secret a signal presented without a user token must carry (a handle's own token);
+        None: such signals are refused."""
+        return None
+
+    async def handle_signal(self, details: Any) -> str | None:
+        """Take a signal's body: change ``metadata`` / ``data`` (stored after it returns, and only if
+        no other signal was stored meanwhile, else it runs again on the fresh row, so it must have no
+        other effect). Returns what the SIGNAL event says after ``Signal:`` (None: a summary of the
+        body). Raise ``ValueError`` or an EmberError for a body it refuses (the caller gets 400)."""
+        raise NotImplementedError
+
+    async def after_signal(self, details: Any) -> None:
+        """Act on a signal once it is stored (a scaling policy resizes its group here)."""
 
     def to_stored(self) -> dict[str, Any]:
         """What the engine persists: ``resource_id`` and ``data``."""

@@ -30,6 +30,8 @@ class FakeHost:
     project_id: str = "demo"
     children: dict[str, NestedStack] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
+    #: Resources of the stack by name: (physical id, type, metadata), for wait conditions.
+    resources: dict[str, tuple[str | None, str, dict[str, Any]]] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     async def create_nested_stack(
@@ -65,6 +67,18 @@ class FakeHost:
         if child_id not in self.children:
             raise StackNotFound(name=child_id)
         return self.children[child_id].status
+
+    def signal_endpoint(self, resource_name: str) -> str:
+        return (
+            f"http://ember.test:8004/v1/{self.project_id}/stacks/{self.stack_name}/{self.stack_id}"
+            f"/resources/{resource_name}/signal"
+        )
+
+    async def resource_metadata(self, reference: str) -> tuple[str, str, dict[str, Any]] | None:
+        for name, (physical_id, type_name, metadata) in self.resources.items():
+            if reference in (name, physical_id):
+                return name, type_name, dict(metadata)
+        return None
 
     def finish(self, child_id: str, outputs: dict[str, Any] | None = None) -> None:
         """Mark a child's current action complete (and a deleted child gone)."""
