@@ -17,6 +17,7 @@ from services.api.routes import (
     lookup,
     misc,
     resources,
+    software,
     stack_detail,
     stacks,
     templates,
@@ -92,6 +93,7 @@ def create_app(
     app.include_router(events.router)
     app.include_router(misc.router)
     app.include_router(templates.router)
+    app.include_router(software.router)
     app.include_router(unimplemented.router)  # after the real routes: a route implemented elsewhere wins
     app.include_router(stacks.fallback)
     app.include_router(lookup.router)

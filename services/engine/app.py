@@ -18,6 +18,7 @@ import logging
 import uuid
 
 from services.engine.endpoints.actions import API_VERSION, EngineService
+from services.engine.endpoints.software import SoftwareService
 from services.engine.endpoints.templates import TemplateQueries
 from services.engine.lifecycle.heartbeat import Heartbeat
 from services.engine.lifecycle.nested import NestedStackHost
@@ -105,7 +106,7 @@ class EngineApp:
         # Two servers: the shared queue (work) stops first on shutdown; this
         # engine's own queue (liveness, stop_stack) answers until its actions
         # are drained, so no other engine takes it for dead while it finishes.
-        endpoints = [self.service, TemplateQueries(repo.registry)]
+        endpoints = [self.service, TemplateQueries(repo.registry), SoftwareService(store)]
         self.server = RPCServer(self.transport, target, endpoints, concurrency=settings.concurrency)
         self.control_server = RPCServer(
             self.transport, target, endpoints, concurrency=16, server_queue_only=True

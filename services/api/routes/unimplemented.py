@@ -26,18 +26,7 @@ router = APIRouter(prefix=PREFIX)
 
 # (method, path under /v1/{tenant_id}, what it does in Heat)
 STACK_ROUTES: tuple[tuple[str, str, str], ...] = (("GET", f"{STACK}/export", "Stack export"),)
-PROJECT_ROUTES: tuple[tuple[str, str, str], ...] = (
-    ("GET", "/software_configs", "Software config list"),
-    ("POST", "/software_configs", "Software config create"),
-    ("GET", "/software_configs/{config_id}", "Software config show"),
-    ("DELETE", "/software_configs/{config_id}", "Software config delete"),
-    ("GET", "/software_deployments", "Software deployment list"),
-    ("POST", "/software_deployments", "Software deployment create"),
-    ("GET", "/software_deployments/metadata/{server_id}", "Software deployment metadata"),
-    ("GET", "/software_deployments/{deployment_id}", "Software deployment show"),
-    ("PUT", "/software_deployments/{deployment_id}", "Software deployment update"),
-    ("DELETE", "/software_deployments/{deployment_id}", "Software deployment delete"),
-)
+PROJECT_ROUTES: tuple[tuple[str, str, str], ...] = ()
 
 
 def feature_name(method: str, path: str, what: str) -> str:

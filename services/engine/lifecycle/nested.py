@@ -18,6 +18,38 @@ from services.engine.lifecycle.ops import StackOps
 from services.engine.lifecycle.update import StackUpdater
 from services.engine.model.stack import Stack
 from services.engine.persistence.repository import choose_rows
+from shared.clients.store import StoreClient
+from shared.context import RequestContext
+
+
+class StoreSoftware:
+    """``SoftwareStore`` over the store client, as the stack's caller (records as JSON dicts)."""
+
+    def __init__(self, store: StoreClient, ctxt: RequestContext) -> None:
+        self._store = store
+        self._ctxt = ctxt
+
+    async def create_config(self, values: dict[str, Any]) -> dict[str, Any]:
+        return (await self._store.software_config_create(self._ctxt, values)).model_dump(mode="json")
+
+    async def get_config(self, config_id: str) -> dict[str, Any]:
+        return (await self._store.software_config_get(self._ctxt, config_id)).model_dump(mode="json")
+
+    async def delete_config(self, config_id: str) -> None:
+        await self._store.software_config_delete(self._ctxt, config_id)
+
+    async def create_deployment(self, values: dict[str, Any]) -> dict[str, Any]:
+        return (await self._store.software_deployment_create(self._ctxt, values)).model_dump(mode="json")
+
+    async def get_deployment(self, deployment_id: str) -> dict[str, Any]:
+        return (await self._store.software_deployment_get(self._ctxt, deployment_id)).model_dump(mode="json")
+
+    async def update_deployment(self, deployment_id: str, values: dict[str, Any]) -> dict[str, Any]:
+        record = await self._store.software_deployment_update(self._ctxt, deployment_id, values)
+        return record.model_dump(mode="json")
+
+    async def delete_deployment(self, deployment_id: str) -> None:
+        await self._store.software_deployment_delete(self._ctxt, deployment_id)
 
 
 class NestedStackHost:
@@ -26,6 +58,11 @@ class NestedStackHost:
         self._ops = ops
         self._updater = updater
         self._api_url = api_url.rstrip("/")
+        self._software = StoreSoftware(ops.store, stack.ctxt)
+
+    @property
+    def software(self) -> StoreSoftware:
+        return self._software
 
     @property
     def stack_name(self) -> str:

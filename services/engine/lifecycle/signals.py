@@ -33,8 +33,6 @@ from shared.schemas.store import StackRecord
 LOG = logging.getLogger(__name__)
 
 _ATTEMPTS = 8
-#: Actions during which a resource refuses signals, as Heat.
-_NO_SIGNAL_ACTIONS = frozenset({Action.SUSPEND, Action.DELETE})
 
 
 def signal_reason(details: Any, result: str | None) -> str:
@@ -82,7 +80,7 @@ class ResourceSignals:
             check_token(ctxt, resource, plugin)
             if plugin is None:
                 raise ResourceNotAvailable(resource_name=name)
-            if resource.action in _NO_SIGNAL_ACTIONS:
+            if resource.action in resource.plugin_class.no_signal_actions:
                 raise NotSupported(feature=f"Signal resource during {resource.action}")
             before = dict(resource.record.rsrc_metadata)
             plugin.metadata = dict(before)

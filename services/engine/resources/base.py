@@ -24,6 +24,7 @@ from shared.exceptions import InvalidTemplateAttribute, ResourceFailure
 
 from .attributes import SHOW, SHOW_ATTRIBUTE, Attribute, select_path
 from .properties import Property, validate_properties
+from .software_io import SoftwareStore
 from .support import SupportStatus
 
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
@@ -85,6 +86,11 @@ class ResourceHost(Protocol):
         (``.../stacks/<name>/<id>/resources/<resource>/signal``), handed out by wait condition handles."""
         ...
 
+    @property
+    def software(self) -> SoftwareStore:
+        """The stored software configs and deployments of this stack's project."""
+        ...
+
     async def resource_metadata(self, reference: str) -> tuple[str, str, dict[str, Any]] | None:
         """``(name, type, metadata)`` of this stack's resource whose name or physical id is ``reference``,
         read from the store now (a signal another engine took is seen); None when there is none."""
@@ -115,6 +121,8 @@ class Resource:
     #: that only compute values let that write go in the background.
     external_state: ClassVar[bool] = True
     physical_resource_name_limit: ClassVar[int] = 255
+    #: Actions during which the resource refuses signals (a deployment takes them during DELETE).
+    no_signal_actions: ClassVar[tuple[str, ...]] = ("SUSPEND", "DELETE")
     #: Replaced by every stack update, even with unchanged properties (UpdateWaitConditionHandle).
     replace_on_update: ClassVar[bool] = False
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from shared.exceptions import StackNotFound
+from shared.exceptions import NotFound, StackNotFound
 
 
 @dataclass
@@ -19,6 +20,51 @@ class NestedStack:
     files: dict[str, str]
     status: tuple[str, str, str] = ("CREATE", "IN_PROGRESS", "")
     outputs: dict[str, Any] = field(default_factory=dict)
+
+
+class MemorySoftware:
+    """``SoftwareStore`` in memory."""
+
+    def __init__(self) -> None:
+        self.configs: dict[str, dict[str, Any]] = {}
+        self.deployments: dict[str, dict[str, Any]] = {}
+
+    async def create_config(self, values: dict[str, Any]) -> dict[str, Any]:
+        record = {"id": str(uuid.uuid4()), "tenant": "demo", **values}
+        self.configs[record["id"]] = record
+        return dict(record)
+
+    async def get_config(self, config_id: str) -> dict[str, Any]:
+        if config_id not in self.configs:
+            raise NotFound(what=config_id)
+        return dict(self.configs[config_id])
+
+    async def delete_config(self, config_id: str) -> None:
+        if self.configs.pop(config_id, None) is None:
+            raise NotFound(what=config_id)
+
+    async def create_deployment(self, values: dict[str, Any]) -> dict[str, Any]:
+        record = {
+            "id": values.get("id") or str(uuid.uuid4()),
+            "input_values": {},
+            "output_values": {},
+            **values,
+        }
+        self.deployments[record["id"]] = record
+        return dict(record)
+
+    async def get_deployment(self, deployment_id: str) -> dict[str, Any]:
+        if deployment_id not in self.deployments:
+            raise NotFound(what=deployment_id)
+        return dict(self.deployments[deployment_id])
+
+    async def update_deployment(self, deployment_id: str, values: dict[str, Any]) -> dict[str, Any]:
+        self.deployments[deployment_id].update(values)
+        return dict(self.deployments[deployment_id])
+
+    async def delete_deployment(self, deployment_id: str) -> None:
+        if self.deployments.pop(deployment_id, None) is None:
+            raise NotFound(what=deployment_id)
 
 
 @dataclass
@@ -33,6 +79,7 @@ class FakeHost:
     #: Resources of the stack by name: (physical id, type, metadata), for wait conditions.
     resources: dict[str, tuple[str | None, str, dict[str, Any]]] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
+    software: MemorySoftware = field(default_factory=MemorySoftware)
 
     async def create_nested_stack(
         self,

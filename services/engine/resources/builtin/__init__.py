@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from ..base import Resource
+from .deployment_group import SoftwareDeploymentGroup, StructuredDeploymentGroup
 from .none import NoneResource
 from .random_string import RandomString
 from .resource_group import ResourceGroup
+from .software_config import CloudConfig, MultipartMime, SoftwareConfig, StructuredConfig
+from .software_deployment import SoftwareDeployment, StructuredDeployment
 from .test_resource import TestResource
 from .value import Value
 from .wait_condition import CfnWaitCondition, HeatWaitCondition
@@ -22,17 +25,33 @@ BUILTINS: tuple[type[Resource], ...] = (
     UpdateWaitConditionHandle,
     CfnWaitConditionHandle,
     CfnWaitCondition,
+    SoftwareConfig,
+    StructuredConfig,
+    CloudConfig,
+    MultipartMime,
+    SoftwareDeployment,
+    StructuredDeployment,
+    SoftwareDeploymentGroup,
+    StructuredDeploymentGroup,
 )
 
 __all__ = [
     "BUILTINS",
     "CfnWaitCondition",
     "CfnWaitConditionHandle",
+    "CloudConfig",
     "HeatWaitCondition",
     "HeatWaitConditionHandle",
+    "MultipartMime",
     "NoneResource",
     "RandomString",
     "ResourceGroup",
+    "SoftwareConfig",
+    "SoftwareDeployment",
+    "SoftwareDeploymentGroup",
+    "StructuredConfig",
+    "StructuredDeployment",
+    "StructuredDeploymentGroup",
     "TestResource",
     "UpdateWaitConditionHandle",
     "Value",

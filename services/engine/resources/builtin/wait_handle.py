@@ -140,12 +140,7 @@ class HeatWaitConditionHandle(WaitHandle):
 
     @classmethod
     def check_properties(cls, properties: dict[str, Any], path: str) -> None:
-        transport = properties.get("signal_transport")
-        if transport in _CLOUD_TRANSPORTS:
-            raise StackValidationFailed(
-                message=f"{path}.signal_transport: {transport} needs a cloud service (Swift or Zaqar) "
-                "that Ember does not have; use TOKEN_SIGNAL, HEAT_SIGNAL, CFN_SIGNAL or NO_SIGNAL"
-            )
+        refuse_cloud_transport(properties, path, SIGNAL_TRANSPORTS)
 
     def _transport(self) -> str:
         return str(self.properties.get("signal_transport") or TOKEN_SIGNAL)
@@ -191,6 +186,17 @@ class HeatWaitConditionHandle(WaitHandle):
         if transport == CFN_SIGNAL:
             return {"alarm_url": presigned_url(self.data)}
         return {"alarm_url": self.data.get("endpoint"), "token": self.data.get("token")}
+
+
+def refuse_cloud_transport(properties: Mapping[str, Any], path: str, transports: tuple[str, ...]) -> None:
+    """A ``signal_transport`` that needs Swift or Zaqar is refused, naming the ones Ember has."""
+    transport = properties.get("signal_transport")
+    if transport in _CLOUD_TRANSPORTS:
+        usable = ", ".join(t for t in transports if t not in _CLOUD_TRANSPORTS)
+        raise StackValidationFailed(
+            message=f"{path}.signal_transport: {transport} needs a cloud service (Swift or Zaqar) "
+            f"that Ember does not have; use one of {usable}"
+        )
 
 
 def presigned_url(data: Mapping[str, Any]) -> str | None:
