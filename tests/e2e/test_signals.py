@@ -76,3 +76,28 @@ def test_curl_cli_of_a_handle_completes_its_wait_condition(cluster: Cluster) -> 
     events = http.get(f"{path}/events", params={"resource_action": "SIGNAL"}).json()["events"]
     assert [e["resource_status_reason"] for e in events] == ["Signal: status:SUCCESS reason:configured"]
     http.close()
+
+
+def test_a_scaling_policy_signal_grows_the_group_from_2_to_3(cluster: Cluster) -> None:
+    http = httpx.Client(base_url=f"{cluster.url}/v1/demo", headers={"X-Auth-Token": USER_TOKEN}, timeout=60)
+    template = (EXAMPLES / "autoscaling.yaml").read_text()
+    created = http.post("/stacks", json={"stack_name": "scales", "template": template})
+    assert created.status_code == 201, created.text
+    path = f"/stacks/scales/{created.json()['stack']['id']}"
+    deadline = time.monotonic() + 60
+    while _stack(http, path)["stack_status"] == "CREATE_IN_PROGRESS" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    stack = _stack(http, path)
+    assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
+    outputs = {o["output_key"]: o["output_value"] for o in stack["outputs"]}  # type: ignore[attr-defined]
+    assert outputs["current_size"] == 2
+
+    # The alarm URL is pre-signed: the POST carries no user token at all.
+    scaled = httpx.post(outputs["scale_up_url"], json={}, timeout=60)
+    assert scaled.status_code == 200, scaled.text
+    outputs = {o["output_key"]: o["output_value"] for o in _stack(http, path)["outputs"]}  # type: ignore[attr-defined]
+    assert outputs["current_size"] == 3
+    assert outputs["member_values"] == ["member", "member", "member"]
+    group = http.get(f"{path}/resources", params={"nested_depth": 1}).json()["resources"]
+    assert len([r for r in group if r["resource_type"] == "OS::Heat::TestResource"]) == 3
+    http.close()

@@ -18,8 +18,12 @@ from services.engine.lifecycle.ops import StackOps
 from services.engine.lifecycle.update import StackUpdater
 from services.engine.model.stack import Stack
 from services.engine.persistence.repository import choose_rows
+from services.engine.resources import Resource
+from services.engine.states import Action
 from shared.clients.store import StoreClient
 from shared.context import RequestContext
+from shared.exceptions import ResourceNotFound
+from shared.jsonsafe import plain_json
 
 
 class StoreSoftware:
@@ -114,3 +118,24 @@ class NestedStackHost:
             if reference in (name, row.physical_resource_id):
                 return name, row.type, dict(row.rsrc_metadata)
         return None
+
+    async def sibling(self, reference: str) -> Resource | None:
+        for resource in self._stack.resources.values():
+            plugin = resource.plugin()
+            if plugin is not None and reference in (resource.name, plugin.get_reference_id()):
+                return plugin
+        return None
+
+    async def save_sibling(self, plugin: Resource, reason: str) -> None:
+        resource = self._stack.resources.get(plugin.name)
+        if resource is None or resource.record is None:
+            raise ResourceNotFound(resource_name=plugin.name, stack_name=self._stack.name)
+        event = {
+            "resource_action": Action.SIGNAL,
+            "resource_status": resource.status,
+            "resource_status_reason": reason[:4000],
+        }
+        stored = await self._ops.store.resource_transition(
+            self._stack.ctxt, resource.record.id, {"data": plain_json(plugin.data)}, event
+        )
+        resource.record = stored.resource

@@ -17,6 +17,8 @@ from typing import Any
 
 from services.engine.model.resource import StackResource
 from services.engine.persistence.repository import StackRepository
+from services.engine.resources import Resource
+from services.engine.resources.base import NoActionRequired
 from services.engine.states import Action
 from shared.context import RequestContext
 from shared.exceptions import (
@@ -28,7 +30,7 @@ from shared.exceptions import (
     ResourceNotFound,
 )
 from shared.jsonsafe import plain_json
-from shared.schemas.store import StackRecord
+from shared.schemas.store import ResourceRecord, StackRecord
 
 LOG = logging.getLogger(__name__)
 
@@ -86,6 +88,9 @@ class ResourceSignals:
             plugin.metadata = dict(before)
             try:
                 result = await plugin.handle_signal(details)
+            except NoActionRequired as exc:
+                LOG.debug("signal to %s needs nothing done: %s", name, exc)
+                return before
             except (ValueError, TypeError) as exc:
                 raise BadRequest(reason=f"resources.{name}: {exc}") from None
             event = {
@@ -101,6 +106,19 @@ class ResourceSignals:
             except Conflict:
                 LOG.debug("resource %s got another signal meanwhile; taking this one again", name)
                 continue
-            await plugin.after_signal(details)
-            return stored.resource.rsrc_metadata
+            return await self._after(ctxt, plugin, stored.resource, details)
         raise Conflict(reason=f"resource {name} is being signalled by too many callers at once; try again")
+
+    async def _after(
+        self, ctxt: RequestContext, plugin: Resource, row: ResourceRecord, details: Any
+    ) -> dict[str, Any]:
+        """Let the plugin act on the stored signal; what it then changes in its row is stored too."""
+        try:
+            await plugin.after_signal(details)
+        except (ValueError, TypeError) as exc:
+            raise BadRequest(reason=f"resources.{plugin.name}: {exc}") from None
+        finally:
+            values = {"rsrc_metadata": plain_json(plugin.metadata), "data": plain_json(plugin.data)}
+            if values != {"rsrc_metadata": row.rsrc_metadata, "data": row.data}:
+                row = await self.store.resource_update(ctxt, row.id, values)
+        return row.rsrc_metadata

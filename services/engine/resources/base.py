@@ -91,10 +91,22 @@ class ResourceHost(Protocol):
         """The stored software configs and deployments of this stack's project."""
         ...
 
+    async def sibling(self, reference: str) -> Resource | None:
+        """The live plugin of this stack's resource whose name or reference id is ``reference``."""
+        ...
+
+    async def save_sibling(self, plugin: Resource, reason: str) -> None:
+        """Store what a sibling's plugin now holds (its data), with an event giving ``reason``."""
+        ...
+
     async def resource_metadata(self, reference: str) -> tuple[str, str, dict[str, Any]] | None:
         """``(name, type, metadata)`` of this stack's resource whose name or physical id is ``reference``,
         read from the store now (a signal another engine took is seen); None when there is none."""
         ...
+
+
+class NoActionRequired(Exception):
+    """Raised by ``handle_signal`` for a signal that changes nothing: no event, nothing stored."""
 
 
 class DefinitionLike(Protocol):

@@ -80,6 +80,8 @@ class FakeHost:
     resources: dict[str, tuple[str | None, str, dict[str, Any]]] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     software: MemorySoftware = field(default_factory=MemorySoftware)
+    siblings: dict[str, Any] = field(default_factory=dict)
+    saved: list[tuple[str, str]] = field(default_factory=list)
 
     async def create_nested_stack(
         self,
@@ -126,6 +128,12 @@ class FakeHost:
             if reference in (name, physical_id):
                 return name, type_name, dict(metadata)
         return None
+
+    async def sibling(self, reference: str) -> Any:
+        return self.siblings.get(reference)
+
+    async def save_sibling(self, plugin: Any, reason: str) -> None:
+        self.saved.append((plugin.name, reason))
 
     def finish(self, child_id: str, outputs: dict[str, Any] | None = None) -> None:
         """Mark a child's current action complete (and a deleted child gone)."""

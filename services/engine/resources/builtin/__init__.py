@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from ..base import Resource
+from .autoscaling import AutoScalingGroup
 from .deployment_group import SoftwareDeploymentGroup, StructuredDeploymentGroup
 from .none import NoneResource
 from .random_string import RandomString
 from .resource_group import ResourceGroup
+from .scaling_policy import ScalingPolicy
 from .software_config import CloudConfig, MultipartMime, SoftwareConfig, StructuredConfig
 from .software_deployment import SoftwareDeployment, StructuredDeployment
 from .test_resource import TestResource
@@ -33,10 +35,13 @@ BUILTINS: tuple[type[Resource], ...] = (
     StructuredDeployment,
     SoftwareDeploymentGroup,
     StructuredDeploymentGroup,
+    AutoScalingGroup,
+    ScalingPolicy,
 )
 
 __all__ = [
     "BUILTINS",
+    "AutoScalingGroup",
     "CfnWaitCondition",
     "CfnWaitConditionHandle",
     "CloudConfig",
@@ -46,6 +51,7 @@ __all__ = [
     "NoneResource",
     "RandomString",
     "ResourceGroup",
+    "ScalingPolicy",
     "SoftwareConfig",
     "SoftwareDeployment",
     "SoftwareDeploymentGroup",
