@@ -368,9 +368,16 @@ class Resource:
         return cls.handle_signal is not Resource.handle_signal
 
     def signal_token(self) -> str | None:
-        """The secret a signal presented without a user token must carry (a handle's own token);
+        """The secret a signal presented without a user token must carry (``draw_signal_secret``);
         None: such signals are refused."""
-        return None
+        token = self.data.get("token")
+        return token if isinstance(token, str) else None
+
+    def draw_signal_secret(self) -> None:
+        """Draw this resource's signal secret and note its signal URL (``data``: token, endpoint):
+        what a handle, a deployment or a scaling policy hands out to be signalled."""
+        self.data["token"] = secrets.token_urlsafe(32)
+        self.data["endpoint"] = self.host.signal_endpoint(self.name)
 
     async def handle_signal(self, details: Any) -> str | None:
         """Take a signal's body: change ``metadata`` / ``data`` (stored after it returns, and only if

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from ..base import Resource
 from .autoscaling import AutoScalingGroup
+from .delay import Delay
 from .deployment_group import SoftwareDeploymentGroup, StructuredDeploymentGroup
 from .none import NoneResource
 from .random_string import RandomString
+from .resource_chain import ResourceChain
 from .resource_group import ResourceGroup
 from .scaling_policy import ScalingPolicy
 from .software_config import CloudConfig, MultipartMime, SoftwareConfig, StructuredConfig
 from .software_deployment import SoftwareDeployment, StructuredDeployment
+from .stack_resource import HeatStack
 from .test_resource import TestResource
 from .value import Value
 from .wait_condition import CfnWaitCondition, HeatWaitCondition
@@ -37,6 +40,9 @@ BUILTINS: tuple[type[Resource], ...] = (
     StructuredDeploymentGroup,
     AutoScalingGroup,
     ScalingPolicy,
+    ResourceChain,
+    HeatStack,
+    Delay,
 )
 
 __all__ = [
@@ -45,11 +51,14 @@ __all__ = [
     "CfnWaitCondition",
     "CfnWaitConditionHandle",
     "CloudConfig",
+    "Delay",
+    "HeatStack",
     "HeatWaitCondition",
     "HeatWaitConditionHandle",
     "MultipartMime",
     "NoneResource",
     "RandomString",
+    "ResourceChain",
     "ResourceGroup",
     "ScalingPolicy",
     "SoftwareConfig",

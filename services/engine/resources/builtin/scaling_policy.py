@@ -10,7 +10,6 @@ in Heat; an alarm notification whose state is not ``alarm`` neither.
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -59,13 +58,8 @@ class ScalingPolicy(Resource):
 
     async def handle_create(self) -> Any:
         self.resource_id = self.physical_resource_name()
-        self.data["token"] = secrets.token_urlsafe(32)
-        self.data["endpoint"] = self.host.signal_endpoint(self.name)
+        self.draw_signal_secret()
         return None
-
-    def signal_token(self) -> str | None:
-        token = self.data.get("token")
-        return token if isinstance(token, str) else None
 
     def resolve_attribute(self, name: str) -> Any:
         if self.resource_id is None:

@@ -15,7 +15,6 @@ NO_SIGNAL`` it is COMPLETE at once. A non-zero status code or an
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -225,8 +224,7 @@ class SoftwareDeployment(Resource):
 
     async def handle_create(self) -> Any:
         if self._transport() != "NO_SIGNAL":
-            self.data["token"] = secrets.token_urlsafe(32)
-            self.data["endpoint"] = self.host.signal_endpoint(self.name)
+            self.draw_signal_secret()
         token = await self._deploy("CREATE")
         if token is None:  # no CREATE action: an idle deployment row all the same, as Heat keeps one
             self.resource_id = str(uuid.uuid4())
@@ -279,10 +277,6 @@ class SoftwareDeployment(Resource):
         return True
 
     # --- signals and attributes ---------------------------------------------------------
-
-    def signal_token(self) -> str | None:
-        token = self.data.get("token")
-        return token if isinstance(token, str) else None
 
     async def handle_signal(self, details: Any) -> str | None:
         if self.resource_id is None:

@@ -13,7 +13,6 @@ Nothing else is made, so a handle is created and deleted at once.
 from __future__ import annotations
 
 import json
-import secrets
 import uuid
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -52,13 +51,8 @@ class WaitHandle(Resource):
 
     async def handle_create(self) -> Any:
         self.resource_id = str(uuid.uuid4())
-        self.data["token"] = secrets.token_urlsafe(32)
-        self.data["endpoint"] = self.host.signal_endpoint(self.name)
+        self.draw_signal_secret()
         return None
-
-    def signal_token(self) -> str | None:
-        token = self.data.get("token")
-        return token if isinstance(token, str) else None
 
     def normalise(self, details: Any) -> Any:
         """The signal as it is stored (the native handle fills in what is missing)."""

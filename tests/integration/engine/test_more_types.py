@@ -1,0 +1,66 @@
+"""OS::Heat::ResourceChain, OS::Heat::Stack and OS::Heat::Delay over the real bus."""
+
+from __future__ import annotations
+
+import yaml
+
+from shared.context import RequestContext
+from tests.integration.engine.conftest import EngineServices
+
+INNER = yaml.safe_dump(
+    {
+        "heat_template_version": "2021-04-16",
+        "parameters": {"word": {"type": "string"}},
+        "resources": {"v": {"type": "OS::Heat::Value", "properties": {"value": {"get_param": "word"}}}},
+        "outputs": {"said": {"value": {"get_attr": ["v", "value"]}}},
+    }
+)
+
+
+async def test_a_chain_a_stack_and_a_delay(engine_services: EngineServices, ctx: RequestContext) -> None:
+    client = engine_services.client
+    template = {
+        "heat_template_version": "2021-04-16",
+        "resources": {
+            "chain": {
+                "type": "OS::Heat::ResourceChain",
+                "properties": {
+                    "resources": ["OS::Heat::TestResource", "OS::Heat::TestResource", "OS::Heat::Value"],
+                    "resource_properties": {"value": "linked"},
+                },
+            },
+            "inner": {
+                "type": "OS::Heat::Stack",
+                "properties": {"template": INNER, "parameters": {"word": "hi"}},
+            },
+            "pause": {"type": "OS::Heat::Delay", "properties": {"min_wait": 0.2, "max_jitter": 0.1}},
+        },
+        "outputs": {
+            "refs": {"value": {"get_attr": ["chain", "refs"]}},
+            "values": {"value": {"get_attr": ["chain", "attributes", "output"]}},
+            "said": {"value": {"get_attr": ["inner", "outputs", "said"]}},
+        },
+    }
+    identity = await client.create_stack(ctx, "moretypes", template)
+    stack = await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE", "CREATE_FAILED"})
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    outputs = {o["output_key"]: o["output_value"] for o in stack["outputs"]}
+    assert len(outputs["refs"]) == 3 and outputs["said"] == "hi"
+    assert outputs["values"] == {"0": "linked", "1": "linked", "2": None}
+    nested = await client.list_stack_resources(ctx, identity, nested_depth=1)
+    chain = sorted(
+        (r["resource_name"], r["resource_type"]) for r in nested if r["parent_resource"] == "chain"
+    )
+    assert chain == [
+        ("0", "OS::Heat::TestResource"),
+        ("1", "OS::Heat::TestResource"),
+        ("2", "OS::Heat::Value"),
+    ]
+    created = [
+        e["resource_name"]
+        for e in await client.list_events(ctx, identity, filters={"resource_status": "COMPLETE"})
+        if e["resource_action"] == "CREATE"
+    ]
+    assert "pause" in created
+    await client.delete_stack(ctx, identity)
+    await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"})
