@@ -5,7 +5,7 @@
 find out which versions and functions exist without reading the docs. The
 answers come from the same tables that gate parsing (``versions``), so
 the list names exactly the functions the parser recognises for a version;
-the few Ember recognises but cannot run (yaql, resource_facade, ...) say so
+the few Ember recognises but cannot run (yaql, Fn::GetAZs) say so
 in their description rather than vanish, so the names stay Heat's.
 
 Names are Heat's: a version is ``heat_template_version.<date>`` and an

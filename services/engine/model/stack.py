@@ -61,7 +61,8 @@ class EngineResolver(StackResolver):
     """Answers get_resource / get_attr from the stack's live (or rebuilt) resources."""
 
     def __init__(self, stack: Stack) -> None:
-        super().__init__(stack.definition.parameters, stack.definition.files)
+        definition = stack.definition
+        super().__init__(definition.parameters, definition.files, definition.environment.parent_resource)
         self._stack = stack
 
     def get_resource_reference(self, name: str) -> Any:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from shared.context import RequestContext
+from shared.exceptions import StackValidationFailed
 from tests.integration.engine.conftest import EngineServices
 
 INNER = yaml.safe_dump(
@@ -64,3 +66,53 @@ async def test_a_chain_a_stack_and_a_delay(engine_services: EngineServices, ctx:
     assert "pause" in created
     await client.delete_stack(ctx, identity)
     await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"})
+
+
+FACADE_CHILD = {
+    "heat_template_version": "2021-04-16",
+    "parameters": {"length": {"type": "number", "default": 8}},
+    "resources": {
+        "meta": {"type": "OS::Heat::Value", "properties": {"value": {"resource_facade": "metadata"}}},
+        "policy": {
+            "type": "OS::Heat::Value",
+            "properties": {"value": {"resource_facade": "deletion_policy"}},
+        },
+    },
+    "outputs": {
+        "value": {"value": {"get_attr": ["meta", "value"]}},
+        "policy": {"value": {"get_attr": ["policy", "value"]}},
+    },
+}
+
+
+async def test_a_provider_template_reads_its_facade_and_must_match_the_type_it_stands_for(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    client = engine_services.client
+    template = {
+        "heat_template_version": "2021-04-16",
+        "resources": {
+            "thing": {"type": "Example::Thing", "metadata": {"role": "db"}, "deletion_policy": "Retain"},
+        },
+        "outputs": {
+            "meta": {"value": {"get_attr": ["thing", "value"]}},
+            "policy": {"value": {"get_attr": ["thing", "policy"]}},
+        },
+    }
+    files = {"thing.yaml": yaml.safe_dump(FACADE_CHILD)}
+    env = {"resource_registry": {"Example::Thing": "thing.yaml"}}
+    identity = await client.create_stack(ctx, "facade", template, params=env, files=files)
+    stack = await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE", "CREATE_FAILED"})
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    outputs = {o["output_key"]: o["output_value"] for o in stack["outputs"]}
+    assert outputs == {"meta": {"role": "db"}, "policy": "Retain"}
+
+    # Standing in for OS::Heat::TestResource, the template lacks its "output" attribute.
+    stand_in = {"resource_registry": {"OS::Heat::TestResource": "thing.yaml"}}
+    with pytest.raises(
+        StackValidationFailed, match="Attribute output for facade OS::Heat::TestResource missing"
+    ):
+        await client.create_stack(
+            ctx, "facadebad", {"heat_template_version": "2021-04-16", "resources": {"r": {"type": "OS::Heat::TestResource"}}},
+            params=stand_in, files=files,
+        )  # fmt: skip
