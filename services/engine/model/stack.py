@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.engine.hot import ResourceDefinition, StackDefinition
+from services.engine.hot.cfn_template import is_cfn, to_hot
 from services.engine.hot.resolver import StackResolver
 from services.engine.hot.template import load_document
 from services.engine.model.protocols import TransitionSink
@@ -158,7 +159,10 @@ class Stack:
         resolved = (definition or self.definition).resolve_type(name)
         if resolved.is_provider_template:
             body = load_document(resolved.template or "")
-            return provider_plugin(resolved.requested, body, resolved.template_name or "")
+            # A CloudFormation-format provider: its parameters and outputs read as HOT's; the
+            # nested stack is made from the template as written.
+            schema = to_hot(body) if is_cfn(body) else body
+            return provider_plugin(resolved.requested, schema, resolved.template_name or "", child=body)
         return self.registry.get_plugin(resolved.plugin_type or resolved.requested)
 
     # --- identity and views ---------------------------------------------------------

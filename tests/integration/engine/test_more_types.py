@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -68,6 +70,8 @@ async def test_a_chain_a_stack_and_a_delay(engine_services: EngineServices, ctx:
     await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"})
 
 
+CFN_EXAMPLE = (Path(__file__).resolve().parents[3] / "examples" / "cloudformation.yaml").read_text()
+
 FACADE_CHILD = {
     "heat_template_version": "2021-04-16",
     "parameters": {"length": {"type": "number", "default": 8}},
@@ -116,3 +120,45 @@ async def test_a_provider_template_reads_its_facade_and_must_match_the_type_it_s
             ctx, "facadebad", {"heat_template_version": "2021-04-16", "resources": {"r": {"type": "OS::Heat::TestResource"}}},
             params=stand_in, files=files,
         )  # fmt: skip
+
+
+async def test_a_cloudformation_template_runs_and_can_be_a_provider_template(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    client = engine_services.client
+    example = CFN_EXAMPLE
+    identity = await client.create_stack(
+        ctx, "cfnstack", example, params={"parameters": {"Environment": "prod"}}
+    )
+    stack = await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE", "CREATE_FAILED"})
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    outputs = {o["output_key"]: o["output_value"] for o in stack["outputs"]}
+    name = (await client.describe_stack_resource(ctx, identity, "Name", with_attr=["value"]))["attributes"][
+        "value"
+    ]
+    assert outputs == {"Summary": f"cfnstack/large/{name}", "Monitored": "yes", "Region": "ap-southeast-1"}
+    assert sorted(r["resource_name"] for r in await client.list_stack_resources(ctx, identity)) == [
+        "Alarm",
+        "Flavor",
+        "Name",
+    ]
+    assert (await client.get_template(ctx, identity))["AWSTemplateFormatVersion"] == "2010-09-09"
+    with pytest.raises(StackValidationFailed, match="Replicas"):
+        await client.create_stack(ctx, "cfnbad", example, params={"parameters": {"Replicas": 9}})
+
+    # A HOT stack whose provider template is CloudFormation-format.
+    parent = {
+        "heat_template_version": "2021-04-16",
+        "resources": {"child": {"type": "Example::Cfn", "properties": {"Environment": "dev"}}},
+        "outputs": {"monitored": {"value": {"get_attr": ["child", "Monitored"]}}},
+    }
+    nested = await client.create_stack(
+        ctx,
+        "cfnprovider",
+        parent,
+        params={"resource_registry": {"Example::Cfn": "cfn.yaml"}},
+        files={"cfn.yaml": example},
+    )
+    done = await engine_services.wait_for_status(ctx, nested, {"CREATE_COMPLETE", "CREATE_FAILED"})
+    assert done["stack_status"] == "COMPLETE", done["stack_status_reason"]
+    assert done["outputs"][0]["output_value"] == "no"
