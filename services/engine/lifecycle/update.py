@@ -40,6 +40,7 @@ from services.engine.lifecycle.ops import StackOps
 from services.engine.lifecycle.plan import Change, Existing, UpdatePlan, Wanted, plan_update
 from services.engine.model.resource import StackResource
 from services.engine.model.stack import CancelNote, PlanResolver, Stack, StackOptions
+from services.engine.resources import ResourceRegistry
 from services.engine.runtime.scheduler import Halted
 from services.engine.states import Action, Status, completed, started
 from shared.context import RequestContext
@@ -173,6 +174,8 @@ class StackUpdater:
         if (dict(template), environment, files) != (raw.template, raw.environment, raw.files):
             return None
         definition, stored_environment = await self.repo.load_definition(ctxt, record)
+        if _has_always_replaced(self.repo.registry, definition):
+            return None  # e.g. an UpdateWaitConditionHandle: every update replaces it
         return self.repo.bare(ctxt, record, definition, stored_environment)
 
     async def start_unchanged(self, stack: Stack) -> None:
@@ -512,6 +515,21 @@ def _existing(res: StackResource) -> Existing:
         healthy=res.status == Status.COMPLETE,
         depends_on=frozenset(res.record.depends_on),
     )
+
+
+def _has_always_replaced(registry: ResourceRegistry, definition: StackDefinition) -> bool:
+    """Whether a resource of the definition is of a type that every update replaces."""
+    for name in definition.resources:
+        resolved = definition.resolve_type(name)
+        if resolved.is_provider_template:
+            continue
+        try:
+            plugin = registry.get_plugin(resolved.plugin_type or resolved.requested)
+        except EmberError:
+            continue
+        if plugin.replace_on_update:
+            return True
+    return False
 
 
 def _same_inputs(old: StackDefinition, new: StackDefinition) -> bool:

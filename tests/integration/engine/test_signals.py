@@ -172,3 +172,29 @@ async def test_cfn_wait_condition_waits_on_its_presigned_url(
     url = (await client.show_output(ctx, identity, "url"))["output_value"]
     assert f"/stacks/cfnwait/{identity['stack_id']}/resources/handle/signal?signal_token=" in url
     assert json.loads((await client.show_output(ctx, identity, "data"))["output_value"]) == {"i1": "up"}
+
+
+async def test_an_update_handle_is_replaced_by_every_update(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    client = engine_services.client
+    template = tmpl(
+        {"handle": {"type": "OS::Heat::UpdateWaitConditionHandle"}, "plain": {"type": "OS::Heat::None"}},
+        {"url": {"value": {"get_resource": "handle"}}},
+    )
+    identity = await client.create_stack(ctx, "updhandle", template)
+    await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE"})
+    body = {"Status": "SUCCESS", "Reason": "r", "UniqueId": "1", "Data": "d"}
+    await client.resource_signal(ctx, identity, "handle", body)
+    before = await client.describe_stack_resource(ctx, identity, "handle")
+    assert before["metadata"] == {"1": {"Status": "SUCCESS", "Reason": "r", "Data": "d"}}
+    url = (await client.show_output(ctx, identity, "url"))["output_value"]
+
+    await client.update_stack(ctx, identity, template)  # the very same template
+    await engine_services.wait_for_status(ctx, identity, {"UPDATE_COMPLETE", "UPDATE_FAILED"})
+    after = await client.describe_stack_resource(ctx, identity, "handle")
+    assert after["physical_resource_id"] != before["physical_resource_id"]
+    assert after["metadata"] == {}  # the senders must signal again
+    assert (await client.show_output(ctx, identity, "url"))["output_value"] != url
+    plain = await client.describe_stack_resource(ctx, identity, "plain")
+    assert plain["resource_action"] == "CREATE"  # only the handle changed
