@@ -159,3 +159,18 @@ def test_any_property_value_translates_or_fails_cleanly(value: Any) -> None:
         load(doc)
     except (InvalidTemplate, StackValidationFailed):
         pass
+
+
+def test_a_cfn_template_may_use_a_provider_template() -> None:
+    child = "heat_template_version: 2021-04-16\nparameters:\n  size: {type: number}\noutputs:\n  out: {value: 1}\n"
+    doc = {
+        "HeatTemplateFormatVersion": "2012-12-12",
+        "Resources": {"thing": {"Type": "My::Thing", "Properties": {"size": 3}}},
+        "Outputs": {"o": {"Value": {"Fn::GetAtt": ["thing", "out"]}}},
+    }
+    env = {"resource_registry": {"My::Thing": "thing.yaml"}}
+    defn = hot.load_stack_definition(doc, env, {"thing.yaml": child}, None, registry=default_registry())
+    assert defn.resolve_type("thing").template_name == "thing.yaml"
+    with pytest.raises(StackValidationFailed, match="unknown property"):
+        bad = {**doc, "Resources": {"thing": {"Type": "My::Thing", "Properties": {"sise": 3}}}}
+        hot.load_stack_definition(bad, env, {"thing.yaml": child}, None, registry=default_registry())
