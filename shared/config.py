@@ -135,6 +135,11 @@ class EngineSettings(Section):
         description="Carry on the action of a dead engine's stack (CREATE, DELETE, UPDATE, RESTORE, ROLLBACK) "
         "instead of failing it.",
     )
+    api_url: str | None = Field(
+        None,
+        description="Base URL of Ember's API that signal URLs (wait condition handles, scaling policies) "
+        "point at (default: api.public_url, else http://<api.bind_host>:<api.bind_port>).",
+    )
     stale_check_interval: float = Field(
         10.0,
         ge=0,
@@ -171,6 +176,20 @@ class ApiSettings(Section):
         1000, ge=1, description="Open HTTP connections at most; one more is answered 503 and closed."
     )
     max_header_size: int = Field(16384, ge=1024, description="Largest request head accepted (bytes).")
+
+
+def signal_api_url(settings: Settings) -> str:
+    """The API base URL the engine hands out in signal URLs (``engine.api_url``'s default)."""
+    if settings.engine.api_url:
+        return settings.engine.api_url.rstrip("/")
+    if settings.api.public_url:
+        return settings.api.public_url.rstrip("/")
+    host = settings.api.bind_host
+    if host in ("0.0.0.0", "::", ""):  # listening everywhere: the local address reaches it
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.api.bind_port}"
 
 
 class Settings(BaseSettings):

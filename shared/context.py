@@ -17,6 +17,14 @@ from typing import Any
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 
+#: The role of a caller that presented a resource's own signal token instead of a user token
+#: (Heat's stack-user role): the gateway gives it only on a signal route, and the engine then
+#: checks the token against the signalled resource's own secret.
+SIGNAL_ROLE = "heat_stack_user"
+#: The query parameter of a pre-signed (CloudFormation-style) signal URL that carries the secret.
+SIGNAL_TOKEN_PARAM = "signal_token"
+
+
 def generate_request_id() -> str:
     return f"req-{uuid.uuid4()}"
 
@@ -35,6 +43,11 @@ class RequestContext:
     show_deleted: bool = False
     request_id: str = field(default_factory=generate_request_id)
     global_request_id: str | None = None
+
+    @property
+    def signal_only(self) -> bool:
+        """Whether the caller is a signal sender holding a resource's token, not a user."""
+        return SIGNAL_ROLE in self.roles and not self.is_admin
 
     @property
     def tenant(self) -> str | None:

@@ -164,6 +164,10 @@ class ResourceNotFound(EntityNotFound):
     msg_fmt = "The Resource ({resource_name}) could not be found in Stack {stack_name}."
 
 
+class ResourceNotAvailable(NotFound):
+    msg_fmt = "The Resource ({resource_name}) is not available."
+
+
 class SnapshotNotFound(EntityNotFound):
     msg_fmt = "The Snapshot ({snapshot}) could not be found."
 

@@ -17,10 +17,10 @@ from services.api.routes import (
     lookup,
     misc,
     resources,
+    software,
     stack_detail,
     stacks,
     templates,
-    unimplemented,
 )
 from shared.clients.engine import ENGINE_TOPIC, EngineClient
 from shared.config import Settings
@@ -92,7 +92,7 @@ def create_app(
     app.include_router(events.router)
     app.include_router(misc.router)
     app.include_router(templates.router)
-    app.include_router(unimplemented.router)  # after the real routes: a route implemented elsewhere wins
+    app.include_router(software.router)
     app.include_router(stacks.fallback)
     app.include_router(lookup.router)
     app.add_middleware(

@@ -19,7 +19,7 @@ import hmac
 from fastapi import Request
 
 from shared.config import ApiSettings, ApiToken
-from shared.context import RequestContext, generate_request_id
+from shared.context import SIGNAL_ROLE, SIGNAL_TOKEN_PARAM, RequestContext, generate_request_id
 from shared.exceptions import BadRequest, Forbidden, NotAuthenticated
 
 DEFAULT_USER = "ember"
@@ -70,6 +70,28 @@ def authenticate(settings: ApiSettings, request: Request, tenant_id: str | None)
         auth_token=presented,
         is_admin=is_admin,
         request_id=request_id,
+    )
+
+
+def authenticate_signal(settings: ApiSettings, request: Request, tenant_id: str) -> RequestContext:
+    """The context of a signal: a user's as ``authenticate`` makes it or, under token auth, for a
+    token that is no user's (``X-Auth-Token`` or a pre-signed URL's ``signal_token``), a signal
+    sender's, which the engine accepts only with the signalled resource's own secret."""
+    header = request.headers.get("x-auth-token")
+    presented = header or request.query_params.get(SIGNAL_TOKEN_PARAM)
+    if settings.auth_strategy == "noauth" or not presented:
+        return authenticate(settings, request, tenant_id)
+    if header and _find_token(settings.tokens, header) is not None:
+        return authenticate(settings, request, tenant_id)
+    _check_identifier("tenant_id", tenant_id)
+    if len(presented) > 255:
+        raise NotAuthenticated("Authentication failed: the token is not valid.")
+    return RequestContext(
+        user_id=SIGNAL_ROLE,
+        project_id=tenant_id,
+        roles=[SIGNAL_ROLE],
+        auth_token=presented,
+        request_id=getattr(request.state, "request_id", None) or generate_request_id(),
     )
 
 

@@ -18,6 +18,7 @@ import logging
 import uuid
 
 from services.engine.endpoints.actions import API_VERSION, EngineService
+from services.engine.endpoints.software import SoftwareService
 from services.engine.endpoints.templates import TemplateQueries
 from services.engine.lifecycle.heartbeat import Heartbeat
 from services.engine.lifecycle.nested import NestedStackHost
@@ -30,7 +31,7 @@ from services.engine.runtime.locks import StackLock
 from services.engine.runtime.runner import ActionRunner
 from shared.clients.engine import EngineClient
 from shared.clients.store import StoreClient
-from shared.config import Settings
+from shared.config import Settings, signal_api_url
 from shared.context import RequestContext
 from shared.exceptions import EmberError
 from shared.rpc import RPCClient, RPCServer, Target, Transport
@@ -94,9 +95,10 @@ class EngineApp:
         runner = ActionRunner(StackLock(store, self.engine_id, self.is_alive))
         ops = StackOps(repo, runner, settings, self.engine_id, self.is_alive, self.stop_remote)
         updater = StackUpdater(ops)
+        api_url = signal_api_url(self.settings)
 
         def host_for(stack: Stack) -> ResourceHost:
-            return NestedStackHost(stack, ops, updater)
+            return NestedStackHost(stack, ops, updater, api_url)
 
         repo.host_factory = host_for
         self.ops = ops
@@ -105,7 +107,7 @@ class EngineApp:
         # Two servers: the shared queue (work) stops first on shutdown; this
         # engine's own queue (liveness, stop_stack) answers until its actions
         # are drained, so no other engine takes it for dead while it finishes.
-        endpoints = [self.service, TemplateQueries(repo.registry)]
+        endpoints = [self.service, TemplateQueries(repo.registry), SoftwareService(store)]
         self.server = RPCServer(self.transport, target, endpoints, concurrency=settings.concurrency)
         self.control_server = RPCServer(
             self.transport, target, endpoints, concurrency=16, server_queue_only=True

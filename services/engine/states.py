@@ -22,6 +22,8 @@ class Action(StrEnum):
     CHECK = "CHECK"
     SNAPSHOT = "SNAPSHOT"
     RESTORE = "RESTORE"
+    #: Only in events: a signal a resource received (Heat's SIGNAL_<status of the resource>).
+    SIGNAL = "SIGNAL"
 
 
 class Status(StrEnum):

@@ -35,6 +35,11 @@ from shared.schemas.store import (
     ServiceValues,
     SnapshotRecord,
     SnapshotValues,
+    SoftwareConfigCreate,
+    SoftwareConfigRecord,
+    SoftwareDeploymentCreate,
+    SoftwareDeploymentRecord,
+    SoftwareDeploymentValues,
     StackCreate,
     StackQuery,
     StackRecord,
@@ -238,10 +243,13 @@ class StoreEndpoint:
         resource_id: int,
         values: dict[str, Any],
         event: dict[str, Any] | None = None,
+        expected_metadata: dict[str, Any] | None = None,
     ) -> ResourceTransition:
         parsed = parse(ResourceValues, values, "values")
+        if expected_metadata is not None and not isinstance(expected_metadata, dict):
+            raise InvalidInput(field="expected_metadata", reason="must be an object")
         return await self.db.resource_transition(
-            ctxt, resource_id, parsed, _optional(EventValues, event, "event")
+            ctxt, resource_id, parsed, _optional(EventValues, event, "event"), expected_metadata
         )
 
     @expose
@@ -321,6 +329,61 @@ class StoreEndpoint:
     @expose
     async def snapshot_delete(self, ctxt: RequestContext, snapshot_id: str) -> None:
         await self.db.snapshot_delete(ctxt, snapshot_id)
+
+    # --- software configs and deployments ------------------------------------------------------
+
+    @expose
+    async def software_config_create(
+        self, ctxt: RequestContext, values: dict[str, Any]
+    ) -> SoftwareConfigRecord:
+        return await self.db.software_config_create(ctxt, parse(SoftwareConfigCreate, values, "values"))
+
+    @expose
+    async def software_config_get(self, ctxt: RequestContext, config_id: str) -> SoftwareConfigRecord:
+        return await self.db.software_config_get(ctxt, str(config_id))
+
+    @expose
+    async def software_config_get_all(
+        self, ctxt: RequestContext, limit: int | None = None, marker: str | None = None
+    ) -> list[SoftwareConfigRecord]:
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+            raise InvalidInput(field="limit", reason="must be a whole number of at least 0")
+        return await self.db.software_config_get_all(ctxt, limit, None if marker is None else str(marker))
+
+    @expose
+    async def software_config_delete(self, ctxt: RequestContext, config_id: str) -> None:
+        await self.db.software_config_delete(ctxt, str(config_id))
+
+    @expose
+    async def software_deployment_create(
+        self, ctxt: RequestContext, values: dict[str, Any]
+    ) -> SoftwareDeploymentRecord:
+        return await self.db.software_deployment_create(
+            ctxt, parse(SoftwareDeploymentCreate, values, "values")
+        )
+
+    @expose
+    async def software_deployment_get(
+        self, ctxt: RequestContext, deployment_id: str
+    ) -> SoftwareDeploymentRecord:
+        return await self.db.software_deployment_get(ctxt, str(deployment_id))
+
+    @expose
+    async def software_deployment_get_all(
+        self, ctxt: RequestContext, server_id: str | None = None
+    ) -> list[SoftwareDeploymentRecord]:
+        return await self.db.software_deployment_get_all(ctxt, None if server_id is None else str(server_id))
+
+    @expose
+    async def software_deployment_update(
+        self, ctxt: RequestContext, deployment_id: str, values: dict[str, Any]
+    ) -> SoftwareDeploymentRecord:
+        parsed = parse(SoftwareDeploymentValues, values, "values")
+        return await self.db.software_deployment_update(ctxt, str(deployment_id), parsed)
+
+    @expose
+    async def software_deployment_delete(self, ctxt: RequestContext, deployment_id: str) -> None:
+        await self.db.software_deployment_delete(ctxt, str(deployment_id))
 
     # --- services (engine heartbeats; admin only) --------------------------------------------
 

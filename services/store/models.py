@@ -207,6 +207,39 @@ class StackLock(Base):
     created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
 
 
+class SoftwareConfig(Base):
+    """A software config (Heat's): immutable once stored; deployments refer to it."""
+
+    __tablename__ = "software_config"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    name: Mapped[str | None] = mapped_column(String(255))
+    group: Mapped[str | None] = mapped_column(String(255))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    tenant: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class SoftwareDeployment(Base):
+    """A config deployed to a server (Heat's): its inputs, the outputs the server reported, its state."""
+
+    __tablename__ = "software_deployment"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    config_id: Mapped[str] = mapped_column(ForeignKey("software_config.id"), nullable=False)
+    server_id: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    input_values: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    output_values: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    action: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str | None] = mapped_column(String(255))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    tenant: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    stack_user_project_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
 class Snapshot(Base):
     """A stack's data at a moment (Heat's snapshot): what ``stack_restore`` moves the stack back to."""
 

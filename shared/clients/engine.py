@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.clients.software import SoftwareCalls
 from shared.context import RequestContext
 from shared.rpc import RPCClient, Target, Transport
 from shared.rpc.presence import FailFast
@@ -23,7 +24,7 @@ def identity(tenant: str, stack_name: str, stack_id: str, path: str = "") -> dic
     return {"tenant": tenant, "stack_name": stack_name, "stack_id": stack_id, "path": path}
 
 
-class EngineClient:
+class EngineClient(SoftwareCalls):
     def __init__(
         self,
         transport: Transport,

@@ -32,6 +32,11 @@ from shared.schemas.store import (
     ResourceValues,
     ServiceRecord,
     SnapshotRecord,
+    SoftwareConfigCreate,
+    SoftwareConfigRecord,
+    SoftwareDeploymentCreate,
+    SoftwareDeploymentRecord,
+    SoftwareDeploymentValues,
     StackCreate,
     StackFilters,
     StackRecord,
@@ -292,10 +297,20 @@ class StoreClient:
         resource_id: int,
         values: ResourceValues | Mapping[str, Any],
         event: EventValues | Mapping[str, Any] | None = None,
+        expected_metadata: Mapping[str, Any] | None = None,
     ) -> ResourceTransition:
-        """The hot path: resource update + its event, one round trip, one transaction."""
+        """The hot path: resource update + its event, one round trip, one transaction.
+
+        With ``expected_metadata``: only if the row's metadata is still that (else Conflict).
+        """
+        extra = {} if expected_metadata is None else {"expected_metadata": dict(expected_metadata)}
         row = await self._call(
-            ctxt, "resource_transition", resource_id=resource_id, values=_wire(values), event=_wire(event)
+            ctxt,
+            "resource_transition",
+            resource_id=resource_id,
+            values=_wire(values),
+            event=_wire(event),
+            **extra,
         )
         return ResourceTransition.model_validate(row)
 
@@ -411,6 +426,57 @@ class StoreClient:
 
     async def snapshot_delete(self, ctxt: RequestContext, snapshot_id: str) -> None:
         await self._call(ctxt, "snapshot_delete", snapshot_id=snapshot_id)
+
+    # --- software configs and deployments ------------------------------------------------------
+
+    async def software_config_create(
+        self, ctxt: RequestContext, values: SoftwareConfigCreate | Mapping[str, Any]
+    ) -> SoftwareConfigRecord:
+        row = await self._call(ctxt, "software_config_create", values=_wire(values))
+        return SoftwareConfigRecord.model_validate(row)
+
+    async def software_config_get(self, ctxt: RequestContext, config_id: str) -> SoftwareConfigRecord:
+        row = await self._call(ctxt, "software_config_get", config_id=config_id)
+        return SoftwareConfigRecord.model_validate(row)
+
+    async def software_config_get_all(
+        self, ctxt: RequestContext, limit: int | None = None, marker: str | None = None
+    ) -> list[SoftwareConfigRecord]:
+        rows = await self._call(ctxt, "software_config_get_all", limit=limit, marker=marker)
+        return _records(SoftwareConfigRecord, rows)
+
+    async def software_config_delete(self, ctxt: RequestContext, config_id: str) -> None:
+        """Conflict while a deployment refers to it."""
+        await self._call(ctxt, "software_config_delete", config_id=config_id)
+
+    async def software_deployment_create(
+        self, ctxt: RequestContext, values: SoftwareDeploymentCreate | Mapping[str, Any]
+    ) -> SoftwareDeploymentRecord:
+        row = await self._call(ctxt, "software_deployment_create", values=_wire(values))
+        return SoftwareDeploymentRecord.model_validate(row)
+
+    async def software_deployment_get(
+        self, ctxt: RequestContext, deployment_id: str
+    ) -> SoftwareDeploymentRecord:
+        row = await self._call(ctxt, "software_deployment_get", deployment_id=deployment_id)
+        return SoftwareDeploymentRecord.model_validate(row)
+
+    async def software_deployment_get_all(
+        self, ctxt: RequestContext, server_id: str | None = None
+    ) -> list[SoftwareDeploymentRecord]:
+        rows = await self._call(ctxt, "software_deployment_get_all", server_id=server_id)
+        return _records(SoftwareDeploymentRecord, rows)
+
+    async def software_deployment_update(
+        self, ctxt: RequestContext, deployment_id: str, values: SoftwareDeploymentValues | Mapping[str, Any]
+    ) -> SoftwareDeploymentRecord:
+        row = await self._call(
+            ctxt, "software_deployment_update", deployment_id=deployment_id, values=_wire(values)
+        )
+        return SoftwareDeploymentRecord.model_validate(row)
+
+    async def software_deployment_delete(self, ctxt: RequestContext, deployment_id: str) -> None:
+        await self._call(ctxt, "software_deployment_delete", deployment_id=deployment_id)
 
     # --- services (engine heartbeats; admin only) --------------------------------------------
 

@@ -41,6 +41,7 @@ Action = Literal[
     "CHECK",
     "SNAPSHOT",
     "RESTORE",
+    "SIGNAL",
 ]
 Status = Literal["IN_PROGRESS", "FAILED", "COMPLETE"]
 SortDir = Literal["asc", "desc"]
@@ -384,6 +385,61 @@ class SnapshotRecord(_Record):
     status: str
     status_reason: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+    updated_at: datetime | None = None
+
+
+# --- software configs and deployments -------------------------------------------------
+
+
+class SoftwareConfigCreate(_Values):
+    """A stored software config; ``config`` holds Heat's {config, inputs, outputs, options}."""
+
+    name: ShortText | None = None
+    group: ShortText | None = None
+    config: JsonObject = Field(default_factory=dict)
+
+
+class SoftwareConfigRecord(_Record):
+    id: str
+    name: str | None = None
+    group: str | None = None
+    config: dict[str, Any] = Field(default_factory=dict)
+    tenant: str
+    created_at: datetime
+    updated_at: datetime | None = None
+
+
+class SoftwareDeploymentValues(_Values):
+    """Columns a caller may set on a deployment (``id`` only when creating)."""
+
+    config_id: Uuid | None = None
+    server_id: ShortText | None = None
+    input_values: JsonObject | None = None
+    output_values: JsonObject | None = None
+    action: ShortText | None = None
+    status: ShortText | None = None
+    status_reason: Reason | None = None
+    stack_user_project_id: Annotated[str, StringConstraints(max_length=64, pattern=_NO_NUL)] | None = None
+    updated_at: datetime | None = None
+
+
+class SoftwareDeploymentCreate(SoftwareDeploymentValues):
+    id: Uuid | None = None
+    server_id: ShortText
+
+
+class SoftwareDeploymentRecord(_Record):
+    id: str
+    config_id: str
+    server_id: str
+    input_values: dict[str, Any] = Field(default_factory=dict)
+    output_values: dict[str, Any] = Field(default_factory=dict)
+    action: str | None = None
+    status: str | None = None
+    status_reason: str | None = None
+    tenant: str
+    stack_user_project_id: str | None = None
     created_at: datetime
     updated_at: datetime | None = None
 

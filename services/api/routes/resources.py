@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.api import views
-from services.api.deps import Base, Ctx, Engine, StackIdentity, query_filters
+from services.api.auth import authenticate_signal
+from services.api.deps import (
+    LOOKUP_WORDS,
+    Base,
+    Ctx,
+    Engine,
+    StackIdentity,
+    get_stack_identity,
+    get_state,
+    query_filters,
+)
 from services.api.payload import json_object
-from shared.exceptions import BadRequest
+from shared.context import RequestContext
+from shared.exceptions import BadRequest, NotAuthenticated
 
 router = APIRouter(prefix="/v1/{tenant_id}/stacks/{stack_name}/{stack_id}", tags=["resources"])
 
@@ -77,10 +88,27 @@ async def mark_unhealthy(
     return Response(status_code=200)
 
 
+async def get_signal_context(request: Request, tenant_id: str) -> RequestContext:
+    return authenticate_signal(get_state(request).settings.api, request, tenant_id)
+
+
 @router.post("/resources/{resource_name}/signal", summary="Signal a resource")
 async def signal(
-    resource_name: str, stack: StackIdentity, ctx: Ctx, engine: Engine, request: Request
+    resource_name: str,
+    tenant_id: str,
+    stack_name: str,
+    stack_id: str,
+    ctx: Annotated[RequestContext, Depends(get_signal_context)],
+    engine: Engine,
+    base: Base,
+    request: Request,
 ) -> Response:
+    """Heat's resource-signal; also open to a wait condition handle's own token (its curl_cli),
+    which the engine accepts for that one resource only."""
+    if ctx.signal_only and stack_id in LOOKUP_WORDS:
+        # A resource's secret names one resource of one stack; it never looks stacks up by name.
+        raise NotAuthenticated("Authentication required: a signal token needs the stack's id in the URL.")
+    stack = await get_stack_identity(request, tenant_id, stack_name, stack_id, ctx, engine, base)
     raw = await request.body()
     details = await json_object(request) if raw.strip() else None
     await engine.resource_signal(ctx, stack, resource_name, details)

@@ -20,6 +20,7 @@ from services.engine.endpoints import formatting
 from services.engine.endpoints.arguments import adopt_data, merge_environment, stack_options
 from services.engine.endpoints.updates import StackUpdates
 from services.engine.hot.validate import validate_template
+from services.engine.lifecycle.signals import ResourceSignals
 from services.engine.states import Action, Status
 from shared.context import RequestContext
 from shared.exceptions import (
@@ -27,7 +28,6 @@ from shared.exceptions import (
     EmberError,
     NotFound,
     NotSupported,
-    ResourceNotFound,
     StackNotFound,
     StackValidationFailed,
 )
@@ -279,15 +279,15 @@ class EngineService(StackUpdates):
         resource_name: str,
         details: Any = None,
         sync_call: bool = False,
-    ) -> None:
-        """No built-in type takes signals yet: refused as Heat refuses a resource that takes none."""
-        stack = await self._load(ctxt, stack_identity)
-        resource = stack.resources.get(str(resource_name))
-        if resource is None or resource.record is None:
-            raise ResourceNotFound(resource_name=resource_name, stack_name=stack.name)
-        raise BadRequest(
-            reason=f"Resource {resource_name} is a {resource.type}, which does not take signals."
-        )
+    ) -> dict[str, Any] | None:
+        """Deliver a signal to a resource (``handle_signal``), stored with a SIGNAL event.
+
+        It is handled before the reply (so a refused body is the caller's 400, not a log line);
+        with ``sync_call`` (Heat's CFN wait condition path) the reply is the resource's metadata.
+        """
+        record = await self._get_record(ctxt, stack_identity, show_deleted=False)
+        metadata = await ResourceSignals(self.repo).signal(ctxt, record, str(resource_name), details)
+        return metadata if sync_call else None
 
     # --- abandon -------------------------------------------------------------------------
 

@@ -5,12 +5,12 @@
 find out which versions and functions exist without reading the docs. The
 answers come from the same tables that gate parsing (``versions``), so
 the list names exactly the functions the parser recognises for a version;
-the few Ember recognises but cannot run (yaql, resource_facade, ...) say so
+the few Ember recognises but cannot run (yaql, Fn::GetAZs) say so
 in their description rather than vanish, so the names stay Heat's.
 
 Names are Heat's: a version is ``heat_template_version.<date>`` and an
-alias ``heat_template_version.<release>``. Ember speaks HOT only, so the
-CloudFormation versions Heat also lists are absent (docs/heat-differences.md).
+alias ``heat_template_version.<release>``; the CloudFormation formats are
+``AWSTemplateFormatVersion.2010-09-09`` and ``HeatTemplateFormatVersion.2012-12-12`` (type ``cfn``).
 The descriptions are our own one-line summaries.
 """
 
@@ -60,6 +60,24 @@ FUNCTION_DESCRIPTIONS: dict[str, str] = {
     "Fn::Base64": "Returns its string argument unchanged (CloudFormation syntax).",
     "Fn::MemberListToMap": "Turns a list of 'name=value' strings into a map (CloudFormation syntax).",
     "Fn::ResourceFacade": "A section of the resource a nested stack stands for (CloudFormation syntax).",
+    "Fn::GetAtt": "An attribute of another resource (CloudFormation syntax).",
+    "Fn::FindInMap": "A value from the Mappings section, by map name and two keys (CloudFormation syntax).",
+    "Fn::If": "Chooses one of two values depending on a condition (CloudFormation syntax).",
+    "Fn::Equals": "True when its two arguments are equal (CloudFormation syntax).",
+    "Fn::And": "True when every condition given is true (CloudFormation syntax).",
+    "Fn::Or": "True when at least one condition given is true (CloudFormation syntax).",
+    "Fn::Not": "The negation of a condition (CloudFormation syntax).",
+}
+
+_CFN_COMMON = ("Fn::FindInMap", "Fn::GetAZs", "Ref", "Fn::GetAtt", "Fn::Select", "Fn::Join", "Fn::Split",
+               "Fn::Replace", "Fn::Base64", "Fn::MemberListToMap", "Fn::ResourceFacade")  # fmt: skip
+#: The CloudFormation formats (read as HOT, cfn_template.py): their functions and condition functions.
+CFN_VERSIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "AWSTemplateFormatVersion.2010-09-09": (
+        (*_CFN_COMMON, "Fn::If"),
+        ("Fn::Equals", "Ref", "Fn::FindInMap", "Fn::Not", "Fn::And", "Fn::Or"),
+    ),
+    "HeatTemplateFormatVersion.2012-12-12": (_CFN_COMMON, ()),
 }
 
 
@@ -69,6 +87,7 @@ def template_versions() -> list[TemplateVersionInfo]:
     for date in DATED_VERSIONS:
         aliases = [f"{VERSION_KEY}.{name}" for name, d in RELEASE_NAMES.items() if d == date]
         out.append({"version": f"{VERSION_KEY}.{date}", "type": "hot", "aliases": aliases})
+    out.extend({"version": name, "type": "cfn", "aliases": []} for name in CFN_VERSIONS)
     return out
 
 
@@ -89,6 +108,10 @@ def template_functions(template_version: str, with_condition: bool = False) -> l
     With ``with_condition`` the functions of the conditions section are
     included too (Heat's ``with_condition_func``).
     """
+    if template_version in CFN_VERSIONS:
+        functions, conditions = CFN_VERSIONS[template_version]
+        names = set(functions) | (set(conditions) if with_condition else set())
+        return [{"functions": n, "description": describe(n)} for n in sorted(names)]
     version = version_from_name(template_version)
     names = set(version.functions)
     if with_condition:

@@ -30,6 +30,7 @@ SECTIONS = (
     "encrypted_param_names",
     "event_sinks",
     "parameter_merge_strategies",
+    "parent_resource",
 )
 MERGE_STRATEGIES = ("overwrite", "merge", "deep_merge")
 # Heat treats a registry value with one of these endings (or a URL) as a template.
@@ -70,6 +71,9 @@ class Environment:
     resource_registry: dict[str, Any] = field(default_factory=dict)
     encrypted_param_names: list[str] = field(default_factory=list)
     parameter_merge_strategies: dict[str, str] = field(default_factory=dict)
+    #: In a provider template's nested stack: the facade of the resource it stands for
+    #: (metadata, deletion_policy, update_policy), which ``resource_facade`` reads.
+    parent_resource: dict[str, Any] | None = None
 
     @classmethod
     def load(cls, data: str | bytes | Mapping[str, Any] | None) -> Environment:
@@ -116,6 +120,11 @@ class Environment:
         if not isinstance(names, list):
             raise InvalidTemplate(reason="environment.encrypted_param_names: must be a list")
         self.encrypted_param_names.extend(n for n in names if n not in self.encrypted_param_names)
+        parent = doc.get("parent_resource")
+        if parent is not None:
+            if not isinstance(parent, Mapping):
+                raise InvalidTemplate(reason="environment.parent_resource: must be a map")
+            self.parent_resource = dict(parent)
 
     def _merged_value(self, name: str, old: Any, new: Any, present: bool) -> Any:
         strategy = self.parameter_merge_strategies.get(name, self.parameter_merge_strategies.get("default"))
@@ -140,6 +149,11 @@ class Environment:
             "encrypted_param_names": list(self.encrypted_param_names),
             "parameter_merge_strategies": dict(self.parameter_merge_strategies),
             "event_sinks": [],
+            **(
+                {}
+                if self.parent_resource is None
+                else {"parent_resource": copy.deepcopy(self.parent_resource)}
+            ),
         }
 
     def user_dict(self) -> dict[str, Any]:
@@ -165,6 +179,7 @@ class Environment:
         resource_name: str | None = None,
         mapped_type: str | None = None,
         template_name: str | None = None,
+        facade: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """The environment of a nested stack made for ``resource_name``, as Heat builds it.
 
@@ -196,11 +211,14 @@ class Environment:
             nested = {k: v for k, v in child_resources.items() if isinstance(v, dict)}
             if nested:
                 registry["resources"] = nested
-        return {
+        child: dict[str, Any] = {
             "parameters": dict(parameters),
             "parameter_defaults": copy.deepcopy(self.parameter_defaults),
             "resource_registry": registry,
         }
+        if facade is not None:
+            child["parent_resource"] = dict(facade)
+        return child
 
     def resolve_type(
         self, type_name_: str, files: Mapping[str, str], resource_name: str | None = None

@@ -103,9 +103,25 @@ class ParameterResolver:
     UNRESOLVED; references to resources are not available here.
     """
 
-    def __init__(self, parameters: Any, files: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        parameters: Any,
+        files: Mapping[str, str] | None = None,
+        facade: Mapping[str, Any] | None = None,
+    ) -> None:
         self._parameters = parameters
         self._files = files or {}
+        #: The parent resource's metadata / deletion_policy / update_policy, in a provider
+        #: template's nested stack (``resource_facade``); None elsewhere.
+        self._facade = facade
+
+    def get_resource_facade(self, section: str, where: str) -> Any:
+        if self._facade is None:
+            raise StackValidationFailed(
+                path=where, reason="resource_facade is only available in a provider template's nested stack"
+            )
+        default: Any = "Delete" if section == "deletion_policy" else {}
+        return self._facade.get(section, default)
 
     def get_param(self, name: str) -> Any:
         try:
@@ -128,7 +144,11 @@ class ParameterResolver:
 
 
 class ValidationResolver(ParameterResolver):
-    """Parameters and files resolve; resource references and attributes stay UNRESOLVED."""
+    """Parameters and files resolve; resource references, attributes and (outside a nested
+    stack) the facade stay UNRESOLVED."""
+
+    def get_resource_facade(self, section: str, where: str) -> Any:
+        return UNRESOLVED if self._facade is None else super().get_resource_facade(section, where)
 
     def get_resource_reference(self, name: str) -> Any:
         return UNRESOLVED

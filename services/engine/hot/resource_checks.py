@@ -56,6 +56,7 @@ def validate_resources(definition: CheckedDefinition, registry: PluginRegistry) 
         properties = defn.resolved_properties(resolver)
         if resolved_type.is_provider_template:
             outputs = _check_provider_properties(defn.path, resolved_type, properties)
+            _check_facade(registry, defn.path, resolved_type, outputs)
             has_attribute[name] = partial(_provider_has_attribute, outputs)
             continue
         plugin = _plugin(registry, resolved_type, defn.path)
@@ -73,6 +74,36 @@ def validate_resources(definition: CheckedDefinition, registry: PluginRegistry) 
                     resource=ref.resource,
                     key=ref.attribute,
                 )
+
+
+def _check_facade(
+    registry: PluginRegistry, path: str, resolved: ResolvedType, outputs: frozenset[str]
+) -> None:
+    """A template standing in for a registered type (its facade) must offer what the type declares:
+    its required properties as parameters, its attributes as outputs; and need no other property."""
+    try:
+        facade = registry.get_plugin(resolved.requested)
+    except EmberError:
+        return  # a type of its own, not a facade
+    nested = Template.parse(resolved.template or "")
+    schemas = parse_schemas(nested.parameters, nested.version)
+    declared = getattr(facade, "properties_schema", {}) or {}
+    kind = resolved.requested
+    for key, prop in declared.items():
+        if getattr(prop, "required", False) and key not in schemas:
+            raise StackValidationFailed(
+                path=path, reason=f"Required property {key} for facade {kind} missing in provider"
+            )
+    for key, schema in schemas.items():
+        if not schema.has_default and key not in declared:
+            raise StackValidationFailed(
+                path=path, reason=f"Provider requires property {key} unknown in facade {kind}"
+            )
+    for attribute in getattr(facade, "attributes_schema", {}) or {}:
+        if attribute not in outputs:
+            raise StackValidationFailed(
+                path=path, reason=f"Attribute {attribute} for facade {kind} missing in provider"
+            )
 
 
 def _provider_has_attribute(outputs: frozenset[str], name: str) -> bool:

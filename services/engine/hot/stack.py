@@ -72,7 +72,7 @@ class StackDefinition:
 
     def parameter_resolver(self) -> ParameterResolver:
         """A resolver for get_param and get_file; subclass StackResolver for resources."""
-        return ParameterResolver(self.parameters, self.files)
+        return ParameterResolver(self.parameters, self.files, self.environment.parent_resource)
 
     def output_values(self, resolver: Resolver) -> list[dict[str, Any]]:
         """Every output resolved; failures become ``output_error``, never exceptions."""

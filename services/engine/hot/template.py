@@ -19,6 +19,7 @@ import yaml
 
 from shared.exceptions import InvalidTemplate, InvalidTemplateVersion, TemplateTooLarge
 
+from .cfn_template import cfn_version, is_cfn, to_hot
 from .paths import type_name
 from .versions import TemplateVersion, get_version
 
@@ -180,21 +181,26 @@ class Template:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], files: Mapping[str, Any] | None = None) -> Template:
-        if "heat_template_version" not in data:
-            if "AWSTemplateFormatVersion" in data or "HeatTemplateFormatVersion" in data:
-                raise InvalidTemplateVersion(explanation="CloudFormation templates are not supported")
+        version: TemplateVersion
+        original = data  # what is stored and shown: the template as written
+        if "heat_template_version" not in data and is_cfn(data):
+            # A CloudFormation-format template is read as the HOT it means (cfn_template.py).
+            version = cfn_version(data)
+            data = to_hot(data)
+        elif "heat_template_version" not in data:
             raise InvalidTemplateVersion(explanation="heat_template_version is missing")
-        raw_version = data["heat_template_version"]
-        if isinstance(raw_version, datetime.date):  # parsed by a plain YAML loader
-            raw_version = raw_version.isoformat()
-        version = get_version(raw_version)
+        else:
+            raw_version = data["heat_template_version"]
+            if isinstance(raw_version, datetime.date):  # parsed by a plain YAML loader
+                raw_version = raw_version.isoformat()
+            version = get_version(raw_version)
         for key in data:
             if key not in version.sections:
                 hint = ""
                 if key == "conditions":
                     hint = " (conditions need heat_template_version 2016-10-14 or later)"
                 raise InvalidTemplate(reason=f"The template section is invalid: {key}{hint}")
-        tmpl = cls(raw=data, version=version, files=check_files(files))
+        tmpl = cls(raw=original, version=version, files=check_files(files))
         # Heat shows a template without a description (or an empty one) as "No description".
         tmpl.description = _description(data.get("description"), "description") or NO_DESCRIPTION
         tmpl.parameters = _mapping_section(data, "parameters")

@@ -76,6 +76,19 @@ _DELETE_ATTEMPTS = 4
 _DELETE_RETRY_DELAY = 0.25
 
 
+def resource_facade(parent: Stack, resource_name: str) -> dict[str, Any]:
+    """What ``resource_facade`` reads in the nested stack of a provider-template resource: the
+    resource's metadata, deletion_policy and update_policy, resolved in the parent."""
+    defn = parent.definition.resources[resource_name]
+    try:
+        metadata = defn.resolved_metadata(parent.resolver)
+        update_policy = defn.resolved_update_policy(parent.resolver)
+    except EmberError as exc:  # a value not known yet reads as empty rather than failing the child
+        LOG.debug("facade of %s: %s", resource_name, exc)
+        metadata, update_policy = {}, {}
+    return {"metadata": metadata, "deletion_policy": defn.deletion_policy, "update_policy": update_policy}
+
+
 class StackOps:
     def __init__(
         self,
@@ -482,12 +495,18 @@ class StackOps:
         definition = parent.definition
         mapped: str | None = None
         template_name: str | None = None
+        facade: dict[str, Any] | None = None
         if resource_name is not None and resource_name in definition.resources:
             resolved = definition.resolve_type(resource_name)
             if resolved.is_provider_template:
                 mapped, template_name = resolved.requested, resolved.template_name
+                facade = resource_facade(parent, resource_name)
         return definition.environment.child(
-            params, resource_name=resource_name, mapped_type=mapped, template_name=template_name
+            params,
+            resource_name=resource_name,
+            mapped_type=mapped,
+            template_name=template_name,
+            facade=facade,
         )
 
     async def delete_child(self, parent: Stack, child_id: str) -> None:

@@ -40,6 +40,7 @@ from services.engine.lifecycle.ops import StackOps
 from services.engine.lifecycle.plan import Change, Existing, UpdatePlan, Wanted, plan_update
 from services.engine.model.resource import StackResource
 from services.engine.model.stack import CancelNote, PlanResolver, Stack, StackOptions
+from services.engine.resources import ResourceRegistry
 from services.engine.runtime.scheduler import Halted
 from services.engine.states import Action, Status, completed, started
 from shared.context import RequestContext
@@ -173,6 +174,8 @@ class StackUpdater:
         if (dict(template), environment, files) != (raw.template, raw.environment, raw.files):
             return None
         definition, stored_environment = await self.repo.load_definition(ctxt, record)
+        if _has_always_replaced(self.repo.registry, definition):
+            return None  # e.g. an UpdateWaitConditionHandle: every update replaces it
         return self.repo.bare(ctxt, record, definition, stored_environment)
 
     async def start_unchanged(self, stack: Stack) -> None:
@@ -468,6 +471,7 @@ class _Planner:
             deps = self.target.definition.dependencies.requires(name)
             if (
                 old is not None
+                and not self.target.resources[name].plugin_class.replace_on_update
                 and old.raw == self.target.definition.resources[name].raw
                 and all(decided.get(dep) == Change.KEEP for dep in deps)
             ):
@@ -487,7 +491,7 @@ def decide(
     """
     res = target.resources[name]
     plugin = old.plugin()
-    if plugin is None or old.type != res.type:
+    if plugin is None or old.type != res.type or res.plugin_class.replace_on_update:
         return Change.REPLACE, {}
     properties = res.definition.resolved_properties(resolver or target.resolver)
     validated = res.plugin_class.validate_properties(name, properties)
@@ -515,6 +519,21 @@ def _existing(res: StackResource) -> Existing:
         healthy=res.status == Status.COMPLETE,
         depends_on=frozenset(res.record.depends_on),
     )
+
+
+def _has_always_replaced(registry: ResourceRegistry, definition: StackDefinition) -> bool:
+    """Whether a resource of the definition is of a type that every update replaces."""
+    for name in definition.resources:
+        resolved = definition.resolve_type(name)
+        if resolved.is_provider_template:
+            continue
+        try:
+            plugin = registry.get_plugin(resolved.plugin_type or resolved.requested)
+        except EmberError:
+            continue
+        if plugin.replace_on_update:
+            return True
+    return False
 
 
 def _same_inputs(old: StackDefinition, new: StackDefinition) -> bool:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.engine.hot import ResourceDefinition, StackDefinition
+from services.engine.hot.cfn_template import is_cfn, to_hot
 from services.engine.hot.resolver import StackResolver
 from services.engine.hot.template import load_document
 from services.engine.model.protocols import TransitionSink
@@ -61,7 +62,8 @@ class EngineResolver(StackResolver):
     """Answers get_resource / get_attr from the stack's live (or rebuilt) resources."""
 
     def __init__(self, stack: Stack) -> None:
-        super().__init__(stack.definition.parameters, stack.definition.files)
+        definition = stack.definition
+        super().__init__(definition.parameters, definition.files, definition.environment.parent_resource)
         self._stack = stack
 
     def get_resource_reference(self, name: str) -> Any:
@@ -157,7 +159,10 @@ class Stack:
         resolved = (definition or self.definition).resolve_type(name)
         if resolved.is_provider_template:
             body = load_document(resolved.template or "")
-            return provider_plugin(resolved.requested, body, resolved.template_name or "")
+            # A CloudFormation-format provider: its parameters and outputs read as HOT's; the
+            # nested stack is made from the template as written.
+            schema = to_hot(body) if is_cfn(body) else body
+            return provider_plugin(resolved.requested, schema, resolved.template_name or "", child=body)
         return self.registry.get_plugin(resolved.plugin_type or resolved.requested)
 
     # --- identity and views ---------------------------------------------------------

@@ -24,6 +24,7 @@ from shared.exceptions import InvalidTemplateAttribute, ResourceFailure
 
 from .attributes import SHOW, SHOW_ATTRIBUTE, Attribute, select_path
 from .properties import Property, validate_properties
+from .software_io import SoftwareStore
 from .support import SupportStatus
 
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
@@ -80,6 +81,33 @@ class ResourceHost(Protocol):
 
     async def nested_stack_status(self, child_id: str) -> tuple[str, str, str]: ...
 
+    def signal_endpoint(self, resource_name: str) -> str:
+        """The absolute URL of this stack's resource's signal route on Ember's API
+        (``.../stacks/<name>/<id>/resources/<resource>/signal``), handed out by wait condition handles."""
+        ...
+
+    @property
+    def software(self) -> SoftwareStore:
+        """The stored software configs and deployments of this stack's project."""
+        ...
+
+    async def sibling(self, reference: str) -> Resource | None:
+        """The live plugin of this stack's resource whose name or reference id is ``reference``."""
+        ...
+
+    async def save_sibling(self, plugin: Resource, reason: str) -> None:
+        """Store what a sibling's plugin now holds (its data), with an event giving ``reason``."""
+        ...
+
+    async def resource_metadata(self, reference: str) -> tuple[str, str, dict[str, Any]] | None:
+        """``(name, type, metadata)`` of this stack's resource whose name or physical id is ``reference``,
+        read from the store now (a signal another engine took is seen); None when there is none."""
+        ...
+
+
+class NoActionRequired(Exception):
+    """Raised by ``handle_signal`` for a signal that changes nothing: no event, nothing stored."""
+
 
 class DefinitionLike(Protocol):
     """What ``Resource.from_definition`` reads of a resource definition."""
@@ -105,6 +133,10 @@ class Resource:
     #: that only compute values let that write go in the background.
     external_state: ClassVar[bool] = True
     physical_resource_name_limit: ClassVar[int] = 255
+    #: Actions during which the resource refuses signals (a deployment takes them during DELETE).
+    no_signal_actions: ClassVar[tuple[str, ...]] = ("SUSPEND", "DELETE")
+    #: Replaced by every stack update, even with unchanged properties (UpdateWaitConditionHandle).
+    replace_on_update: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -131,6 +163,9 @@ class Resource:
         #: The resource's resolved ``update_policy`` (set by the engine before ``handle_create`` and
         #: ``handle_update``; e.g. a group's ``batch_create`` and ``rolling_update``).
         self.update_policy: dict[str, Any] = {}
+        #: The row's metadata (Heat's ``metadata_get``), set by the engine before ``handle_signal``;
+        #: what the plugin leaves here is stored with the signal.
+        self.metadata: dict[str, Any] = {}
 
     # --- validation --------------------------------------------------------
 
@@ -324,6 +359,35 @@ class Resource:
 
     async def check_check_complete(self, token: Any) -> bool:
         return True
+
+    # --- signals ------------------------------------------------------------------
+
+    @classmethod
+    def takes_signals(cls) -> bool:
+        """Whether the type implements ``handle_signal`` (Heat refuses a signal to one that does not)."""
+        return cls.handle_signal is not Resource.handle_signal
+
+    def signal_token(self) -> str | None:
+        """The secret a signal presented without a user token must carry (``draw_signal_secret``);
+        None: such signals are refused."""
+        token = self.data.get("token")
+        return token if isinstance(token, str) else None
+
+    def draw_signal_secret(self) -> None:
+        """Draw this resource's signal secret and note its signal URL (``data``: token, endpoint):
+        what a handle, a deployment or a scaling policy hands out to be signalled."""
+        self.data["token"] = secrets.token_urlsafe(32)
+        self.data["endpoint"] = self.host.signal_endpoint(self.name)
+
+    async def handle_signal(self, details: Any) -> str | None:
+        """Take a signal's body: change ``metadata`` / ``data`` (stored after it returns, and only if
+        no other signal was stored meanwhile, else it runs again on the fresh row, so it must have no
+        other effect). Returns what the SIGNAL event says after ``Signal:`` (None: a summary of the
+        body). Raise ``ValueError`` or an EmberError for a body it refuses (the caller gets 400)."""
+        raise NotImplementedError
+
+    async def after_signal(self, details: Any) -> None:
+        """Act on a signal once it is stored (a scaling policy resizes its group here)."""
 
     def to_stored(self) -> dict[str, Any]:
         """What the engine persists: ``resource_id`` and ``data``."""

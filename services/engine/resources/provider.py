@@ -90,9 +90,13 @@ def _split(value: Any) -> Any:
 
 
 def provider_plugin(
-    type_name: str, template: Mapping[str, Any], template_name: str = ""
+    type_name: str,
+    template: Mapping[str, Any],
+    template_name: str = "",
+    child: Mapping[str, Any] | None = None,
 ) -> type[TemplateResource]:
-    """A plugin class for ``type_name`` backed by ``template`` (a parsed HOT dict).
+    """A plugin class for ``type_name`` backed by ``template`` (a parsed HOT dict); the nested stack is
+    made from ``child`` when given (the template as written, e.g. CloudFormation-format).
 
     Raises ``StackValidationFailed`` when a parameter or output is malformed.
     """
@@ -117,7 +121,7 @@ def provider_plugin(
         "properties_schema": schema,
         "attributes_schema": attributes,
         "template_name": template_name,
-        "provider_template": dict(template),
+        "provider_template": dict(child if child is not None else template),
     }
     return type(f"TemplateResource[{type_name}]", (TemplateResource,), namespace)
 

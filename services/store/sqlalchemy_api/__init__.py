@@ -12,12 +12,19 @@ from services.store.sqlalchemy_api.locks import LockQueries
 from services.store.sqlalchemy_api.resources import ResourceQueries
 from services.store.sqlalchemy_api.services import ServiceQueries
 from services.store.sqlalchemy_api.snapshots import SnapshotQueries
+from services.store.sqlalchemy_api.software import SoftwareQueries
 from services.store.sqlalchemy_api.stack_state import StackStateQueries
 from services.store.sqlalchemy_api.transitions import TransitionQueries
 
 
 class Backend(
-    StackStateQueries, ResourceQueries, TransitionQueries, LockQueries, SnapshotQueries, ServiceQueries
+    StackStateQueries,
+    ResourceQueries,
+    TransitionQueries,
+    LockQueries,
+    SnapshotQueries,
+    ServiceQueries,
+    SoftwareQueries,
 ):
     """Every db api method, context first, pydantic values in and records out."""
 

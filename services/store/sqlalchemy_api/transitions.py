@@ -34,7 +34,7 @@ from services.store.sqlalchemy_api.common import (
     repeated_write,
 )
 from shared.context import RequestContext
-from shared.exceptions import EntityNotFound
+from shared.exceptions import Conflict, EntityNotFound
 from shared.schemas.store import (
     EventRecord,
     EventValues,
@@ -97,19 +97,28 @@ class TransitionQueries(BackendBase):
         resource_id: int,
         values: ResourceValues,
         event: EventValues | None = None,
+        expected_metadata: dict[str, Any] | None = None,
     ) -> ResourceTransition:
         """Update the resource and record its event: two statements, one commit.
 
         Event fields left out come from the resource as it is after the update.
         Raises EntityNotFound (and writes nothing) for a missing or foreign resource.
+        With ``expected_metadata`` the write is a compare-and-swap: a row whose
+        metadata is no longer that raises Conflict and nothing is written (a signal
+        merges into the metadata it read; a concurrent one must not be lost).
         """
         try:
-            return await self._transition_once(ctxt, resource_id, values, event)
+            return await self._transition_once(ctxt, resource_id, values, event, expected_metadata)
         except RepeatedWrite:  # a copy of this write committed first: answered from it now
-            return await self._transition_once(ctxt, resource_id, values, event)
+            return await self._transition_once(ctxt, resource_id, values, event, expected_metadata)
 
     async def _transition_once(
-        self, ctxt: RequestContext, resource_id: int, values: ResourceValues, event: EventValues | None
+        self,
+        ctxt: RequestContext,
+        resource_id: int,
+        values: ResourceValues,
+        event: EventValues | None,
+        expected_metadata: dict[str, Any] | None,
     ) -> ResourceTransition:
         now = utcnow()
         data = non_null_values(Resource, values) | {"updated_at": now}
@@ -118,6 +127,8 @@ class TransitionQueries(BackendBase):
             if made:
                 current = await self._load_for_update(conn, ctxt, {resource_id})
                 return _answer(current[resource_id], made[0])
+            if expected_metadata is not None:
+                await self._check_metadata(conn, ctxt, resource_id, expected_metadata)
             row = await self._transition_one(conn, ctxt, resource_id, data)
             event_row = (
                 (await conn.execute(insert(E).values(**_event_row(dict(row), event, now)).returning(*E.c)))
@@ -203,6 +214,21 @@ class TransitionQueries(BackendBase):
             )
             for step, ev in zip(steps, event_rows, strict=True)
         ]
+
+    async def _check_metadata(
+        self, conn: AsyncConnection, ctxt: RequestContext, resource_id: int, expected: dict[str, Any]
+    ) -> None:
+        stmt = select(R.c.rsrc_metadata).where(R.c.id == resource_id)
+        scope = self._resource_scope(ctxt)
+        if scope is not None:
+            stmt = stmt.where(scope)
+        if conn.dialect.name != "sqlite":  # SQLite writers are serialised already
+            stmt = stmt.with_for_update()
+        current = (await conn.execute(stmt)).scalar_one_or_none()
+        if current is None:
+            raise EntityNotFound(entity="Resource", name=str(resource_id))
+        if current != expected:
+            raise Conflict(reason=f"the metadata of resource {resource_id} changed meanwhile")
 
     async def _load_for_update(
         self, conn: AsyncConnection, ctxt: RequestContext, ids: set[int]

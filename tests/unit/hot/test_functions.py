@@ -358,8 +358,12 @@ def test_yaql_is_not_supported() -> None:
         value({"yaql": {"expression": "1 + 1", "data": {}}})
 
 
-def test_resource_facade_is_not_supported() -> None:
-    with pytest.raises(NotSupported, match="resource_facade function is not supported"):
+def test_resource_facade_needs_a_section_and_a_parent() -> None:
+    with pytest.raises(
+        StackValidationFailed, match=r"should be: resource_facade: \(metadata\|deletion_policy"
+    ):
+        value({"resource_facade": "properties"})
+    with pytest.raises(StackValidationFailed, match="only available in a provider template's nested stack"):
         value({"resource_facade": "metadata"})
 
 
@@ -548,7 +552,7 @@ def test_cloudformation_functions_follow_the_version(version: str, name: str, ok
             value(snippet, version=version)
 
 
-@pytest.mark.parametrize("name", ["Fn::GetAZs", "Fn::ResourceFacade"])
+@pytest.mark.parametrize("name", ["Fn::GetAZs"])
 def test_cloud_only_cloudformation_functions_are_not_supported(name: str) -> None:
     with pytest.raises(NotSupported, match=f"the {name} function"):
         value({name: ""}, version="2013-05-23")

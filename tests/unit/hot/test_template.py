@@ -119,9 +119,10 @@ def test_missing_version_is_rejected() -> None:
         hot.Template.parse({"resources": {}})
 
 
-def test_cfn_templates_are_rejected() -> None:
-    with pytest.raises(InvalidTemplateVersion, match="CloudFormation"):
-        hot.Template.parse({"AWSTemplateFormatVersion": "2010-09-09"})
+def test_cfn_templates_are_read_as_hot() -> None:
+    tmpl = hot.Template.parse("AWSTemplateFormatVersion: 2010-09-09\nResources: {}\n")
+    assert tmpl.version.name == "AWSTemplateFormatVersion.2010-09-09"
+    assert tmpl.raw == {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {}}  # stored as written
 
 
 @pytest.mark.parametrize(

@@ -21,11 +21,29 @@ from services.engine.resources.support import DEPRECATED, HIDDEN, SupportStatus
 from shared.exceptions import EntityNotFound, InvalidInput, NotSupported, ResourceTypeNotFound
 
 BUILTIN_TYPES = [
+    "AWS::CloudFormation::WaitCondition",
+    "AWS::CloudFormation::WaitConditionHandle",
+    "OS::Heat::AutoScalingGroup",
+    "OS::Heat::CloudConfig",
+    "OS::Heat::Delay",
+    "OS::Heat::MultipartMime",
     "OS::Heat::None",
     "OS::Heat::RandomString",
+    "OS::Heat::ResourceChain",
     "OS::Heat::ResourceGroup",
+    "OS::Heat::ScalingPolicy",
+    "OS::Heat::SoftwareConfig",
+    "OS::Heat::SoftwareDeployment",
+    "OS::Heat::SoftwareDeploymentGroup",
+    "OS::Heat::Stack",
+    "OS::Heat::StructuredConfig",
+    "OS::Heat::StructuredDeployment",
+    "OS::Heat::StructuredDeploymentGroup",
     "OS::Heat::TestResource",
+    "OS::Heat::UpdateWaitConditionHandle",
     "OS::Heat::Value",
+    "OS::Heat::WaitCondition",
+    "OS::Heat::WaitConditionHandle",
 ]
 
 
@@ -81,13 +99,33 @@ def test_unknown_type_is_not_found(registry: ResourceRegistry) -> None:
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
-        ({}, ["Acme::Widget", *BUILTIN_TYPES]),
+        ({}, sorted(["Acme::Widget", *BUILTIN_TYPES])),
         ({"name": "OS::Heat::Ra"}, ["OS::Heat::RandomString"]),
         ({"name": ".*Resource$"}, ["OS::Heat::TestResource"]),
-        ({"name": ".*Resource"}, ["OS::Heat::ResourceGroup", "OS::Heat::TestResource"]),
+        (
+            {"name": ".*Resource"},
+            ["OS::Heat::ResourceChain", "OS::Heat::ResourceGroup", "OS::Heat::TestResource"],
+        ),
         ({"support_status": "deprecated"}, ["Acme::Widget"]),
         ({"support_status": "SUPPORTED"}, BUILTIN_TYPES),
-        ({"version": "2014.1"}, ["OS::Heat::RandomString", "OS::Heat::ResourceGroup"]),
+        (
+            {"version": "2014.1"},
+            [
+                "AWS::CloudFormation::WaitCondition",
+                "AWS::CloudFormation::WaitConditionHandle",
+                "OS::Heat::AutoScalingGroup",
+                "OS::Heat::CloudConfig",
+                "OS::Heat::MultipartMime",
+                "OS::Heat::RandomString",
+                "OS::Heat::ResourceGroup",
+                "OS::Heat::ScalingPolicy",
+                "OS::Heat::SoftwareConfig",
+                "OS::Heat::SoftwareDeployment",
+                "OS::Heat::StructuredConfig",
+                "OS::Heat::StructuredDeployment",
+                "OS::Heat::UpdateWaitConditionHandle",
+            ],
+        ),
         ({"version": "9.0.0", "support_status": "DEPRECATED"}, ["Acme::Widget"]),
         ({"name": "Nope"}, []),
     ],

@@ -21,6 +21,7 @@ from .base import (
     is_function,
     register,
 )
+from .logic import ResourceFacade
 
 
 @register
@@ -197,5 +198,18 @@ class GetAZs(NotSupportedFunction):
 
 
 @register
-class CfnResourceFacade(NotSupportedFunction):
+class CfnResourceFacade(ResourceFacade):
+    """``Fn::ResourceFacade: Metadata|DeletionPolicy|UpdatePolicy`` (the CloudFormation spelling)."""
+
     name = "Fn::ResourceFacade"
+    _SECTIONS = {"Metadata": "metadata", "DeletionPolicy": "deletion_policy", "UpdatePolicy": "update_policy"}
+
+    def __init__(self, raw_args: Any, path: str, ctx: ParseContext) -> None:
+        Function.__init__(self, raw_args, path, ctx)
+        if self.args not in self._SECTIONS:
+            raise self.invalid(
+                f'Incorrect arguments to "{self.name}" should be: {self.name}: ({"|".join(self._SECTIONS)})'
+            )
+
+    def compute(self, args: Any, resolver: Resolver) -> Any:
+        return super().compute(self._SECTIONS[args], resolver)

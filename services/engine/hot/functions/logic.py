@@ -164,6 +164,25 @@ class Yaql(NotSupportedFunction):
     why = " (no maintained YAQL library is available to Ember)"
 
 
+FACADE_SECTIONS = ("metadata", "deletion_policy", "update_policy")
+
+
 @register
-class ResourceFacade(NotSupportedFunction):
+class ResourceFacade(Function):
+    """``resource_facade: metadata|deletion_policy|update_policy``: that section of the resource a
+    provider template's nested stack stands for (in its parent)."""
+
     name = "resource_facade"
+
+    def __init__(self, raw_args: Any, path: str, ctx: ParseContext) -> None:
+        super().__init__(raw_args, path, ctx)
+        if self.args not in FACADE_SECTIONS:
+            raise self.invalid(
+                f'Incorrect arguments to "{self.name}" should be: {self.name}: ({"|".join(FACADE_SECTIONS)})'
+            )
+
+    def compute(self, args: Any, resolver: Resolver) -> Any:
+        facade = getattr(resolver, "get_resource_facade", None)
+        if facade is None:
+            raise self.invalid(f"{self.name} is only available in a provider template's nested stack")
+        return facade(args, self.path)
