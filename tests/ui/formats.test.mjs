@@ -9,6 +9,7 @@ import { toYaml } from "../../services/api/ui/static/yaml.js";
 const VALIDATED = {
   Parameters: {
     wait: { Type: "Number", Default: 1, MinValue: 0, MaxValue: 10, NoEcho: "false", Label: "wait" },
+    even: { Type: "Number", Default: 2, Step: 2, Offset: 0 },
     flavor: { Type: "String", AllowedValues: ["small", "big"], Default: "small" },
     password: { Type: "String", NoEcho: "true" },
     debug: { Type: "Boolean", Default: false },
@@ -34,10 +35,10 @@ test("each parameter type gets its input; groups come first", () => {
 
 test("values are checked against the constraints before anything is sent", () => {
   const fields = fieldsFrom(VALIDATED);
-  const bad = collect(fields, { wait: "11", flavor: "huge", password: "", code: "AB", blob: "{" });
-  assert.deepEqual(Object.keys(bad.errors).sort(), ["blob", "code", "flavor", "password", "wait"]);
+  const bad = collect(fields, { wait: "11", even: "3", flavor: "huge", password: "", code: "AB", blob: "{" });
+  assert.deepEqual(Object.keys(bad.errors).sort(), ["blob", "code", "even", "flavor", "password", "wait"]);
   assert.match(bad.errors.code, /lowercase/);
-  const good = collect(fields, { wait: "3", flavor: "big", password: "pw", debug: true, code: "", blob: "{}" });
+  const good = collect(fields, { wait: "3", even: "", flavor: "big", password: "pw", debug: true, code: "", blob: "{}" });
   assert.deepEqual(good.errors, {});
   assert.deepEqual(good.params, { wait: "3", flavor: "big", password: "pw", debug: true, blob: "{}" });
 });

@@ -52,6 +52,8 @@ export function fieldsFrom(result) {
       options,
       min: p.MinValue ?? null,
       max: p.MaxValue ?? null,
+      step: p.Step ?? null,
+      offset: p.Offset ?? null,
       minLength: p.MinLength ?? null,
       maxLength: p.MaxLength ?? null,
       pattern: p.AllowedPattern ?? null,
@@ -66,6 +68,8 @@ function check(field, raw) {
     if (raw.trim() === "" || Number.isNaN(number)) return `${field.name} must be a number`;
     if (field.min !== null && number < field.min) return `${field.name} must be at least ${field.min}${why}`;
     if (field.max !== null && number > field.max) return `${field.name} must be at most ${field.max}${why}`;
+    if (field.step && (((number % field.step) + field.step) % field.step) !== (field.offset || 0))
+      return `${field.name} must be ${field.offset || 0} modulo ${field.step}${why}`;
   } else if (field.type === "json") {
     try {
       JSON.parse(raw);

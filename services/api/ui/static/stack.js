@@ -288,6 +288,7 @@ export function stackView(root, { project, name, id, navigate }) {
 
   const live = () => {
     activeUntil = Date.now() + 4000;
+    mode.textContent = "live";
     stopWatch();
     stopWatch = watch({
       url: `${url}/events`,

@@ -1,0 +1,283 @@
+"""The dashboard (/ui) in a real browser: Debian's headless chromium driven by Playwright,
+against a real store, engine and api (and a second api with token auth on the same bus).
+
+A screenshot of each page goes to tests/output/ui/ for people to look at (git-ignored).
+Skips, saying why, only where chromium or Playwright is missing (.ci/run installs chromium).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import EXAMPLES, ROOT, Cluster, Service, free_port, run_cluster, wait_for
+
+CHROMIUM = Path(os.environ.get("EMBER_CHROMIUM", "/usr/bin/chromium"))
+OUTPUT = ROOT / "tests" / "output" / "ui"
+TOKEN = "dashboard-" + uuid.uuid4().hex
+# Without these, chromium keeps trying to reach Google's hosts on a closed network.
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Expected until the event stream lands: EventSource refuses the JSON list, the page polls.
+EXPECTED_CONSOLE = re.compile(r"EventSource's response has a MIME type")
+TIMEOUT_MS = 30_000
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed: scripts/bootstrap test installs it")
+    if not CHROMIUM.exists():
+        pytest.skip(f"no chromium at {CHROMIUM}: apt-get install -y chromium (.ci/run does it when missing)")
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        # Playwright's own browser builds are never downloaded: Debian's chromium is used.
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def cluster(log_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    db = tmp_path_factory.mktemp("dashboard") / "ember.sqlite"
+    yield from run_cluster(log_dir, f"sqlite+aiosqlite:///{db}", engines=1)
+
+
+@pytest.fixture(scope="module")
+def token_url(cluster: Cluster, log_dir: Path) -> Iterator[str]:
+    """A second api with token auth, on the same bus (so the same engine and store)."""
+    env = {k: v for k, v in cluster.env.items() if k != "EMBER_RPC__SIGNING_KEY"}
+    port = free_port()
+    tokens = {TOKEN: {"user_id": "alice", "project_id": "demo", "roles": []}}
+    env.update(
+        EMBER_API__BIND_PORT=str(port),
+        EMBER_API__AUTH_STRATEGY="token",
+        EMBER_API__TOKENS=json.dumps(tokens),
+    )
+    api = Service("api-token", "services.api", [], env, log_dir).start()
+    url = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        assert api.running, api.tail()
+        try:
+            return httpx.get(f"{url}/healthz", timeout=5).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_for("the token api's /healthz", healthy)
+        yield url
+    finally:
+        api.stop()
+        print(f"--- api-token ---\n{api.tail()}")
+
+
+class Page:
+    """One browser tab, with the console's errors kept so a test can insist there are none."""
+
+    def __init__(self, browser: Any, base: str) -> None:
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(TIMEOUT_MS)
+        self.base = base
+        self.errors: list[str] = []
+        self.refused: set[int] = set()  # HTTP statuses a test provokes on purpose (the browser logs them)
+        self.page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        self.page.on("console", self._console)
+
+    def _console(self, message: Any) -> None:
+        if message.type != "error" or EXPECTED_CONSOLE.search(message.text):
+            return
+        if any(f"status of {code}" in message.text for code in self.refused):
+            return
+        self.errors.append(message.text)
+
+    def goto(self, path: str) -> Any:
+        self.page.goto(self.base + path)
+        return self.page
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def tab(browser: Any, cluster: Cluster) -> Iterator[Page]:
+    page = Page(browser, cluster.url)
+    yield page
+    page.close()
+    assert page.errors == [], page.errors
+
+
+def node(name: str, status: str | None = None) -> str:
+    selector = f'svg .node[data-name="{name}"]'
+    return selector + (f'[data-status="{status}"]' if status else "")
+
+
+def test_assets_come_from_the_package_and_no_other_origin(cluster: Cluster) -> None:
+    page = httpx.get(f"{cluster.url}/ui/demo/stacks/any/thing")  # a deep link answers the same shell
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert not re.search(r"(src|href)=\"(https?:)?//", page.text), "the page loads something from elsewhere"
+    static = ROOT / "services" / "api" / "ui" / "static"
+    for script in sorted(static.glob("*.js")):
+        served = httpx.get(f"{cluster.url}/ui/static/{script.name}")
+        assert served.status_code == 200 and served.headers["content-type"].startswith("text/javascript")
+        for imported in re.findall(r'from "([^"]+)"', served.text):
+            assert imported.startswith("./") and (static / imported[2:]).is_file(), (script.name, imported)
+    for probe in ("..%2Fpyproject.toml", "package.json", "nothing.js", ".hidden.js"):
+        assert httpx.get(f"{cluster.url}/ui/static/{probe}").status_code == 404, probe
+
+
+def test_launch_watch_inspect_update_delete(tab: Page) -> None:
+    name = f"web-{uuid.uuid4().hex[:6]}"
+    page = tab.goto("/ui")
+    page.wait_for_url(re.compile(r"/ui/demo/stacks$"))
+    page.wait_for_selector("table.stacks tbody tr")
+    tab.shot("stacks")
+
+    page.click("text=Launch stack")
+    page.wait_for_url(re.compile(r"/ui/demo/launch$"))
+    page.fill("#stack-name", name)
+    page.fill("#launch-template", (EXAMPLES / "test_resource_parallel.yaml").read_text())
+    page.click("#load-params")
+    assert page.input_value("#param-wait") == "1"  # the template's default, in a number field
+    assert page.get_attribute("#param-wait", "type") == "number"
+    tab.shot("launch")
+    page.click("#launch")
+    page.wait_for_url(re.compile(rf"/ui/demo/stacks/{name}/[0-9a-f-]{{36}}$"))
+    page.evaluate("window.__same_page = true")
+
+    # Live: a node is seen in progress, then every node turns complete without a reload.
+    page.wait_for_selector('svg .node[data-status$="_IN_PROGRESS"]')
+    page.wait_for_selector("#live-mode:has-text('live')")
+    for resource in ("first", "second", "third", "last"):
+        page.wait_for_selector(node(resource, "CREATE_COMPLETE"))
+    page.wait_for_selector('.stack-status [data-status="CREATE_COMPLETE"]')
+    assert page.evaluate("window.__same_page") is True
+    assert "CREATE_COMPLETE" in page.text_content(node("last"))  # the state in words, not colour only
+    page.locator("#topology").screenshot(path=str(OUTPUT / "topology.png"))
+    tab.shot("stack")
+
+    # A resource, reached with the keyboard: its properties and its own events.
+    page.focus(node("last"))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#resource-events li")
+    assert page.inner_text("#detail h2") == "last"
+    assert "CREATE_COMPLETE" in page.inner_text("#resource-events")
+    assert "three" in page.inner_text("#detail")  # value: {get_attr: [third, output]}
+    tab.shot("resource")
+    page.click("#tab-events")
+    events = page.inner_text("#events")
+    assert events.count("CREATE_COMPLETE") >= 5 and "first" in events  # four resources and the stack
+    tab.shot("events")
+    page.click("#tab-template")
+    page.wait_for_selector(".template-view pre.yaml")
+    assert "OS::Heat::TestResource" in page.inner_text(".template-view")
+
+    # A bookmark by name lands on the canonical page.
+    page.goto(f"{tab.base}/ui/demo/stacks/{name}")
+    page.wait_for_url(re.compile(rf"/ui/demo/stacks/{name}/[0-9a-f-]{{36}}$"))
+    page.wait_for_selector(node("last", "CREATE_COMPLETE"))
+
+    # Update: change a parameter, preview the plan, apply exactly that plan.
+    page.click("#action-update")
+    page.fill("#param-wait", "0")
+    page.click("#update-preview")
+    page.wait_for_selector("#update-apply")
+    assert "Updated in place: 4" in page.inner_text(".preview")
+    assert "Replaced (new physical resource): 0" in page.inner_text(".preview")
+    tab.shot("update-preview")
+    page.click("#update-apply")
+    page.wait_for_selector('.stack-status [data-status="UPDATE_COMPLETE"]')
+    page.click("#tab-overview")
+    assert "wait" in page.inner_text(".overview") and "0" in page.inner_text(".overview table")
+
+    # Delete, confirmed in a dialog; the list no longer has it.
+    page.click("#action-delete")
+    page.click("dialog.confirm button[value=ok]")
+    page.wait_for_selector("text=This stack no longer exists")
+    tab.shot("deleted")
+    page.click("text=Back to the stacks")
+    page.wait_for_selector("table.stacks tbody tr")
+    assert page.locator(f'tr[data-stack="{name}"]').count() == 0
+
+
+def test_a_failed_stack_opens_on_its_failed_resource(tab: Page, cluster: Cluster) -> None:
+    name = f"broken-{uuid.uuid4().hex[:6]}"
+    tab.refused.add(400)
+    page = tab.goto("/ui/demo/launch")
+    # Bad input is refused at its place before any stack exists.
+    page.fill("#stack-name", name)
+    page.fill("#launch-template", (EXAMPLES / "parameters.yaml").read_text())
+    page.click("#load-params")
+    page.fill("#param-instances", "11")
+    page.click("#launch")
+    page.wait_for_selector('[data-param="instances"] .field-error:has-text("at most 10")')
+    page.fill("#launch-template", "heat_template_version: 2016-10-14\nresources:\n  x: {type: OS::Nope}\n")
+    page.click("#validate")
+    page.wait_for_selector("#launch-template-error:has-text('OS::Nope')")
+    tab.shot("launch-errors")
+    assert cluster.http.get("/stacks", params={"name": name}).json()["stacks"] == []
+
+    created = cluster.http.post(
+        "/stacks",
+        json={"stack_name": name, "template": (EXAMPLES / "test_resource_failing.yaml").read_text()},
+    )
+    assert created.status_code == 201, created.text
+    for _ in range(2):  # opened live, then loaded again once it has failed
+        page = tab.goto(f"/ui/demo/stacks/{name}")
+        page.wait_for_selector(node("broken", "CREATE_FAILED"))
+        page.wait_for_selector("#detail-reason")
+        assert page.inner_text("#detail h2") == "broken"
+        assert "Test Resource failed" in page.inner_text("#detail-reason")
+        assert "CREATE failed" in page.inner_text("#stack-reason")
+    assert page.get_attribute(node("broken"), "class") == "node s-failed selected"
+    tab.shot("failed")
+
+
+def test_token_auth_asks_once_and_refuses_a_wrong_token(browser: Any, token_url: str) -> None:
+    tab = Page(browser, token_url)
+    tab.refused.add(401)
+    try:
+        page = tab.goto("/ui/demo/stacks")
+        page.wait_for_selector("#login[open]")
+        assert "no X-Auth-Token" in page.inner_text("#login-why")
+        page.fill("#login-token", "wrong-" + TOKEN)
+        page.click("#login button[type=submit]")
+        page.wait_for_selector("#login-why:has-text('not valid')")
+        assert page.locator("#login[open]").count() == 1
+        assert page.locator("table.stacks tbody tr[data-stack]").count() == 0
+        tab.shot("login-refused")
+        page.fill("#login-token", TOKEN)
+        page.click("#login button[type=submit]")
+        page.wait_for_selector("#login", state="hidden")
+        page.wait_for_selector("table.stacks tbody tr")
+        page.reload()  # the token stays for this browser session: not asked again
+        page.wait_for_selector("table.stacks tbody tr")
+        assert page.locator("#login[open]").count() == 0
+        assert page.evaluate("sessionStorage.getItem('ember.token')") == TOKEN
+        assert page.evaluate("localStorage.getItem('ember.token')") is None
+    finally:
+        tab.close()
+    assert tab.errors == [], tab.errors
