@@ -50,7 +50,9 @@ def browser() -> Iterator[Any]:
     OUTPUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         # Playwright's own browser builds are never downloaded: Debian's chromium is used.
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -254,6 +256,26 @@ def test_a_failed_stack_opens_on_its_failed_resource(tab: Page, cluster: Cluster
         assert "CREATE failed" in page.inner_text("#stack-reason")
     assert page.get_attribute(node("broken"), "class") == "node s-failed selected"
     tab.shot("failed")
+
+
+def test_a_groups_members_open_inside_it(tab: Page, cluster: Cluster) -> None:
+    name = f"group-{uuid.uuid4().hex[:6]}"
+    template = (EXAMPLES / "resource_group.yaml").read_text()
+    created = cluster.http.post(
+        "/stacks", json={"stack_name": name, "template": template, "parameters": {"count": 2}}
+    )
+    assert created.status_code == 201, created.text
+    page = tab.goto(f"/ui/demo/stacks/{name}")
+    page.wait_for_selector(node("group", "CREATE_COMPLETE"))
+    assert page.locator(node("0")).count() == 0  # collapsed: the members are counted, not drawn
+    page.focus("svg .toggle")
+    page.keyboard.press("Enter")
+    for member in ("0", "1"):
+        page.wait_for_selector(f'{node("group")} .node[data-name="{member}"][data-status="CREATE_COMPLETE"]')
+    page.click(node("1"))
+    page.wait_for_selector("#resource-events li")
+    assert page.inner_text("#detail h2") == "1" and "member-1" in page.inner_text("#detail")
+    tab.shot("group")
 
 
 def test_token_auth_asks_once_and_refuses_a_wrong_token(browser: Any, token_url: str) -> None:

@@ -128,7 +128,7 @@ export class Topology {
     g.append(svg("title", { text: node.reason || node.status }));
     g.append(svg("rect", { width: w, height, rx: 6, class: inner ? "box group" : "box" }));
     g.append(svg("text", { x: 10, y: 18, class: "name", text: short(node.name, 24) }));
-    g.append(svg("text", { x: 10, y: 32, class: "type", text: short(node.type, 30) }));
+    g.append(svg("text", { x: 10, y: 32, class: "type", text: short(node.type, node.children.length ? 21 : 30) }));
     g.append(svg("text", { x: 10, y: 45, class: "state", text: `${MARK[state]} ${node.status || "INIT"}` }));
     const choose = () => this.onSelect(node);
     g.addEventListener("click", (ev) => {
