@@ -75,6 +75,14 @@ test("a group's members nest under it; expanding the group makes room for them",
   assert.notEqual(shapeOf(byKey, new Set()), shapeOf(byKey, new Set([group.key])));
 });
 
+test("members listed before their group links its nested stack still nest under it", () => {
+  const member = res("0", [], { stack: "http://h/v1/p/stacks/s-group-abc/2" });
+  member.parent_resource = "group";
+  const { roots } = buildTree([res("group"), member]);
+  assert.deepEqual(roots.map((n) => n.name), ["group"]);
+  assert.deepEqual(roots[0].children.map((n) => n.name), ["0"]);
+});
+
 test("the first failed resource is the earliest to fail", () => {
   const { byKey } = buildTree([
     res("ok"),

@@ -42,9 +42,14 @@ export function buildTree(resources) {
   }));
   const owner = new Map();
   for (const n of nodes) if (n.nested) owner.set(n.nested, n);
+  // Before a group's nested stack is linked (while it is being created), its members say only
+  // their parent's name (parent_resource): they go under the node of that name in another stack.
+  const byName = new Map();
+  for (const n of nodes) (byName.get(n.name) || byName.set(n.name, []).get(n.name)).push(n);
+  const named = (n) => (byName.get(n.resource.parent_resource) || []).find((p) => p.stack !== n.stack);
   const roots = [];
   for (const n of nodes) {
-    const parent = n.stack ? owner.get(n.stack) : undefined;
+    const parent = (n.stack && owner.get(n.stack)) || (n.resource.parent_resource ? named(n) : undefined);
     if (parent && parent !== n) {
       n.parent = parent;
       parent.children.push(n);

@@ -236,8 +236,16 @@ export function stackView(root, { project, name, id, navigate }) {
 
   const refreshEvents = async () => {
     const q = new URLSearchParams({ sort_dir: "asc", sort_keys: "event_time", nested_depth: String(NESTED_DEPTH) });
-    if (lastEvent) q.set("marker", lastEvent);
-    addEvents((await get(`${url}/events?${q}`)).events);
+    let list;
+    try {
+      if (lastEvent) q.set("marker", lastEvent);
+      list = (await get(`${url}/events?${q}`)).events;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 400 && q.has("marker"))) throw err;
+      q.delete("marker"); // an event the list does not know (pushed, or gone): read it all again
+      list = (await get(`${url}/events?${q}`)).events;
+    }
+    addEvents(list);
   };
 
   const refreshStack = async () => {
@@ -281,8 +289,11 @@ export function stackView(root, { project, name, id, navigate }) {
   const soon = () => {
     pending ||= setTimeout(async () => {
       pending = null;
-      await refreshStack();
-      await refreshResources();
+      try {
+        if (await refreshStack()) await refreshResources();
+      } catch (err) {
+        message.textContent = `Could not refresh: ${err.message}`;
+      }
     }, 300);
   };
 
@@ -293,7 +304,7 @@ export function stackView(root, { project, name, id, navigate }) {
     stopWatch = watch({
       url: `${url}/events`,
       onEvent: (e) => (addEvents([e]), soon()),
-      onStack: () => refresh(),
+      onStack: () => refresh().catch((err) => (message.textContent = `Could not refresh: ${err.message}`)),
       poll: refresh,
       onMode: (m) => (mode.textContent = m === "idle" ? "" : m === "stream" ? "live (event stream)" : "live (polling)"),
     });
