@@ -260,6 +260,15 @@ def test_a_failed_stack_opens_on_its_failed_resource(tab: Page, cluster: Cluster
     assert page.get_attribute(node("broken"), "class") == "node s-failed selected"
     tab.shot("failed")
 
+    # The list filters by status as the API does; a bookmark keeps the filter.
+    page = tab.goto("/ui/demo/stacks?status=FAILED")
+    page.wait_for_selector(f'tr[data-stack="{name}"]')
+    statuses = page.locator("table.stacks tbody .status").all_inner_texts()
+    assert statuses and all("FAILED" in s for s in statuses), statuses
+    page.click("th button.sort:has-text('Name')")
+    page.wait_for_selector("th[aria-sort=ascending]:has-text('Name')")
+    assert "sort_keys=stack_name" in page.url and "status=FAILED" in page.url
+
 
 def test_a_groups_members_open_inside_it(tab: Page, cluster: Cluster) -> None:
     name = f"group-{uuid.uuid4().hex[:6]}"

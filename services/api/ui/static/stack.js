@@ -22,6 +22,7 @@ const ACTIONS = [
   ["suspend", "Suspend"],
   ["resume", "Resume"],
   ["cancel_update", "Cancel update"],
+  ["cancel_without_rollback", "Cancel (no rollback)"],
 ];
 
 function yamlBlock(value) {
