@@ -7,8 +7,9 @@ browser, so the figures are the front end's alone: parse, layout, SVG, paint. Wi
 --url and --stack it measures a real running gateway's stack page instead.
 
 Prints, over --runs loads: first contentful paint, and the time until the topology of
-every resource is drawn (the page's ``ember-stack-painted`` mark), p50 and max; then the
-time a live refresh with every state changed takes (restyle, no re-layout).
+every resource is drawn (the page's ``ember-stack-painted`` mark), p50 and max; then how
+long the page's live refreshes (polls that change states, not the shape) take to restyle
+every node (its ``ember-topology-update`` measures).
 
     python bench/ui.py [--resources 1000] [--runs 5]
     python bench/ui.py --url http://127.0.0.1:8004 --project demo --stack big
@@ -60,17 +61,23 @@ def synthetic_api(count: int) -> Any:
     stack = {
         "id": STACK_ID,
         "stack_name": "big",
-        "stack_status": "CREATE_COMPLETE",
-        "stack_status_reason": "Stack CREATE completed successfully",
+        "stack_status": "CREATE_IN_PROGRESS",
+        "stack_status_reason": "Stack CREATE started",
         "parameters": {},
         "outputs": [],
         "links": [{"rel": "self", "href": f"{BASE}/v1/demo/stacks/big/{STACK_ID}"}],
     }
+    # While IN_PROGRESS the page polls; every answer flips some states (same shape: a restyle).
+    resources = synthetic_resources(count)
+    flipped = [dict(r, resource_status="CREATE_COMPLETE") for r in resources]
     bodies = {
-        "resources": json.dumps({"resources": synthetic_resources(count)}),
+        "resources": json.dumps({"resources": resources}),
+        "flipped": json.dumps({"resources": flipped}),
         "events": json.dumps({"events": []}),
         "stack": json.dumps({"stack": stack}),
     }
+
+    calls = {"resources": 0}
 
     def handle(route: Route) -> None:
         path = route.request.url.split(BASE, 1)[1].split("?", 1)[0]
@@ -80,7 +87,9 @@ def synthetic_api(count: int) -> Any:
         elif path.startswith("/ui"):
             route.fulfill(body=(STATIC / "index.html").read_bytes(), content_type="text/html")
         elif path.endswith("/resources"):
-            route.fulfill(body=bodies["resources"], content_type="application/json")
+            calls["resources"] += 1
+            body = bodies["flipped"] if calls["resources"] % 2 == 0 else bodies["resources"]
+            route.fulfill(body=body, content_type="application/json")
         elif path.endswith("/events"):
             route.fulfill(body=bodies["events"], content_type="application/json")
         else:
@@ -127,19 +136,18 @@ def main() -> None:
             fcps.append(fcp)
             dones.append(done)
         nodes = page.locator("svg .node").count()
-        restyle = page.evaluate(
-            """async () => {
-              const t0 = performance.now();
-              document.querySelectorAll('svg .node').forEach((n) => n.setAttribute('class', 'node s-complete'));
-              await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-              return performance.now() - t0;
-            }"""
+        page.wait_for_timeout(4000)  # two or three polls, each a live refresh of every node
+        updates = page.evaluate(
+            "performance.getEntriesByName('ember-topology-update').slice(1).map((m) => m.duration)"
         )
         browser.close()
     print(f"dashboard stack page, {what}, {nodes} nodes drawn, {args.runs} loads")
     print(f"  first contentful paint   p50 {statistics.median(fcps):7.0f} ms   max {max(fcps):7.0f} ms")
     print(f"  topology fully drawn     p50 {statistics.median(dones):7.0f} ms   max {max(dones):7.0f} ms")
-    print(f"  restyle every node + paint   {restyle:7.0f} ms")
+    if updates:
+        print(
+            f"  live refresh of every node   max {max(updates):5.0f} ms over {len(updates)} polls (restyle, no re-layout)"
+        )
     print("  target: first paint < 1000 ms")
 
 
