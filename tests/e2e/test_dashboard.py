@@ -341,7 +341,9 @@ def test_the_page_takes_pushed_events_from_an_event_stream(tab: Page, cluster: C
     page.wait_for_selector(node("last"))
 
 
-def test_token_auth_asks_once_and_refuses_a_wrong_token(browser: Any, token_url: str) -> None:
+def test_token_auth_asks_once_and_refuses_a_wrong_token(
+    browser: Any, token_url: str, cluster: Cluster
+) -> None:
     tab = Page(browser, token_url)
     tab.refused.add(401)
     try:
@@ -363,6 +365,18 @@ def test_token_auth_asks_once_and_refuses_a_wrong_token(browser: Any, token_url:
         assert page.locator("#login[open]").count() == 0
         assert page.evaluate("sessionStorage.getItem('ember.token')") == TOKEN
         assert page.evaluate("localStorage.getItem('ember.token')") is None
+
+        # The list is live: a stack made elsewhere shows up without a reload; its page, polled
+        # with the token (the stream is read with fetch, which can send it), turns complete.
+        name = f"tok-{uuid.uuid4().hex[:6]}"
+        template = (EXAMPLES / "test_resource_parallel.yaml").read_text()
+        body = {"stack_name": name, "template": template, "parameters": {"wait": 3}}  # ~6 s: still going
+        created = cluster.http.post("/stacks", json=body)
+        assert created.status_code == 201, created.text
+        page.click(f'tr[data-stack="{name}"] a')
+        page.wait_for_selector("#live-mode:has-text('live')")
+        page.wait_for_selector(node("last", "CREATE_COMPLETE"))
+        assert page.locator("#login[open]").count() == 0
     finally:
         tab.close()
     assert tab.errors == [], tab.errors
