@@ -377,6 +377,22 @@ def test_token_auth_asks_once_and_refuses_a_wrong_token(
         page.wait_for_selector("#live-mode:has-text('live')")
         page.wait_for_selector(node("last", "CREATE_COMPLETE"))
         assert page.locator("#login[open]").count() == 0
+        stack_url = page.url
+    finally:
+        tab.close()
+    assert tab.errors == [], tab.errors
+
+    # A deep link in a new session: its page's first requests, refused together, ask once.
+    tab = Page(browser, token_url)
+    tab.refused.add(401)
+    try:
+        page = tab.goto(stack_url.removeprefix(token_url))
+        page.wait_for_selector("#login[open]")
+        page.fill("#login-token", TOKEN)
+        page.click("#login button[type=submit]")
+        page.wait_for_selector(node("last", "CREATE_COMPLETE"))
+        page.wait_for_selector("#events li", state="attached")  # in the Events tab
+        assert page.locator("#login[open]").count() == 0
     finally:
         tab.close()
     assert tab.errors == [], tab.errors

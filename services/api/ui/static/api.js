@@ -5,6 +5,7 @@
 
 const TOKEN_KEY = "ember.token";
 let prompt = null;
+let asking = null; // one prompt however many requests were refused at once
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -69,7 +70,8 @@ export async function api(method, path, body) {
     if (resp.status === 401 && prompt) {
       const why = await errorText(resp);
       forgetToken();
-      await prompt(why);
+      asking ||= prompt(why).finally(() => (asking = null));
+      await asking;
       continue;
     }
     if (!resp.ok) throw new ApiError(resp.status, await errorText(resp));
