@@ -176,8 +176,10 @@ def test_launch_watch_inspect_update_delete(tab: Page) -> None:
     # Live: a node is seen in progress, then every node turns complete without a reload.
     page.wait_for_selector('svg .node[data-status$="_IN_PROGRESS"]')
     page.wait_for_selector("#live-mode:has-text('live')")
+    page.click(node("last"))  # opened before it is made: its panel follows it
     for resource in ("first", "second", "third", "last"):
         page.wait_for_selector(node(resource, "CREATE_COMPLETE"))
+    page.wait_for_selector('#detail > .status[data-status="CREATE_COMPLETE"]')
     page.wait_for_selector('.stack-status [data-status="CREATE_COMPLETE"]')
     assert page.evaluate("window.__same_page") is True
     assert "CREATE_COMPLETE" in page.text_content(node("last"))  # the state in words, not colour only

@@ -53,6 +53,7 @@ export function stackView(root, { project, name, id, navigate }) {
   let stack = null;
   let resources = [];
   let selected = null;
+  let shownStatus = null; // the selected resource's status when its panel was drawn
   let stopWatch = () => {};
   let openedOnFailure = false;
   let closed = false;
@@ -116,16 +117,20 @@ export function stackView(root, { project, name, id, navigate }) {
 
   const selectNode = async (node) => {
     selected = node.key;
+    shownStatus = node.status;
     topology.select(node.key);
     const self = (node.resource.links || []).find((l) => l.rel === "self");
     const path = self ? pathOf(self.href) : `${url}/resources/${encodeURIComponent(node.name)}`;
+    // Its events through its stack's list, filtered: a resource with none yet gets [] there, not 404.
+    const owner = node.stack ? pathOf(node.stack) : url;
+    const eventsQuery = new URLSearchParams({ resource_name: node.name, sort_dir: "desc", limit: "50" });
     detail.replaceChildren(h("h2", { text: node.name }), statusBadge(node.status, node.reason), h("p", { class: "muted", text: "Loading…" }));
     let shown;
     let list = [];
     try {
       [shown, list] = await Promise.all([
         get(path).then((b) => b.resource),
-        get(`${path}/events?sort_dir=desc&limit=50`).then((b) => b.events, () => []),
+        get(`${owner}/events?${eventsQuery}`).then((b) => b.events, () => []),
       ]);
     } catch (err) {
       detail.replaceChildren(h("h2", { text: node.name }), h("p", { class: "message", text: err.message }));
@@ -237,8 +242,8 @@ export function stackView(root, { project, name, id, navigate }) {
         topology.expand(ancestors(failed));
         selectNode(failed);
       }
-    } else if (selected && tree.byKey.has(selected) && stack && stateOf(stack.stack_status) === "progress") {
-      topology.select(selected);
+    } else if (selected && tree.byKey.has(selected) && tree.byKey.get(selected).status !== shownStatus) {
+      selectNode(tree.byKey.get(selected)); // the open resource changed: show it (and its events) anew
     }
   };
 
