@@ -35,7 +35,7 @@ export function stateOf(status) {
   return "other";
 }
 
-const MARK = { complete: "✓", progress: "↻", failed: "✗", other: "•" };
+export const MARK = { complete: "✓", progress: "↻", failed: "✗", other: "•" };
 
 /** A status in words with a mark and a colour (readable without the colour); the reason on hover. */
 export function statusBadge(status, reason) {

@@ -4,10 +4,8 @@
 // each node's class and status text; the layout is redone only when the shape changes
 // (resources added or removed, a group expanded).
 
-import { h, stateOf, svg } from "./dom.js";
+import { MARK, h, stateOf, svg } from "./dom.js";
 import { HEADER, NODE_H, NODE_W, PAD, buildTree, layout, shapeOf } from "./layout.js";
-
-const MARK = { complete: "✓", progress: "↻", failed: "✗", other: "•" };
 
 function short(text, size) {
   return text.length > size ? `${text.slice(0, size - 1)}…` : text;
