@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from services.api import ui
 from services.api.deps import GatewayState, LookupRedirect, redirect_response
 from services.api.errors import install_error_handlers
 from services.api.middleware import GatewayMiddleware
@@ -95,6 +96,7 @@ def create_app(
     app.include_router(software.router)
     app.include_router(stacks.fallback)
     app.include_router(lookup.router)
+    app.include_router(ui.router)  # the dashboard at /ui (its own package)
     app.add_middleware(
         GatewayMiddleware, max_body_size=settings.api.max_body_size, body_timeout=settings.api.body_timeout
     )

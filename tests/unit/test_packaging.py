@@ -27,3 +27,14 @@ def test_api_docs_assets_come_from_a_pinned_package() -> None:
 def test_heats_rpc_client_is_a_test_extra_so_its_test_runs() -> None:
     # tests/integration/engine/test_heat_client.py skips only where openstack-heat is missing.
     assert any(d.startswith("openstack-heat") for d in PYPROJECT["project"]["optional-dependencies"]["test"])
+
+
+def test_every_dashboard_asset_ships_in_the_package() -> None:
+    # services/api/ui/static/ is served from the installed package: a file the package-data
+    # globs miss would be a 404 in an installed (non-editable) Ember.
+    globs = PYPROJECT["tool"]["setuptools"]["package-data"]["services.api.ui"]
+    static = ROOT / "services" / "api" / "ui"
+    files = {p.relative_to(static) for p in (static / "static").iterdir() if p.is_file()}
+    assert files
+    missed = [str(f) for f in files if not any(f.match(g) for g in globs)]
+    assert not missed, f"not in [tool.setuptools.package-data] services.api.ui: {missed}"
