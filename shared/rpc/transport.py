@@ -41,6 +41,7 @@ from aio_pika.abc import (
 )
 from yarl import URL
 
+from shared import metrics
 from shared.config import RpcSettings
 from shared.exceptions import MessagingError
 from shared.rpc import signing
@@ -194,6 +195,8 @@ class Transport:
         self.disconnected_at: float | None = None
         self._up = False  # connected since the last drop (the first drop of an outage is kept)
         self._reconnect_listeners: list[Callable[[], None]] = []
+        # Who this connection serves, for the reconnect metric (set by the service's app).
+        self.service = "ember"
 
     @classmethod
     async def connect(cls, settings: RpcSettings | str | None = None) -> Transport:
@@ -259,6 +262,7 @@ class Transport:
 
     def _on_reconnected(self, _sender: object) -> None:
         self._up = True
+        metrics.RECONNECTS.labels(self.service).inc()
         LOG.info("reconnected to %s", self.safe_url)
         for listener in list(self._reconnect_listeners):
             try:
@@ -422,6 +426,43 @@ class Transport:
         consumer = Consumer(channel, [queue])
         await consumer._start(handler, no_ack=True)
         return name, consumer
+
+    async def consume_fanout(self, exchange: str, handler: DeliveryHandler) -> Consumer:
+        """Consume ``exchange`` (a fanout) on a queue of this process alone (auto-deleted, no acks).
+
+        Each consumer gets every message published to the exchange while it
+        is bound; the queue goes when the consumer does (a process restart
+        starts from what is published after it).
+        """
+        connection = await self._require_connection()
+        channel: AbstractRobustChannel = await connection.channel(publisher_confirms=False)  # type: ignore[assignment]
+        declared = await channel.declare_exchange(
+            exchange, aio_pika.ExchangeType.FANOUT, durable=False, auto_delete=True
+        )
+        queue: AbstractRobustQueue = await channel.declare_queue(  # type: ignore[assignment]
+            f"{exchange}_{uuid.uuid4().hex}", durable=False, auto_delete=True
+        )
+        await queue.bind(declared)
+        consumer = Consumer(channel, [queue])
+        await consumer._start(handler, no_ack=True)
+        return consumer
+
+    async def declare_topic_queue(self, name: str) -> None:
+        """Declare queue ``name`` bound to the control exchange by the same key, as a topic
+        server would (oslo's notifier does this so that nothing is lost before a listener starts).
+
+        Raises one of CONNECTION_ERRORS while the connection is down.
+        """
+        channel = self._channels.get(False)
+        if channel is None:
+            raise MessagingError(reason="transport is not connected")
+        queue = await channel.declare_queue(
+            name,
+            durable=self._durable,
+            auto_delete=self.settings.amqp_auto_delete,
+            arguments=self._topic_queue_args(),
+        )
+        await queue.bind(self._exchanges[(False, self.exchange_name)], routing_key=name)
 
     # -- publishing --------------------------------------------------------------
 

@@ -76,6 +76,7 @@ def isolated_env(**ember: str) -> dict[str, str]:
         EMBER_API__BIND_HOST="127.0.0.1",
         EMBER_API__BIND_PORT=str(free_port()),
         EMBER_ENGINE__GRACEFUL_STOP_TIMEOUT="5",
+        EMBER_METRICS__ENABLED="false",
         # The engines and the store share a signing key (the api does not get it).
         EMBER_RPC__SIGNING_KEY=uuid.uuid4().hex + uuid.uuid4().hex,
     )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared.clients.store import StoreClient
@@ -45,6 +46,8 @@ class TransitionWriter:
         self._idle.set()
         self._failure: Exception | None = None
         self.round_trips = 0
+        #: Called with each stored batch (the repository's observers); must not raise.
+        self.on_stored: Callable[[Sequence[ResourceTransition]], None] | None = None
 
     def submit(
         self, resource_id: int, values: dict[str, Any], event: dict[str, Any]
@@ -112,3 +115,5 @@ class TransitionWriter:
         for (*_, future), result in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(result)
+        if self.on_stored is not None:
+            self.on_stored(results)
