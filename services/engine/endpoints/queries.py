@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.engine.endpoints import formatting
+from services.engine.endpoints.nested_events import nested_events
 from services.engine.lifecycle.heartbeat import format_service
 from services.engine.model.resource import StackResource
 from services.engine.model.stack import Stack
@@ -289,6 +290,10 @@ class StackQueries:
         }
         if filters and filters.get("resource_name") and not event_filters.get("resource_name"):
             event_filters["resource_name"] = filters["resource_name"]
+        if nested_depth:
+            return await nested_events(
+                self.store, ctxt, record, nested_depth, event_filters or None, limit, marker, sort_dir
+            )
         events = await self.store.event_get_all_by_stack(
             ctxt,
             record.id,
