@@ -40,7 +40,9 @@ class StreamFailed(Exception):
 
 async def parse(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str, str | None, str]]:
     """(event type, id, data) of each message of an SSE body; comments are skipped."""
-    kind, event_id, data = "message", None, []
+    kind: str = "message"
+    event_id: str | None = None
+    data: list[str] = []
     async for line in lines:
         if not line:
             if data:

@@ -31,7 +31,10 @@ NESTED = {
         "outer": {"type": "OS::Heat::None"},
     },
 }
-INNER = "heat_template_version: 2018-08-31\nresources:\n  leaf:\n    type: OS::Heat::None\n"
+INNER = (
+    "heat_template_version: 2018-08-31\nresources:\n  leaf:\n    type: OS::Heat::TestResource\n"
+    "    properties: {wait_secs: 0.3}\n"
+)
 
 
 @pytest.fixture
@@ -86,7 +89,7 @@ async def test_the_stream_speaks_sse_and_takes_nested_events_to_the_depth_asked(
     live_server: str, real_engine: EngineBackend
 ) -> None:
     async with httpx.AsyncClient(base_url=live_server, headers={"X-Auth-Token": "demo-token"}) as http:
-        name, sid, path = await _create(http, NESTED, files={"inner.yaml": INNER})
+        _name, _sid, path = await _create(http, NESTED, files={"inner.yaml": INNER})
         first_id = (await http.get(path + "/events")).json()["events"][0]["id"]
         headers = {"Accept": "text/event-stream", "Last-Event-ID": first_id}
         async with http.stream("GET", path + "/events", params={"nested_depth": 1}, headers=headers) as resp:

@@ -1,0 +1,67 @@
+"""``--wait`` and ``event list --follow`` read the live event stream (and fall back to polls without it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from services.cli import stream_wait, watch
+from tests.integration.api.conftest import TENANT, EngineBackend, unique_name
+from tests.integration.api.test_cli import ember, ok
+
+CHAIN = {
+    "heat_template_version": "2018-08-31",
+    "resources": {
+        "one": {"type": "OS::Heat::TestResource", "properties": {"wait_secs": 0.1}},
+        "two": {"type": "OS::Heat::TestResource", "properties": {"wait_secs": 0.1}, "depends_on": "one"},
+    },
+}
+
+
+@pytest.fixture
+def chain_file(tmp_path: Path) -> Path:
+    path = tmp_path / "chain.yaml"
+    path.write_text(yaml.safe_dump(CHAIN))
+    return path
+
+
+@pytest.fixture
+def follows(monkeypatch: pytest.MonkeyPatch) -> list[stream_wait.Followed]:
+    """How each follow of the CLI ended (streamed or not)."""
+    ended: list[stream_wait.Followed] = []
+
+    def recording(*args: Any, **kwargs: Any) -> stream_wait.Followed:
+        result = stream_wait.follow(*args, **kwargs)
+        ended.append(result)
+        return result
+
+    monkeypatch.setattr(watch, "follow", recording)
+    return ended
+
+
+async def test_create_wait_and_event_follow_print_each_event_once_from_the_stream(
+    live_server: str, engine_backend: EngineBackend, chain_file: Path, follows: list[stream_wait.Followed]
+) -> None:
+    if not engine_backend.real:
+        pytest.skip("the stream comes from the real engine's events")
+    name = unique_name("cli-live")
+    created = ok(await ember(live_server, "stack", "create", name, "-t", str(chain_file), "--wait"))
+    assert follows and follows[-1].streamed and follows[-1].stack is not None
+    assert follows[-1].stack["stack_status"] == "CREATE_COMPLETE"
+    async with httpx.AsyncClient(
+        base_url=live_server, headers={"X-Auth-Token": "demo-token"}, follow_redirects=True
+    ) as http:
+        stored = (await http.get(f"/v1/{TENANT}/stacks/{name}/events")).json()["events"]
+    lines = [line for line in created.splitlines() if line.startswith(stored[0]["event_time"][:4])]
+    assert len(lines) == len(stored)  # one line per stored event: none missed, none twice
+    assert [line.split("]: ", 1)[1].split()[0] for line in lines] == [e["resource_status"] for e in stored]
+    assert created.splitlines()[-1].startswith(f"{name} CREATE_COMPLETE")
+
+    # The action is over: --follow lists the events and returns once the stream says so.
+    followed = ok(await ember(live_server, "event", "list", name, "--follow", "-f", "json"))
+    assert follows[-1].streamed
+    assert str(stored[-1]["id"]) in followed
