@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from services.api import views
 from services.api.deps import Base, Ctx, EngineOnly, GatewayState, get_state
@@ -152,6 +153,6 @@ async def livez() -> dict[str, str]:
 @root.get("/metrics", summary="Prometheus metrics of this gateway process (README: Watching Ember)")
 async def prometheus_metrics(request: Request) -> Response:
     if not get_state(request).settings.metrics.enabled:
-        return JSONResponse({"error": "metrics are turned off (metrics.enabled)"}, status_code=404)
+        raise HTTPException(404, "Metrics are turned off (metrics.enabled).")
     body, content_type = metrics.render()
     return Response(body, media_type=content_type)
