@@ -56,6 +56,11 @@ class GatewayState:
     presence: Presence | None = None
     hub: EventHub | None = None  # the live events fanout (started by the first stream)
 
+    def close_streams(self) -> None:
+        """End every live event stream (the server is stopping; their clients reconnect)."""
+        if self.hub is not None:
+            self.hub.close_all()
+
     def service_of(self, topic: object) -> str:
         """Which service a topic (or ``<topic>.<server>`` key) belongs to, for error texts."""
         name = str(topic)

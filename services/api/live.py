@@ -32,6 +32,7 @@ class Watch:
         self.nested_depth = nested_depth
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(capacity)
         self.overrun = False
+        self.closed = False  # the gateway is stopping: the stream ends, its client reconnects
 
     def wants(self, message: dict[str, Any]) -> bool:
         if message.get("tenant") != self.tenant:
@@ -50,9 +51,17 @@ class Watch:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
             self.overrun = True
-            # Wake the stream so that it tells its client now rather than at its next keepalive.
+            self._wake()
+
+    def close(self) -> None:
+        self.closed = True
+        self._wake()
+
+    def _wake(self) -> None:
+        """Make the stream look now (rather than at its next keepalive), whatever the queue holds."""
+        if self.queue.full():
             self.queue.get_nowait()
-            self.queue.put_nowait({})
+        self.queue.put_nowait({})
 
 
 class EventHub:
@@ -82,6 +91,11 @@ class EventHub:
         watch = Watch(stack_id, tenant, nested_depth, self.capacity)
         self._watches.setdefault(stack_id, set()).add(watch)
         return watch
+
+    def close_all(self) -> None:
+        for watches in self._watches.values():
+            for watch in watches:
+                watch.close()
 
     def unwatch(self, watch: Watch) -> None:
         watches = self._watches.get(watch.stack_id)

@@ -30,6 +30,10 @@ class StreamUnsupported(Exception):
     """The gateway answered without an event stream (an older one, or a proxy in the way)."""
 
 
+class _Unavailable(Exception):
+    """The gateway answered 502/503/504 (restarting, or its engine is): try again shortly."""
+
+
 class StreamFailed(Exception):
     """The gateway refused the stream (its status and text), or kept dropping it."""
 
@@ -73,7 +77,7 @@ class EventStreamClient:
         last_event_id: str | None = None,
         nested_depth: int | None = None,
         http: httpx.AsyncClient | None = None,
-        reconnects: int = 10,
+        reconnects: int = 30,
         reconnect_delay: float = 0.5,
     ) -> None:
         path = "/".join(quote(part, safe="") for part in (tenant, "stacks", stack_name, stack_id))
@@ -105,12 +109,13 @@ class EventStreamClient:
                     async for event in self._connect(http):
                         failures = 0
                         yield event
-                except (httpx.TransportError, httpx.StreamError) as exc:
+                except (httpx.TransportError, httpx.StreamError, _Unavailable) as exc:
                     failures += 1
                     if failures > self.reconnects:
                         raise StreamFailed(f"the event stream kept failing: {exc}") from exc
                 if self.stack is None:
-                    await asyncio.sleep(self.reconnect_delay)
+                    # Backing off (to 4x) while the gateway is away: a restart takes seconds.
+                    await asyncio.sleep(self.reconnect_delay * min(1 + failures, 4))
         finally:
             if own:
                 await http.aclose()
@@ -121,6 +126,8 @@ class EventStreamClient:
             headers["Last-Event-ID"] = self.last_event_id
         async with http.stream("GET", self.url, params=self.params, headers=headers) as response:
             self.connections += 1
+            if response.status_code in (502, 503, 504):
+                raise _Unavailable(f"the gateway answered {response.status_code}")
             if response.status_code >= 400:
                 text = (await response.aread()).decode(errors="replace")
                 raise StreamFailed(

@@ -163,8 +163,10 @@ class EventStream:
                 if text:
                     yield text
             if self.stack.get("stack_status") != "IN_PROGRESS":
-                yield frame(views.format_stack(self.base, self.stack), event="stack")
-                return
+                final = await self._final_stack(None)  # shown again, outputs and all, as GET shows it
+                if final is not None:
+                    yield frame(final, event="stack")
+                    return
             async for text in self._live(watch):
                 yield text
         finally:
@@ -178,6 +180,8 @@ class EventStream:
             except TimeoutError:
                 yield ": keepalive\n\n"
                 continue
+            if watch.closed:
+                return  # the gateway is stopping; the client reconnects with its last id
             if watch.overrun:
                 metrics.STREAM_OVERRUNS.inc()
                 LOG.info("event stream of %s: client fell behind; disconnected", self.identity["stack_id"])
