@@ -8,6 +8,7 @@ event, the same ones (and in the same shape) as the event list.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -60,25 +61,9 @@ class Collector:
                 }
             )
 
-    def info(
-        self,
-        ctxt: dict[str, Any],
-        publisher_id: str,
-        event_type: str,
-        payload: dict[str, Any],
-        metadata: dict[str, Any],
-    ) -> None:
-        self._keep("INFO", ctxt, publisher_id, event_type, payload, metadata)
-
-    def error(
-        self,
-        ctxt: dict[str, Any],
-        publisher_id: str,
-        event_type: str,
-        payload: dict[str, Any],
-        metadata: dict[str, Any],
-    ) -> None:
-        self._keep("ERROR", ctxt, publisher_id, event_type, payload, metadata)
+    # oslo's dispatcher calls the method named for each priority with the same five arguments.
+    info = functools.partialmethod(_keep, "INFO")
+    error = functools.partialmethod(_keep, "ERROR")
 
     def types(self) -> list[str]:
         with self.lock:
