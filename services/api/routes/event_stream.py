@@ -14,7 +14,9 @@ The contract (README, "Watching Ember"):
 - a client that falls behind by more than ``events.client_buffer`` events
   gets ``event: overrun`` (data: ``{"last_event_id": ...}``) and is
   disconnected (it reconnects with that id);
-- ``: keepalive`` comments every ``events.keepalive`` seconds of quiet.
+- ``: keepalive`` comments every ``events.keepalive`` seconds of quiet; at each, a stream
+  whose action has ended unseen (live events lost to a broker blip) sends what the store
+  has after its last event, then ``event: stack``.
 
 Scoped like the event list: the stack is looked up with the caller's
 context before anything is sent (404 for a stack of another tenant).
@@ -140,7 +142,9 @@ class EventStream:
     async def _final_stack(self, raw: dict[str, Any] | None) -> dict[str, Any] | None:
         """The stack's body if its action is over (None while it is still IN_PROGRESS)."""
         try:
-            self.stack = (await self.engine.show_stack(self.ctx, self.identity, resolve_outputs=True))[0]
+            self.stack = (await self.engine.show_stack(self.ctx, self.identity, resolve_outputs=False))[0]
+            if self.stack.get("stack_status") != "IN_PROGRESS":  # over: shown again as GET shows it
+                self.stack = (await self.engine.show_stack(self.ctx, self.identity))[0]
         except StackNotFound:
             if raw is None:
                 return None
@@ -154,6 +158,27 @@ class EventStream:
         if self.stack.get("stack_status") == "IN_PROGRESS":
             return None
         return views.format_stack(self.base, self.stack)
+
+    async def _catch_up(self) -> AsyncIterator[str]:
+        """At a quiet moment: if the action has ended unseen (its live events lost in a broker
+        blip, or dropped), what the store has after the last event sent, then the stack."""
+        try:
+            final = await self._final_stack(None)
+            if final is None:
+                return
+            missed: list[dict[str, Any]] = []
+            if self.last_id:
+                missed = await self.engine.list_events(
+                    self.ctx, self.identity, marker=self.last_id, nested_depth=self.nested_depth
+                )
+        except EmberError as exc:
+            LOG.warning("event stream of %s: cannot catch up: %s", self.identity["stack_id"], exc)
+            return
+        for raw in missed:
+            text = self._event(raw)
+            if text:
+                yield text
+        yield frame(final, event="stack")
 
     async def run(self, watch: Watch, missed: list[dict[str, Any]]) -> AsyncIterator[str]:
         metrics.STREAM_CLIENTS.inc()
@@ -178,6 +203,11 @@ class EventStream:
             try:
                 raw = await asyncio.wait_for(watch.queue.get(), self.keepalive)
             except TimeoutError:
+                caught_up = [text async for text in self._catch_up()]
+                for text in caught_up:
+                    yield text
+                if caught_up:
+                    return
                 yield ": keepalive\n\n"
                 continue
             if watch.closed:

@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from shared.clients.events import EventStreamClient
-from tests.integration.api.conftest import TENANT, EngineBackend, unique_name
+from shared.config import EventStreamSettings, Settings
+from tests.integration.api.conftest import TENANT, EngineBackend, backend_app, serve, unique_name
 
 CHAIN = {
     "heat_template_version": "2018-08-31",
@@ -115,3 +116,25 @@ async def test_the_stream_is_scoped_to_the_tenant_like_the_event_list(
         resp = await other.get(f"/v1/other/stacks/{name}/{sid}/events", params={"stream": "true"})
         listed = await other.get(f"/v1/other/stacks/{name}/{sid}/events")
     assert resp.status_code == listed.status_code == 404
+
+
+async def test_a_stream_that_lost_the_live_events_catches_up_from_the_store_when_quiet(
+    api_settings: Settings, real_engine: EngineBackend
+) -> None:
+    """As after a broker blip: nothing reaches the stream live, yet it ends with every event and the stack."""
+    quiet = api_settings.model_copy(update={"events": EventStreamSettings(keepalive=0.2)})
+    app = backend_app(quiet, real_engine)
+    hub = app.state.gateway.hub
+    hub._subscriber._handler = lambda message: None  # every live event lost on its way to the streams
+    async with (
+        serve(app) as url,
+        httpx.AsyncClient(base_url=url, headers={"X-Auth-Token": "demo-token"}) as http,
+    ):
+        name, sid, path = await _create(http, CHAIN)
+        listed = (await http.get(path + "/events")).json()["events"]
+        stream = EventStreamClient(url, TENANT, name, sid, token="demo-token", last_event_id=listed[-1]["id"])
+        seen = [event async for event in stream]
+        stored = (await http.get(path + "/events")).json()["events"]
+    assert listed + seen == stored
+    assert stream.stack is not None and stream.stack["stack_status"] == "CREATE_COMPLETE"
+    assert stream.connections == 1
