@@ -203,9 +203,9 @@ class EventStream:
             try:
                 raw = await asyncio.wait_for(watch.queue.get(), self.keepalive)
             except TimeoutError:
-                caught_up = [text async for text in self._catch_up()]
-                for text in caught_up:
-                    yield text
+                caught_up = [late async for late in self._catch_up()]
+                for late in caught_up:
+                    yield late
                 if caught_up:
                     return
                 yield ": keepalive\n\n"
