@@ -173,7 +173,7 @@ def event_list(
         render_list(events, out, EVENT_COLUMNS)
         if follow:
             last = str(events[-1]["id"]) if events else marker
-            follow_events(client, client.resolve(stack), last, poll)
+            follow_events(client, client.resolve(stack), last, poll, resource)
 
 
 @template_app.command("validate", cls=FlagCommand)

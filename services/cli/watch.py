@@ -199,19 +199,34 @@ def wait_for_stack(
 
 
 def follow_events(
-    client: GatewayClient, full_id: str, marker: str | None, poll: float = DEFAULT_POLL
+    client: GatewayClient,
+    full_id: str,
+    marker: str | None,
+    poll: float = DEFAULT_POLL,
+    resource: str | None = None,
 ) -> None:
-    """``event list --follow``: a line per event after ``marker`` until the action ends (or Ctrl-C);
-    from the stream when the gateway has one, else by polling the event list."""
+    """``event list --follow``: a line per event after ``marker`` (``resource``'s only, if given) until
+    the action ends (or Ctrl-C); from the stream when the gateway has one, else by polling the event list."""
     name = full_id.split("/", 1)[0]
+
+    def echo(event: dict[str, Any]) -> None:
+        if resource is None or event.get("resource_name") == resource:
+            typer.echo(event_line(name, event))
+
     try:
-        followed = follow(client, full_id, lambda event: typer.echo(event_line(name, event)), marker)
+        followed = follow(client, full_id, echo, marker)
         if followed.streamed or followed.gone:
             return
-        seen = _Seen(marker=followed.marker)
+        marker = followed.marker
         while True:
             stack, _ = _snapshot(client, full_id)
-            _print_new_events(client, full_id, seen, typer.echo)
+            try:
+                events = client.list_events(full_id, marker=marker)
+            except GatewayError:
+                events = []  # the stack may be going; the snapshot tells
+            for event in events:
+                echo(event)
+                marker = str(event.get("id"))
             if stack is None or not str(stack.get("stack_status", "")).endswith("IN_PROGRESS"):
                 return
             time.sleep(max(poll, 0.01))
