@@ -34,7 +34,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.cli.client import GatewayClient
 from services.cli.watch import Progress, wait_for_stack
-from shared.config import RpcSettings
+from shared.config import RpcSettings, Settings
 from shared.rpc import Transport
 from shared.rpc.fanout import FanoutSubscriber
 
@@ -80,7 +80,8 @@ async def run(url: str, metrics_url: str, rpc: dict[str, str], creates: int, pol
             completed.setdefault(str(message.get("stack_id")), time.monotonic())
 
     transport = await Transport.connect(RpcSettings(**rpc))
-    subscriber = FanoutSubscriber(transport, f"{rpc['control_exchange']}_events", on_event)
+    exchange = Settings(rpc=RpcSettings(**rpc)).events_exchange()
+    subscriber = FanoutSubscriber(transport, exchange, on_event)
     await subscriber.start()
     try:
         async with httpx.AsyncClient(base_url=url, timeout=60) as http:

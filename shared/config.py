@@ -153,7 +153,8 @@ class NotificationSettings(Section):
 
 class EventStreamSettings(Section):
     exchange: str | None = Field(
-        None, description="Fanout the engines push stored events to (default: <control_exchange>_events)."
+        None,
+        description="Fanout the engines push stored events to (default: <control_exchange>_live_events).",
     )
     client_buffer: int = Field(
         1000, ge=1, description="Events a stream client may fall behind before it is cut off."
@@ -191,6 +192,10 @@ class Settings(BaseSettings):
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     events: EventStreamSettings = Field(default_factory=EventStreamSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+
+    def events_exchange(self) -> str:
+        """The live events fanout: ``events.exchange``, else ``<rpc.control_exchange>_live_events``."""
+        return self.events.exchange or f"{self.rpc.control_exchange}_live_events"
 
     @classmethod
     def settings_customise_sources(

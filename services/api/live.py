@@ -66,7 +66,7 @@ class Watch:
 
 class EventHub:
     def __init__(self, transport: Transport, settings: Settings) -> None:
-        self.exchange = settings.events.exchange or f"{settings.rpc.control_exchange}_events"
+        self.exchange = settings.events_exchange()
         self.capacity = settings.events.client_buffer
         self._subscriber = FanoutSubscriber(transport, self.exchange, self._on_message)
         self._watches: dict[str, set[Watch]] = {}

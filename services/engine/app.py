@@ -141,8 +141,7 @@ class EngineApp:
         self.transport.service = "engine"
         self.notifications = StackNotifications(self.transport, self.settings.notifications)
         self.notifications.notifier.outbox.on_drop = metrics.BUS_DROPPED.labels("engine", "notification").inc
-        exchange = self.settings.events.exchange or f"{self.settings.rpc.control_exchange}_events"
-        self.live_events = LiveEvents(FanoutPublisher(self.transport, exchange))
+        self.live_events = LiveEvents(FanoutPublisher(self.transport, self.settings.events_exchange()))
         self.live_events.publisher.outbox.on_drop = metrics.BUS_DROPPED.labels("engine", "event").inc
         repo.observers.add(self.notifications)
         repo.observers.add(self.live_events)

@@ -3,8 +3,8 @@
 Generic (it knows nothing of what the messages mean): the engines use it to
 push stored events to the api instances. Delivery is best effort and live
 only; a subscriber that was away reads what it missed from wherever the
-data is kept. One exchange per fanout, one auto-deleted queue per
-subscriber process.
+data is kept. One exchange per fanout (never auto-deleted: see
+``Transport.consume_fanout``), one auto-deleted queue per subscriber process.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class FanoutPublisher:
         self._transport = transport
 
         async def send(body: bytes, key: str) -> None:
-            await transport.publish(body, key, exchange=exchange, mandatory=False)
+            await transport.publish(body, key, exchange=exchange, mandatory=False, lasting=True)
 
         self.outbox = Outbox(send, f"fanout-{exchange}", capacity)
 

@@ -432,12 +432,15 @@ class Transport:
 
         Each consumer gets every message published to the exchange while it
         is bound; the queue goes when the consumer does (a process restart
-        starts from what is published after it).
+        starts from what is published after it). The exchange itself stays
+        (not auto-deleted): publishers keep sending to it when the last
+        consumer has gone, and a publish to an exchange the broker deleted
+        would close the publisher's channel. Publish with ``lasting=True``.
         """
         connection = await self._require_connection()
         channel: AbstractRobustChannel = await connection.channel(publisher_confirms=False)  # type: ignore[assignment]
         declared = await channel.declare_exchange(
-            exchange, aio_pika.ExchangeType.FANOUT, durable=False, auto_delete=True
+            exchange, aio_pika.ExchangeType.FANOUT, durable=False, auto_delete=False
         )
         queue: AbstractRobustQueue = await channel.declare_queue(  # type: ignore[assignment]
             f"{exchange}_{uuid.uuid4().hex}", durable=False, auto_delete=True
@@ -478,12 +481,14 @@ class Transport:
         mandatory: bool = True,
         confirm: bool = False,
         sign: bool = False,
+        lasting: bool = False,
     ) -> bool:
         """Publish to the control exchange (default), a fanout exchange, or '' for replies.
 
         Returns whether the broker confirmed the message (``confirm`` forces a
         confirmed publish). ``sign`` adds the ``rpc.signing_key`` signature
-        header when a key is configured (``shared.rpc.signing``). An unconfirmed publish may still be lost if the
+        header when a key is configured (``shared.rpc.signing``). ``lasting``: a fanout ``exchange`` is
+        declared not auto-deleted (as ``consume_fanout`` declares it). An unconfirmed publish may still be lost if the
         connection drops right after it; callers that care re-send after a
         reconnect. Raises Unroutable, or one of CONNECTION_ERRORS while the
         connection is down.
@@ -499,7 +504,7 @@ class Transport:
         )
         key = (exchange, routing_key)
         confirmed = confirm or (mandatory and self._routable_until.get(key, 0.0) < time.monotonic())
-        target = await self._exchange(exchange, confirmed)
+        target = await self._exchange(exchange, confirmed, lasting)
         try:
             await target.publish(message, routing_key=routing_key, mandatory=mandatory)
         except aiormq.exceptions.PublishError:
@@ -513,7 +518,9 @@ class Transport:
         secret = self.settings.signing_key
         return {signing.HEADER: signing.sign(secret, body)} if secret else None
 
-    async def _exchange(self, name: str | None, confirmed: bool) -> AbstractRobustExchange:
+    async def _exchange(
+        self, name: str | None, confirmed: bool, lasting: bool = False
+    ) -> AbstractRobustExchange:
         channel = self._channels.get(confirmed)
         if channel is None:
             raise MessagingError(reason="transport is not connected")
@@ -527,7 +534,7 @@ class Transport:
                 exchange = self._exchanges.get((confirmed, name))
                 if exchange is None:
                     exchange = await channel.declare_exchange(  # type: ignore[assignment]
-                        name, aio_pika.ExchangeType.FANOUT, durable=False, auto_delete=True
+                        name, aio_pika.ExchangeType.FANOUT, durable=False, auto_delete=not lasting
                     )
                     assert exchange is not None
                     self._exchanges[(confirmed, name)] = exchange

@@ -18,7 +18,7 @@ import pytest
 
 from services.engine.app import EngineApp
 from shared.clients.engine import EngineClient
-from shared.config import EventStreamSettings, NotificationSettings
+from shared.config import NotificationSettings
 from shared.context import RequestContext
 from shared.rpc.fanout import FanoutSubscriber
 from tests.conftest import AMQP_URL, TEST_EXCHANGE
@@ -104,7 +104,6 @@ async def loud_engine(engine_services: EngineServices, notification_topic: str) 
             "notifications": NotificationSettings(
                 driver="messaging", topics=[notification_topic], resources=True, host="ember-test-host"
             ),
-            "events": EventStreamSettings(exchange=f"events-{uuid.uuid4().hex[:8]}"),
         }
     )
     app = EngineApp(
