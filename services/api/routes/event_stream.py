@@ -140,10 +140,16 @@ class EventStream:
         )
 
     async def _final_stack(self, raw: dict[str, Any] | None) -> dict[str, Any] | None:
-        """The stack's body if its action is over (None while it is still IN_PROGRESS)."""
+        """The stack's body if its action is over (None while it is still IN_PROGRESS).
+
+        After an event that ends the action (``raw``) the stack is shown once, as GET shows it;
+        on a mere check (``raw`` None) a show without outputs comes first, and the full one only
+        once the action is over.
+        """
         try:
-            self.stack = (await self.engine.show_stack(self.ctx, self.identity, resolve_outputs=False))[0]
-            if self.stack.get("stack_status") != "IN_PROGRESS":  # over: shown again as GET shows it
+            if raw is None:
+                self.stack = (await self.engine.show_stack(self.ctx, self.identity, resolve_outputs=False))[0]
+            if raw is not None or self.stack.get("stack_status") != "IN_PROGRESS":
                 self.stack = (await self.engine.show_stack(self.ctx, self.identity))[0]
         except StackNotFound:
             if raw is None:
