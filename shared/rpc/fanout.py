@@ -20,6 +20,9 @@ from shared.rpc.transport import Consumer, Delivery, Transport
 
 LOG = logging.getLogger(__name__)
 
+# Seconds a message waits in the outbox for the broker connection to come back.
+READY_TIMEOUT = 30.0
+
 Handler = Callable[[dict[str, Any]], Awaitable[None] | None]
 
 
@@ -33,7 +36,10 @@ class FanoutPublisher:
         async def send(body: bytes, key: str) -> None:
             await transport.publish(body, key, exchange=exchange, mandatory=False, lasting=True)
 
-        self.outbox = Outbox(send, f"fanout-{exchange}", capacity)
+        async def ready() -> bool:
+            return await transport.wait_connected(READY_TIMEOUT)
+
+        self.outbox = Outbox(send, f"fanout-{exchange}", capacity, ready)
 
     def publish(self, message: dict[str, Any]) -> bool:
         """Queue ``message`` (JSON-able); False when it was dropped."""

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from shared.rpc.envelope import notification_body
+from shared.rpc.fanout import READY_TIMEOUT
 from shared.rpc.outbox import Outbox
 from shared.rpc.transport import Transport
 
@@ -50,7 +51,11 @@ class Notifier:
         self._transport = transport
         self._declared: set[str] = set()
         self._epoch = -1
-        self.outbox = Outbox(self._send, f"notify-{publisher_id}", capacity)
+        self.outbox = Outbox(self._send, f"notify-{publisher_id}", capacity, self._ready)
+
+    async def _ready(self) -> bool:
+        assert self._transport is not None
+        return await self._transport.wait_connected(READY_TIMEOUT)
 
     async def _send(self, body: bytes, key: str) -> None:
         transport = self._transport

@@ -3,9 +3,12 @@
 Notifications and live events are by-products of work (a stack action):
 publishing them must cost that work nothing. ``Outbox.put`` queues a message
 without awaiting anything; one task per outbox publishes them in order.
-A full outbox (the broker is down or slow) drops the message; a publish the
-broker refuses is logged and dropped. Nothing is retried: consumers that
-must not miss anything read the durable store (the event list), not the bus.
+While the broker connection is down (``ready`` says so) messages wait in
+the outbox, up to ``capacity`` of them and ``ready``'s own deadline; a full
+outbox drops the newest, and a publish that fails is tried once more after
+``ready`` and then logged and dropped (the broker refused it). Consumers
+that must not miss anything read the durable store (the event list), not
+the bus.
 """
 
 from __future__ import annotations
@@ -19,13 +22,18 @@ LOG = logging.getLogger(__name__)
 DEFAULT_CAPACITY = 10000
 
 Send = Callable[[bytes, str], Awaitable[None]]
+Ready = Callable[[], Awaitable[bool]]
 
 
 class Outbox:
     """A bounded queue of (body, routing key) drained by one publishing task."""
 
-    def __init__(self, send: Send, name: str, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(
+        self, send: Send, name: str, capacity: int = DEFAULT_CAPACITY, ready: Ready | None = None
+    ) -> None:
+        """``ready``: waits (with a deadline of its own) until sending can work; False: give up."""
         self._send = send
+        self._ready = ready
         self.name = name
         self._queue: asyncio.Queue[tuple[bytes, str]] = asyncio.Queue(capacity)
         self._task: asyncio.Task[None] | None = None
@@ -56,14 +64,25 @@ class Outbox:
         while True:
             body, key = await self._queue.get()
             try:
-                await self._send(body, key)
-                self.sent += 1
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the broker refused it or is gone: never the caller's problem
-                self._dropped(f"{type(exc).__name__}: {exc}")
+                await self._deliver(body, key)
             finally:
                 self._queue.task_done()
+
+    async def _deliver(self, body: bytes, key: str) -> None:
+        for attempt in (1, 2):
+            if self._ready is not None and not await self._ready():
+                self._dropped("the broker did not come back in time")
+                return
+            try:
+                await self._send(body, key)
+                self.sent += 1
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # refused, or the connection went: never the caller's problem
+                if attempt == 2 or self._ready is None:
+                    self._dropped(f"{type(exc).__name__}: {exc}")
+                    return
 
     async def flush(self, timeout: float = 5.0) -> None:
         """Wait (up to ``timeout``) until what was queued has been handed to the broker."""
