@@ -143,6 +143,9 @@ class EngineApp:
         self.notifications.notifier.outbox.on_drop = metrics.BUS_DROPPED.labels("engine", "notification").inc
         self.live_events = LiveEvents(FanoutPublisher(self.transport, self.settings.events_exchange()))
         self.live_events.publisher.outbox.on_drop = metrics.BUS_DROPPED.labels("engine", "event").inc
+        self.live_events.publisher.outbox.start()
+        if self.notifications.notifier.enabled:
+            self.notifications.notifier.outbox.start()
         repo.observers.add(self.notifications)
         repo.observers.add(self.live_events)
         repo.observers.add(EngineStats())

@@ -41,10 +41,15 @@ class Outbox:
         self.sent = 0
         self.on_drop: Callable[[], None] | None = None
 
-    def put(self, body: bytes, routing_key: str) -> bool:
-        """Queue a message; False (and dropped) when the outbox is full."""
+    def start(self) -> None:
+        """Start the publishing task now (else the first ``put`` does): a service starts it with
+        the rest of its long-lived tasks."""
         if self._task is None:
             self._task = asyncio.create_task(self._drain(), name=f"outbox-{self.name}")
+
+    def put(self, body: bytes, routing_key: str) -> bool:
+        """Queue a message; False (and dropped) when the outbox is full."""
+        self.start()
         try:
             self._queue.put_nowait((body, routing_key))
         except asyncio.QueueFull:
