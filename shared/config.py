@@ -178,6 +178,46 @@ class ApiSettings(Section):
     max_header_size: int = Field(16384, ge=1024, description="Largest request head accepted (bytes).")
 
 
+class NotificationSettings(Section):
+    driver: Literal["messaging", "noop"] = Field(
+        "noop",
+        description="messaging: oslo.messaging notifications on the bus, as Heat sends them; noop: none "
+        "(as oslo without a driver: nobody's queue fills up unread).",
+    )
+    topics: list[str] = Field(
+        default_factory=lambda: ["notifications"],
+        description="Topics notifications go to (routing key <topic>.<priority>) on the control exchange.",
+    )
+    resources: bool = Field(
+        False, description="Also notify each resource transition (orchestration.resource.*)."
+    )
+    host: str | None = Field(
+        None, description="Host in publisher_id orchestration.<host> (default: the hostname)."
+    )
+
+
+class EventStreamSettings(Section):
+    exchange: str | None = Field(
+        None,
+        description="Fanout the engines push stored events to (default: <control_exchange>_live_events).",
+    )
+    client_buffer: int = Field(
+        1000, ge=1, description="Events a stream client may fall behind before it is cut off."
+    )
+    keepalive: float = Field(15.0, gt=0, description="Seconds between keepalive comments on an idle stream.")
+
+
+class MetricsSettings(Section):
+    enabled: bool = Field(
+        True, description="Serve Prometheus metrics (api: GET /metrics; engine, store: a listener)."
+    )
+    bind_host: str = Field(
+        "127.0.0.1", description="Address of the engine's and the store's metrics listener."
+    )
+    engine_port: int = Field(9180, ge=0, le=65535, description="The engine's metrics port (0: any free one).")
+    store_port: int = Field(9181, ge=0, le=65535, description="The store's metrics port (0: any free one).")
+
+
 def signal_api_url(settings: Settings) -> str:
     """The API base URL the engine hands out in signal URLs (``engine.api_url``'s default)."""
     if settings.engine.api_url:
@@ -208,6 +248,13 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    events: EventStreamSettings = Field(default_factory=EventStreamSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+
+    def events_exchange(self) -> str:
+        """The live events fanout: ``events.exchange``, else ``<rpc.control_exchange>_live_events``."""
+        return self.events.exchange or f"{self.rpc.control_exchange}_live_events"
 
     @classmethod
     def settings_customise_sources(

@@ -13,6 +13,10 @@ from shared.config import RpcSettings
 from shared.context import RequestContext
 from shared.rpc import Transport
 
+# No service of a test listens for Prometheus unless the test turns it on (fixed ports would
+# collide between test runs sharing the machine).
+os.environ.setdefault("EMBER_METRICS__ENABLED", "false")
+
 AMQP_URL = os.environ.get("EMBER_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 TEST_EXCHANGE = "ember-test"
 

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import sys
 
-import uvicorn
-
 from services.api.app import create_app
-from services.api.serving import uvicorn_config
+from services.api.serving import GatewayServer, uvicorn_config
 from shared import launcher
 
 
@@ -20,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     if settings is None:
         return 2
     app = create_app(settings)
-    uvicorn.Server(uvicorn_config(app, settings.api)).run()
+    GatewayServer(uvicorn_config(app, settings.api), before_shutdown=app.state.gateway.close_streams).run()
     return 0
 
 

@@ -12,6 +12,7 @@ from fastapi_offline import FastAPIOffline
 from services.api import ui
 from services.api.deps import GatewayState, LookupRedirect, redirect_response
 from services.api.errors import install_error_handlers
+from services.api.live import EventHub
 from services.api.middleware import GatewayMiddleware
 from services.api.routes import (
     events,
@@ -61,9 +62,13 @@ def create_app(
             _connect(state, await Transport.connect(settings.rpc))
             assert state.transport is not None
             LOG.info("connected to %s", state.transport.safe_url)
+        if owned and state.hub is not None:
+            await state.hub.start()  # this process's queue on the events fanout, from the start
         try:
             yield
         finally:
+            if state.hub is not None:
+                await state.hub.stop()
             if owned and state.transport is not None:
                 await state.transport.close()
                 state.transport = None
@@ -108,6 +113,7 @@ def _connect(state: GatewayState, transport: Transport) -> None:
     api = state.settings.api
     state.transport = transport
     state.presence = Presence(transport)
+    state.hub = EventHub(transport, state.settings)
     state.engine = EngineClient(
         transport,
         timeout=api.engine_timeout,

@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 
 from services.api.auth import authenticate
+from services.api.live import EventHub
 from services.api.views import identity_url
 from shared.clients.engine import EngineClient, identity
 from shared.config import Settings
@@ -53,6 +54,12 @@ class GatewayState:
     engine_topic: str
     store_topic: str = "store"
     presence: Presence | None = None
+    hub: EventHub | None = None  # the live events fanout (started by the first stream)
+
+    def close_streams(self) -> None:
+        """End every live event stream (the server is stopping; their clients reconnect)."""
+        if self.hub is not None:
+            self.hub.close_all()
 
     @property
     def grace(self) -> float:

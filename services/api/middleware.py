@@ -31,6 +31,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.api.errors import fault_response
+from shared import metrics
 from shared.context import generate_request_id, request_id_var
 
 LOG = logging.getLogger(__name__)
@@ -53,6 +54,13 @@ def incoming_request_id(headers: Headers) -> str:
     if value and _REQUEST_ID_RE.fullmatch(value):
         return value
     return generate_request_id()
+
+
+def route_label(scope: Scope) -> str:
+    """The matched route's template (``/v1/{tenant_id}/stacks``): bounded, unlike the paths."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"
 
 
 class GatewayMiddleware:
@@ -116,9 +124,13 @@ class GatewayMiddleware:
                 500, "HTTPInternalServerError", "The server failed to complete the request."
             )(scope, receive, send_with_id)
         finally:
+            elapsed = time.perf_counter() - began
+            route = route_label(scope)
+            method = str(scope.get("method"))
+            metrics.HTTP_REQUESTS.labels(route, method, str(status)).inc()
+            metrics.HTTP_SECONDS.labels(route, method).observe(elapsed)
             if ACCESS_LOG.isEnabledFor(logging.DEBUG):
-                elapsed = (time.perf_counter() - began) * 1000
-                ACCESS_LOG.debug("%s %s %s %.1fms", scope.get("method"), scope.get("path"), status, elapsed)
+                ACCESS_LOG.debug("%s %s %s %.1fms", method, scope.get("path"), status, elapsed * 1000)
             request_id_var.reset(token)
 
     async def _read_body(self, headers: Headers, receive: Receive) -> bytes:

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import uvicorn
@@ -110,6 +112,25 @@ def protocol_for(api: ApiSettings) -> type[GuardedH11Protocol]:
         (GuardedH11Protocol,),
         {"header_timeout": api.header_timeout, "max_connections": api.max_connections},
     )
+
+
+class GatewayServer(uvicorn.Server):
+    """uvicorn's server, which first ends the live event streams when it stops.
+
+    uvicorn waits for every response to finish before it stops, and a stream
+    of a stack in progress does not finish by itself: ``before_shutdown``
+    (the hub's ``close_all``) ends them, and their clients reconnect, with
+    Last-Event-ID, to whichever gateway answers next.
+    """
+
+    def __init__(self, config: uvicorn.Config, before_shutdown: Callable[[], None] | None = None) -> None:
+        super().__init__(config)
+        self._before_shutdown = before_shutdown
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._before_shutdown is not None:
+            self._before_shutdown()
+        await super().shutdown(sockets)
 
 
 def uvicorn_config(app: Any, api: ApiSettings, **overrides: Any) -> uvicorn.Config:

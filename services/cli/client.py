@@ -70,6 +70,8 @@ class GatewayClient:
             headers["X-Auth-Token"] = token
         self.root = url.rstrip("/")
         self.base = f"{self.root}/v1/{_q(project)}"
+        self.project = project
+        self.token = token  # the event stream (shared.clients.events) sends it too
         self._http = httpx.Client(headers=headers, timeout=timeout, follow_redirects=False)
 
     def close(self) -> None:

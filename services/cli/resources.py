@@ -8,10 +8,11 @@ from urllib.parse import unquote
 
 import typer
 
-from services.cli.common import EnvOpt, LimitOpt, MarkerOpt, ParamOpt, StackArg, TemplateOpt, gateway
+from services.cli.common import EnvOpt, LimitOpt, MarkerOpt, ParamOpt, PollOpt, StackArg, TemplateOpt, gateway
 from services.cli.flags import FlagCommand, sub_app
 from services.cli.output import Format, OutputSpec, formatted, render, render_list, render_one
 from services.cli.templates import request_body
+from services.cli.watch import DEFAULT_POLL, follow_events
 
 resource_app = sub_app("A stack's resources.")
 event_app = sub_app("A stack's events.")
@@ -154,14 +155,25 @@ def event_list(
     ] = None,
     limit: LimitOpt = None,
     marker: MarkerOpt = None,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow",
+            help="Then print each new event as it happens (one line each), until the stack's action ends.",
+        ),
+    ] = False,
+    poll: PollOpt = DEFAULT_POLL,
     *,
     out: OutputSpec,
 ) -> None:
-    """List a stack's events, oldest first."""
+    """List a stack's events, oldest first; --follow goes on with the new ones (live when the gateway streams)."""
     params: dict[str, Any] = parse_filters(filters or [])
     with gateway(ctx) as client:
         events = client.list_events(stack, resource, limit=limit, marker=marker, **params)
-    render_list(events, out, EVENT_COLUMNS)
+        render_list(events, out, EVENT_COLUMNS)
+        if follow:
+            last = str(events[-1]["id"]) if events else marker
+            follow_events(client, client.resolve(stack), last, poll, resource)
 
 
 @template_app.command("validate", cls=FlagCommand)

@@ -156,7 +156,7 @@ def _delete_one(
     """Delete one stack; with ``wait``, until it is gone. Returns its summary (never its outputs)."""
     full = client.resolve(stack)
     progress = progress_for(out)
-    marker = last_event_id(client, full) if wait and progress is Progress.lines else None
+    marker = last_event_id(client, full) if wait else None  # where the delete's progress starts
     known = client.list_resources(full) if wait and progress is Progress.live else None
     client.request("DELETE", f"/stacks/{full}")
     name, _, stack_id = full.partition("/")

@@ -10,8 +10,9 @@ Three ways, chosen by the command:
   drawn over or glued to anything.
 - ``quiet``: nothing until the end (``-f json`` and friends print only the result).
 
-Polls are ``--poll SECONDS`` apart (default 1 s). When the live-events
-stream lands, ``lines`` is the place to read it instead of polling.
+The progress comes from the gateway's live event stream when it has one
+(``services.cli.stream_wait``: the wait ends as soon as the action does);
+otherwise from polls ``--poll SECONDS`` apart (default 1 s).
 ``watch_list`` is ``stack list --watch``, the same two ways.
 """
 
@@ -31,7 +32,9 @@ from rich.text import Text
 
 from services.cli.client import GatewayClient, GatewayError
 from services.cli.output import console, heading, rows_table, status_text
+from services.cli.stream_wait import follow
 
+REDRAW_EVERY = 0.2  # seconds between redraws of the live table while events stream in
 RESOURCE_COLUMNS = ("resource_name", "resource_type", "resource_status", "resource_status_reason")
 DEFAULT_POLL = 1.0
 
@@ -122,6 +125,24 @@ def _snapshot(client: GatewayClient, full_id: str) -> tuple[dict[str, Any] | Non
     return stack, resources
 
 
+def _shower(
+    full_id: str, progress: Progress, redraw: Callable[[], object]
+) -> Callable[[dict[str, Any]], None]:
+    """What a streamed event does: a line (``lines``), a redraw at most every REDRAW_EVERY s (``live``)."""
+    name = full_id.split("/", 1)[0]
+    last = 0.0
+
+    def show(event: dict[str, Any]) -> None:
+        nonlocal last
+        if progress is Progress.lines:
+            typer.echo(event_line(name, event))
+        elif progress is Progress.live and time.monotonic() - last >= REDRAW_EVERY:
+            last = time.monotonic()
+            redraw()
+
+    return show
+
+
 def wait_for_stack(
     client: GatewayClient,
     full_id: str,
@@ -131,9 +152,11 @@ def wait_for_stack(
     deleting: bool = False,
     marker: str | None = None,
     known: list[dict[str, Any]] | None = None,
+    stream: bool = True,
 ) -> dict[str, Any] | None:
     """The stack once it is no longer IN_PROGRESS (None if it vanished).
 
+    ``stream``: follow the gateway's event stream when it has one (else poll).
     ``marker``: the event after which ``lines`` starts printing (see last_event_id).
     ``known``: the resources before the action (a quick delete may remove them all before the first poll).
     Raises GatewayError if the gateway fails or ``timeout`` seconds pass.
@@ -143,14 +166,28 @@ def wait_for_stack(
     display = Live(console=console(), auto_refresh=False) if progress is Progress.live else None
     if display is not None:
         display.start()
+
+    def redraw() -> dict[str, Any] | None:
+        stack, resources = _snapshot(client, full_id)
+        if display is not None:
+            shown = stack or {"stack_name": full_id.split("/", 1)[0], "stack_status": "DELETE_COMPLETE"}
+            display.update(_view(shown, _merge(seen, resources, deleting)), refresh=True)
+        return stack
+
     try:
+        if stream:
+            followed = follow(client, full_id, _shower(full_id, progress, redraw), marker, timeout)
+            if followed.streamed:
+                if display is not None:
+                    redraw()
+                return followed.stack
+            if followed.gone:
+                return None
+            seen.marker = followed.marker  # poll on from the last event shown
         while True:
-            stack, resources = _snapshot(client, full_id)
+            stack = redraw()
             if progress is Progress.lines:
                 _print_new_events(client, full_id, seen, typer.echo)
-            if display is not None:
-                shown = stack or {"stack_name": full_id.split("/", 1)[0], "stack_status": "DELETE_COMPLETE"}
-                display.update(_view(shown, _merge(seen, resources, deleting)), refresh=True)
             if stack is None or not str(stack.get("stack_status", "")).endswith("IN_PROGRESS"):
                 return stack
             if deadline is not None and time.monotonic() > deadline:
@@ -159,6 +196,42 @@ def wait_for_stack(
     finally:
         if display is not None:
             display.stop()
+
+
+def follow_events(
+    client: GatewayClient,
+    full_id: str,
+    marker: str | None,
+    poll: float = DEFAULT_POLL,
+    resource: str | None = None,
+) -> None:
+    """``event list --follow``: a line per event after ``marker`` (``resource``'s only, if given) until
+    the action ends (or Ctrl-C); from the stream when the gateway has one, else by polling the event list."""
+    name = full_id.split("/", 1)[0]
+
+    def echo(event: dict[str, Any]) -> None:
+        if resource is None or event.get("resource_name") == resource:
+            typer.echo(event_line(name, event))
+
+    try:
+        followed = follow(client, full_id, echo, marker)
+        if followed.streamed or followed.gone:
+            return
+        marker = followed.marker
+        while True:
+            stack, _ = _snapshot(client, full_id)
+            try:
+                events = client.list_events(full_id, marker=marker)
+            except GatewayError:
+                events = []  # the stack may be going; the snapshot tells
+            for event in events:
+                echo(event)
+                marker = str(event.get("id"))
+            if stack is None or not str(stack.get("stack_status", "")).endswith("IN_PROGRESS"):
+                return
+            time.sleep(max(poll, 0.01))
+    except KeyboardInterrupt:
+        return
 
 
 def watch_list(

@@ -18,7 +18,10 @@ import logging
 import uuid
 
 from services.engine.endpoints.actions import API_VERSION, EngineService
+from services.engine.endpoints.live_events import LiveEvents
+from services.engine.endpoints.notifications import StackNotifications
 from services.engine.endpoints.software import SoftwareService
+from services.engine.endpoints.stats import EngineStats, StackCounts
 from services.engine.endpoints.templates import TemplateQueries
 from services.engine.lifecycle.heartbeat import Heartbeat
 from services.engine.lifecycle.nested import NestedStackHost
@@ -29,12 +32,14 @@ from services.engine.persistence.repository import StackRepository
 from services.engine.resources import ResourceHost, default_registry
 from services.engine.runtime.locks import StackLock
 from services.engine.runtime.runner import ActionRunner
+from shared import metrics
 from shared.clients.engine import EngineClient
 from shared.clients.store import StoreClient
 from shared.config import Settings, signal_api_url
 from shared.context import RequestContext
 from shared.exceptions import EmberError
 from shared.rpc import RPCClient, RPCServer, Target, Transport
+from shared.rpc.fanout import FanoutPublisher
 
 LOG = logging.getLogger(__name__)
 
@@ -61,6 +66,10 @@ class EngineApp:
         self._resetting = asyncio.Lock()
         self.ops: StackOps | None = None
         self.service: EngineService | None = None
+        self.notifications: StackNotifications | None = None
+        self.live_events: LiveEvents | None = None
+        self.stack_counts: StackCounts | None = None
+        self.metrics: metrics.MetricsListener | None = None
 
     async def is_alive(self, engine_id: str) -> bool:
         """Whether the engine holding a lock answers on its own queue in time."""
@@ -92,6 +101,7 @@ class EngineApp:
         settings = self.settings.engine
         store = StoreClient(self.transport, timeout=settings.store_timeout, topic=self.store_topic)
         repo = StackRepository(store, default_registry(), settings)
+        self._observe(repo)
         runner = ActionRunner(StackLock(store, self.engine_id, self.is_alive))
         ops = StackOps(repo, runner, settings, self.engine_id, self.is_alive, self.stop_remote)
         updater = StackUpdater(ops)
@@ -124,9 +134,31 @@ class EngineApp:
         )
         await self.heartbeat.start()
         await self._reset_stale()
+        if self.settings.metrics.enabled:
+            self.stack_counts = StackCounts(store, interval=15.0)
+            self.stack_counts.start()
+            self.metrics = metrics.MetricsListener(
+                self.settings.metrics.bind_host, self.settings.metrics.engine_port
+            )
+            self.metrics.start()
         if settings.stale_check_interval > 0:
             self._housekeeping = asyncio.create_task(self._reset_periodically(settings.stale_check_interval))
         LOG.info("engine %s serving topic %s", self.engine_id, self.topic)
+
+    def _observe(self, repo: StackRepository) -> None:
+        """What hears of each stored transition: notifications, the live events fanout, metrics."""
+        assert self.transport is not None
+        self.transport.service = "engine"
+        self.notifications = StackNotifications(self.transport, self.settings.notifications)
+        self.notifications.notifier.outbox.on_drop = metrics.BUS_DROPPED.labels("engine", "notification").inc
+        self.live_events = LiveEvents(FanoutPublisher(self.transport, self.settings.events_exchange()))
+        self.live_events.publisher.outbox.on_drop = metrics.BUS_DROPPED.labels("engine", "event").inc
+        self.live_events.publisher.outbox.start()
+        if self.notifications.notifier.enabled:
+            self.notifications.notifier.outbox.start()
+        repo.observers.add(self.notifications)
+        repo.observers.add(self.live_events)
+        repo.observers.add(EngineStats())
 
     async def _reset_stale(self) -> None:
         """One pass at a time (the periodic check and a lost heartbeat may both ask): two passes
@@ -134,7 +166,7 @@ class EngineApp:
         assert self.ops is not None
         async with self._resetting:
             try:
-                await self.ops.reset_stale()
+                metrics.STALE_RESETS.inc(await self.ops.reset_stale())
             except EmberError as exc:
                 LOG.error("could not check for stacks left by dead engines: %s", exc)
 
@@ -157,6 +189,16 @@ class EngineApp:
             self.heartbeat = None
         if self.ops is not None:
             await self.ops.runner.stop(grace)
+        if self.stack_counts is not None:
+            await self.stack_counts.stop()
+            self.stack_counts = None
+        if self.metrics is not None:
+            self.metrics.stop()
+            self.metrics = None
+        for outward in (self.notifications, self.live_events):
+            if outward is not None:
+                await outward.close()  # what the drained actions said goes out before the bus closes
+        self.notifications = self.live_events = None
         if self.control_server is not None:
             await self.control_server.stop(5)
             self.control_server = None

@@ -174,6 +174,10 @@ class StoreEndpoint:
         return await self.db.stack_count_all(ctxt, parse(StackQuery, query, "query"))
 
     @expose
+    async def stack_state_counts(self, ctxt: RequestContext) -> list[dict[str, Any]]:
+        return await self.db.stack_state_counts(ctxt)
+
+    @expose
     async def stack_update(self, ctxt: RequestContext, stack_id: str, values: dict[str, Any]) -> StackRecord:
         return await self.db.stack_update(ctxt, stack_id, parse(StackValues, values, "values"))
 

@@ -13,12 +13,14 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from services.store import api, migrate
 from services.store.crypt import Crypt
 from services.store.endpoint import StoreEndpoint
 from services.store.engine import Database
+from shared import metrics
 from shared.config import Settings
 from shared.exceptions import ConfigError
 from shared.rpc import RPCServer, Target, Transport
@@ -52,6 +54,20 @@ def check_signing_key(settings: Settings) -> None:
     )
 
 
+def watch_pool(db: Database) -> None:
+    """``ember_store_db_pool_connections{state}`` read from the pool at each scrape (QueuePool's
+    counts; a pool without them, SQLite's, exports none)."""
+    pool = db.engine.pool
+    for state, name in (("size", "size"), ("checked_out", "checkedout"), ("overflow", "overflow")):
+        reader = getattr(pool, name, None)
+        if callable(reader):
+            metrics.DB_POOL.labels(state).set_function(_as_float(reader))
+
+
+def _as_float(read: Callable[[], object]) -> Callable[[], float]:
+    return lambda: float(read())  # type: ignore[arg-type]
+
+
 class StoreService:
     """One store replica serving ``topic`` (default ``rpc.store_topic``) and ``<topic>.<server_id>``."""
 
@@ -69,6 +85,7 @@ class StoreService:
         self._owns_transport = transport is None
         self.backend: StoreBackend | None = None
         self.server: RPCServer | None = None
+        self.metrics: metrics.MetricsListener | None = None
 
     async def start(self) -> None:
         check_signing_key(self.settings)
@@ -89,7 +106,14 @@ class StoreService:
                 signed_admin_only=True,
                 trusted_users=self.settings.store.trusted_broker_users,
             )
+            self.transport.service = "store"
             await self.server.start()
+            watch_pool(db)
+            if self.settings.metrics.enabled:
+                self.metrics = metrics.MetricsListener(
+                    self.settings.metrics.bind_host, self.settings.metrics.store_port
+                )
+                self.metrics.start()
         except BaseException:
             await self.stop()
             await db.dispose()
@@ -97,6 +121,9 @@ class StoreService:
         LOG.info("store %s serving topic %s on %s", self.server_id, self.topic, db.url.render_as_string())
 
     async def stop(self, grace: float = 30.0) -> None:
+        if self.metrics is not None:
+            self.metrics.stop()
+            self.metrics = None
         if self.server is not None:
             await self.server.stop(grace)
             self.server = None

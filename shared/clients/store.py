@@ -228,6 +228,11 @@ class StoreClient:
         )
         return count
 
+    async def stack_state_counts(self, ctxt: RequestContext) -> list[dict[str, Any]]:
+        """``[{action, status, count}]`` of the live stacks the context sees (all for an admin)."""
+        counts: list[dict[str, Any]] = await self._call(ctxt, "stack_state_counts")
+        return counts
+
     async def stack_update(
         self, ctxt: RequestContext, stack_id: str, values: StackValues | Mapping[str, Any]
     ) -> StackRecord:

@@ -3,6 +3,9 @@
 Layers, each knowing only the one below: ``transport`` (aio-pika, topology)
 -> ``envelope`` (bytes <-> requests and replies) -> ``dispatcher``
 (namespace + version -> exposed endpoint method) -> ``server`` / ``client``.
+Beside them, replies never expected: ``notify`` (oslo notifications),
+``fanout`` (JSON to every subscribed process), both through ``outbox``
+(never making the sender wait).
 """
 
 from shared.rpc.client import RPCClient

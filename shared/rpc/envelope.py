@@ -184,3 +184,15 @@ def decode_reply(body: bytes) -> RpcReply:
 def encode_json(value: Any) -> bytes:
     """Raises TypeError/ValueError for values that are not JSON-able."""
     return _dumps(value).encode()
+
+
+def notification_body(message: dict[str, Any], context: dict[str, Any]) -> bytes:
+    """A notification (``message``) with its ``_context_*`` keys and ``_unique_id``, enveloped.
+
+    Raises TypeError/ValueError for values that are not JSON-able.
+    """
+    inner = dict(message)
+    for key, value in context.items():
+        inner[_CONTEXT_PREFIX + key] = value
+    inner["_unique_id"] = uuid.uuid4().hex
+    return _wrap(inner)

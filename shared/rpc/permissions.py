@@ -71,26 +71,34 @@ def _topic(name: str) -> list[str]:
     return [t, f"{t}\\..+", f"{t}_fanout(_[0-9a-fA-F]+)?"]
 
 
+def live_events_exchange(rpc: RpcSettings) -> str:
+    """The fanout engines push stored events to (``events.exchange``'s default)."""
+    return f"{rpc.control_exchange}_live_events"
+
+
 def grants(rpc: RpcSettings) -> dict[str, Grant]:
     x = re.escape(rpc.control_exchange)
+    live = re.escape(live_events_exchange(rpc))
+    live_queue = f"{live}_[0-9a-fA-F]+"  # one per api process
     engine, store = _topic(rpc.engine_topic), _topic(rpc.store_topic)
     engine_keys = [re.escape(rpc.engine_topic), f"{re.escape(rpc.engine_topic)}\\..+"]
     store_keys = [re.escape(rpc.store_topic), f"{re.escape(rpc.store_topic)}\\..+"]
     return {
         "api": Grant(
-            configure=_any(REPLY_QUEUES),
-            write=_any(re.escape(api_exchange(rpc))),
-            read=_any(REPLY_QUEUES),
+            configure=_any(REPLY_QUEUES, live_queue),
+            write=_any(re.escape(api_exchange(rpc)), live_queue),
+            read=_any(REPLY_QUEUES, live, live_queue),
             topic_write=_any(*engine_keys),
             topic_read="^$",
             topic_exchange=api_exchange(rpc),
         ),
         "engine": Grant(
-            configure=_any(x, *engine, REPLY_QUEUES),
-            write=_any(x, *engine, DEFAULT_EXCHANGE),
+            # Notifications: oslo's notifier declares its <topic>.<priority> queue, so the engine may too.
+            configure=_any(x, *engine, REPLY_QUEUES, live, NOTIFICATIONS),
+            write=_any(x, *engine, DEFAULT_EXCHANGE, live, NOTIFICATIONS),
             read=_any(x, *engine, REPLY_QUEUES),
             topic_write=_any(*engine_keys, *store_keys, NOTIFICATIONS),
-            topic_read=_any(*engine_keys),
+            topic_read=_any(*engine_keys, NOTIFICATIONS),
             topic_exchange=rpc.control_exchange,
         ),
         "store": Grant(
@@ -132,6 +140,16 @@ def definitions(
         "exchanges": [
             {"name": rpc.control_exchange, **exchange, "internal": False, "arguments": {}},
             {"name": api_exchange(rpc), **exchange, "internal": False, "arguments": {}},
+            # As the engines declare it: a fanout that outlives its consumers.
+            {
+                "name": live_events_exchange(rpc),
+                "vhost": vhost,
+                "type": "fanout",
+                "durable": False,
+                "auto_delete": False,
+                "internal": False,
+                "arguments": {},
+            },
         ],
         "bindings": [
             {

@@ -22,6 +22,7 @@ import traceback
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from shared import metrics
 from shared.context import request_id_var
 from shared.exceptions import EmberError, MalformedMessage, MessageTooLarge, serialize_failure
 from shared.rpc.dispatcher import RpcDispatcher
@@ -80,6 +81,9 @@ class RPCServer:
         self._send_tracebacks = transport.settings.send_tracebacks
         self._default_timeout = transport.settings.rpc_response_timeout
         self._ledger = ReplyLedger()
+        # Method labels only for methods this server has: a caller must not mint series.
+        self._methods = frozenset(self.dispatcher.method_names())
+        self._service = target.topic
         self._resend_tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
@@ -218,6 +222,10 @@ class RPCServer:
                 )
             result: Any = None
             failure: str | None = None
+            method = request.method if request.method in self._methods else "unknown"
+            started = time.monotonic()
+            in_flight = metrics.RPC_IN_FLIGHT.labels(self._service)
+            in_flight.inc()
             try:
                 result = await self.dispatcher.dispatch(
                     ctxt, request.namespace, request.version, request.method, request.args
@@ -237,6 +245,10 @@ class RPCServer:
                 LOG.exception("%s raised an unexpected error", request.method)
                 tb = traceback.format_exception(error) if self._send_tracebacks else None
                 failure = serialize_failure(error, tb)
+            finally:
+                in_flight.dec()
+            metrics.RPC_SECONDS.labels(self._service, method).observe(time.monotonic() - started)
+            metrics.RPC_REQUESTS.labels(self._service, method, "error" if failure else "ok").inc()
             if request.is_call:
                 await self._send_reply(request, result, failure, deadline)
         finally:

@@ -41,6 +41,7 @@ from aio_pika.abc import (
 )
 from yarl import URL
 
+from shared import metrics
 from shared.config import RpcSettings
 from shared.exceptions import MessagingError
 from shared.rpc import signing
@@ -212,6 +213,8 @@ class Transport:
         self.disconnected_at: float | None = None
         self._up = False  # connected since the last drop (the first drop of an outage is kept)
         self._reconnect_listeners: list[Callable[[], None]] = []
+        # Who this connection serves, for the reconnect metric (set by the service's app).
+        self.service = "ember"
 
     @classmethod
     async def connect(cls, settings: RpcSettings | str | None = None) -> Transport:
@@ -294,6 +297,7 @@ class Transport:
 
     def _on_reconnected(self, _sender: object) -> None:
         self._up = True
+        metrics.RECONNECTS.labels(self.service).inc()
         LOG.info("reconnected to %s", self.safe_url)
         for listener in list(self._reconnect_listeners):
             try:
@@ -458,6 +462,49 @@ class Transport:
         await consumer._start(handler, no_ack=True)
         return name, consumer
 
+    async def consume_fanout(self, exchange: str, handler: DeliveryHandler) -> Consumer:
+        """Consume ``exchange`` (a fanout) on a queue of this process alone (auto-deleted, no acks).
+
+        Each consumer gets every message published to the exchange while it
+        is bound; the queue goes when the consumer does (a process restart
+        starts from what is published after it). The exchange itself stays
+        (not auto-deleted): publishers keep sending to it when the last
+        consumer has gone, and a publish to an exchange the broker deleted
+        would close the publisher's channel. Publish with ``lasting=True``.
+        """
+        connection = await self._require_connection()
+        channel: AbstractRobustChannel = await connection.channel(publisher_confirms=False)  # type: ignore[assignment]
+        if self.settings.declare_exchanges:
+            declared = await channel.declare_exchange(
+                exchange, aio_pika.ExchangeType.FANOUT, durable=False, auto_delete=False
+            )
+        else:  # a least-privilege consumer: the exchange is the broker's definitions' (or the engines')
+            declared = await channel.get_exchange(exchange, ensure=True)  # type: ignore[assignment]
+        queue: AbstractRobustQueue = await channel.declare_queue(  # type: ignore[assignment]
+            f"{exchange}_{uuid.uuid4().hex}", durable=False, auto_delete=True
+        )
+        await queue.bind(declared)
+        consumer = Consumer(channel, [queue])
+        await consumer._start(handler, no_ack=True)
+        return consumer
+
+    async def declare_topic_queue(self, name: str) -> None:
+        """Declare queue ``name`` bound to the control exchange by the same key, as a topic
+        server would (oslo's notifier does this so that nothing is lost before a listener starts).
+
+        Raises one of CONNECTION_ERRORS while the connection is down.
+        """
+        channel = self._channels.get(False)
+        if channel is None:
+            raise MessagingError(reason="transport is not connected")
+        queue = await channel.declare_queue(
+            name,
+            durable=self._durable,
+            auto_delete=self.settings.amqp_auto_delete,
+            arguments=self._topic_queue_args(),
+        )
+        await queue.bind(self._exchanges[(False, self.exchange_name)], routing_key=name)
+
     # -- publishing --------------------------------------------------------------
 
     async def publish(
@@ -472,12 +519,14 @@ class Transport:
         mandatory: bool = True,
         confirm: bool = False,
         sign: bool = False,
+        lasting: bool = False,
     ) -> bool:
         """Publish to the control exchange (default), a fanout exchange, or '' for replies.
 
         Returns whether the broker confirmed the message (``confirm`` forces a
         confirmed publish). ``sign`` adds the ``rpc.signing_key`` signature
-        header when a key is configured (``shared.rpc.signing``). An unconfirmed publish may still be lost if the
+        header when a key is configured (``shared.rpc.signing``). ``lasting``: a fanout ``exchange`` is
+        declared not auto-deleted (as ``consume_fanout`` declares it). An unconfirmed publish may still be lost if the
         connection drops right after it; callers that care re-send after a
         reconnect. Raises Unroutable, or one of CONNECTION_ERRORS while the
         connection is down.
@@ -494,7 +543,7 @@ class Transport:
         )
         key = (exchange, routing_key)
         confirmed = confirm or (mandatory and self._routable_until.get(key, 0.0) < time.monotonic())
-        target = await self._exchange(exchange, confirmed)
+        target = await self._exchange(exchange, confirmed, lasting)
         try:
             await target.publish(message, routing_key=routing_key, mandatory=mandatory)
         except aiormq.exceptions.PublishError:
@@ -512,7 +561,9 @@ class Transport:
         secret = self.settings.signing_key
         return {signing.HEADER: signing.sign(secret, body)} if secret else None
 
-    async def _exchange(self, name: str | None, confirmed: bool) -> AbstractRobustExchange:
+    async def _exchange(
+        self, name: str | None, confirmed: bool, lasting: bool = False
+    ) -> AbstractRobustExchange:
         channel = self._channels.get(confirmed)
         if channel is None:
             raise MessagingError(reason="transport is not connected")
@@ -526,7 +577,7 @@ class Transport:
                 exchange = self._exchanges.get((confirmed, name))
                 if exchange is None:
                     exchange = await channel.declare_exchange(  # type: ignore[assignment]
-                        name, aio_pika.ExchangeType.FANOUT, durable=False, auto_delete=True
+                        name, aio_pika.ExchangeType.FANOUT, durable=False, auto_delete=not lasting
                     )
                     assert exchange is not None
                     self._exchanges[(confirmed, name)] = exchange

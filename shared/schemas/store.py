@@ -364,6 +364,7 @@ class StoredStack(_Record):
 
     stack: StackRecord
     resources: list[ResourceRecord]
+    event: EventRecord | None = None  # the stack's first event, when one was asked for
 
 
 # --- snapshots -------------------------------------------------------------------------

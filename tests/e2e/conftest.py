@@ -76,6 +76,7 @@ def isolated_env(**ember: str) -> dict[str, str]:
         EMBER_API__BIND_HOST="127.0.0.1",
         EMBER_API__BIND_PORT=str(free_port()),
         EMBER_ENGINE__GRACEFUL_STOP_TIMEOUT="5",
+        EMBER_METRICS__ENABLED="false",
         # The engines and the store share a signing key (the api does not get it).
         EMBER_RPC__SIGNING_KEY=uuid.uuid4().hex + uuid.uuid4().hex,
     )
@@ -144,10 +145,21 @@ class Cluster:
         self.url = f"http://127.0.0.1:{self.port}"
         self.store = self._service("store", "services.store")
         self.engines = [self._engine() for _ in range(engines)]
-        api_env = {k: v for k, v in self.env.items() if k != "EMBER_RPC__SIGNING_KEY"}
-        self.api = Service("api", "services.api", [], api_env, self.log_dir)
+        self.api = self._api()
         self.retired: list[Service] = []  # processes replaced during a test; must be gone at the end
         self.http = httpx.Client(base_url=f"{self.url}/v1/demo", timeout=30)
+
+    def _api(self) -> Service:
+        api_env = {k: v for k, v in self.env.items() if k != "EMBER_RPC__SIGNING_KEY"}
+        return Service("api", "services.api", [], api_env, self.log_dir)
+
+    def restart_api(self) -> None:
+        """Stop the api (SIGTERM, graceful) and start another on the same port."""
+        code = self.api.stop()
+        assert code in CLEAN_EXITS, self.api.tail()
+        self.retired.append(self.api)
+        self.api = self._api().start()
+        self.wait_healthy()
 
     def _service(self, name: str, module: str, *args: str) -> Service:
         return Service(name, module, list(args), self.env, self.log_dir)

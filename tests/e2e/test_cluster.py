@@ -7,14 +7,17 @@ one stops it and checks that nothing is left running.
 from __future__ import annotations
 
 import ast
+import asyncio
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from shared.clients.events import EventStreamClient
 from tests.e2e.conftest import CLEAN_EXITS, EXAMPLES, ROOT, Cli, Cluster, pid_exists, run_cluster, wait_for
 
 pytestmark = pytest.mark.slow
@@ -281,6 +284,42 @@ def test_readme_python_example_publishes_create_stack(cluster: Cluster, cli: Cli
     wait_for("the stack created over the bus", complete, timeout=60)
     assert cli.json("stack", "output-show", "from-python", "greeting")["output_value"] == "hello"
     delete_and_check_gone(cluster, cli, "from-python")
+
+
+def test_a_followed_create_misses_nothing_across_an_api_restart(cluster: Cluster) -> None:
+    """The live event stream's client reconnects with Last-Event-ID to the restarted api: the
+    events it hands on are the stored list, in order, once each, and it ends with the stack."""
+    slow = {"type": "OS::Heat::TestResource", "properties": {"wait_secs": 1}}
+    template = {
+        "heat_template_version": "2018-08-31",
+        "resources": {
+            "one": slow,
+            "two": {**slow, "depends_on": "one"},
+            "three": {**slow, "depends_on": "two"},
+        },
+    }
+    name = f"restart-{uuid.uuid4().hex[:6]}"
+    resp = cluster.http.post("/stacks", json={"stack_name": name, "template": template})
+    assert resp.status_code == 201, resp.text
+    stack_id = resp.json()["stack"]["id"]
+    listed = get(cluster, f"/stacks/{name}/{stack_id}/events")["events"]
+
+    async def follow() -> tuple[list[dict[str, Any]], EventStreamClient]:
+        client = EventStreamClient(
+            cluster.url, "demo", name, stack_id, last_event_id=listed[-1]["id"], reconnect_delay=0.2
+        )
+        got: list[dict[str, Any]] = []
+        async for event in client:
+            got.append(event)
+            if len(got) == 1:  # mid-create: the gateway goes away and comes back
+                await asyncio.to_thread(cluster.restart_api)
+        return got, client
+
+    got, client = asyncio.run(follow())
+    stored = get(cluster, f"/stacks/{name}/{stack_id}/events")["events"]
+    assert listed + got == stored
+    assert client.connections >= 2
+    assert client.stack is not None and client.stack["stack_status"] == "CREATE_COMPLETE"
 
 
 def test_stops_gracefully_in_order_with_nothing_left_running(cluster: Cluster) -> None:

@@ -65,9 +65,10 @@ def settings_from(variables: dict[str, str], monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_services_are_the_expected_ones() -> None:
-    assert set(services()) == {"rabbitmq", "postgres", "store", "engine", "api"}
+    assert set(services()) == {"rabbitmq", "postgres", "store", "engine", "api", "prometheus"}
     assert services()["rabbitmq"]["image"].startswith("rabbitmq:3-management")
     assert services()["postgres"]["profiles"] == ["postgres"]
+    assert services()["prometheus"]["profiles"] == ["observability"]
     assert all("profiles" not in services()[name] for name in ("rabbitmq", *EMBER_SERVICES))
 
 
@@ -260,3 +261,21 @@ def test_dockerignore_keeps_local_state_out() -> None:
     ignored = (ROOT / ".dockerignore").read_text().split()
     for path in (".venv", ".git", "data"):
         assert path in ignored
+
+
+def test_prometheus_scrapes_every_service_where_its_settings_say(monkeypatch: pytest.MonkeyPatch) -> None:
+    prometheus = services()["prometheus"]
+    mounted = {v.split(":")[0]: v.split(":")[1] for v in prometheus["volumes"]}
+    config_file = ROOT / "etc" / "prometheus.yml"
+    assert mounted["./etc/prometheus.yml"] == "/etc/prometheus/prometheus.yml"
+    assert f"--config.file={mounted['./etc/prometheus.yml']}" in prometheus["command"]
+    jobs = {job["job_name"]: job for job in yaml.safe_load(config_file.read_text())["scrape_configs"]}
+    assert set(jobs) == {"ember-api", "ember-engine", "ember-store"}
+    api = settings_from(environment("api"), monkeypatch)
+    assert jobs["ember-api"]["static_configs"][0]["targets"] == [f"api:{api.api.bind_port}"]
+    assert jobs["ember-api"].get("metrics_path", "/metrics") == "/metrics"
+    for service, job in (("engine", "ember-engine"), ("store", "ember-store")):
+        settings = settings_from(environment(service), monkeypatch)
+        assert settings.metrics.enabled and settings.metrics.bind_host == "0.0.0.0", service
+        port = settings.metrics.engine_port if service == "engine" else settings.metrics.store_port
+        assert jobs[job]["dns_sd_configs"][0] == {"names": [service], "type": "A", "port": port}

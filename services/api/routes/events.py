@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from services.api import views
-from services.api.deps import Base, Ctx, Engine, StackIdentity, query_filters
+from services.api.deps import Base, Ctx, Engine, StackIdentity, get_state, query_filters
+from services.api.routes.event_stream import EventStream, wants_stream
 from shared.clients.engine import EngineClient
 from shared.context import RequestContext
 
@@ -53,7 +55,7 @@ SortDir = Annotated[str | None, Query(pattern="^(asc|desc)$")]
 Filter = Annotated[list[str] | None, Query()]
 
 
-@router.get("/events", summary="List the stack's events")
+@router.get("/events", summary="List the stack's events (or stream them)", response_model=None)
 async def list_events(
     request: Request,
     stack: StackIdentity,
@@ -69,7 +71,26 @@ async def list_events(
     resource_status: Filter = None,
     resource_name: Filter = None,
     resource_type: Filter = None,
-) -> dict[str, Any]:
+    stream: Annotated[
+        bool, Query(description="Serve Server-Sent Events (see README: Watching Ember).")
+    ] = False,
+    last_event_id: Annotated[str | None, Query(max_length=36)] = None,
+    accept: Annotated[str | None, Header()] = None,
+    last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID", max_length=36)] = None,
+) -> dict[str, Any] | Response:
+    if wants_stream(stream, accept):
+        state = get_state(request)
+        assert state.hub is not None  # wired with the bus
+        return await EventStream.open(
+            state.hub,
+            engine,
+            ctx,
+            base,
+            stack,
+            nested_depth,
+            last_event_id_header or last_event_id,
+            state.settings.events.keepalive,
+        )
     return await _events(
         request, stack, ctx, engine, base, None, limit, marker, sort_keys, sort_dir, nested_depth
     )

@@ -1,4 +1,4 @@
-"""Template validation, resource types, the versions document and /healthz."""
+"""Template validation, resource types, the versions document, /healthz and /metrics."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from services.api import views
 from services.api.deps import Base, Ctx, EngineOnly, GatewayState, get_state
 from services.api.payload import TemplateBody, unpack_environment, unpack_template
+from shared import metrics
 from shared.context import RequestContext
 from shared.exceptions import BadRequest, EmberError
 
@@ -146,3 +148,11 @@ async def readyz(request: Request) -> JSONResponse:
 @root.get("/livez", summary="The gateway process is alive (no dependency checked)")
 async def livez() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@root.get("/metrics", summary="Prometheus metrics of this gateway process (README: Watching Ember)")
+async def prometheus_metrics(request: Request) -> Response:
+    if not get_state(request).settings.metrics.enabled:
+        raise HTTPException(404, "Metrics are turned off (metrics.enabled).")
+    body, content_type = metrics.render()
+    return Response(body, media_type=content_type)

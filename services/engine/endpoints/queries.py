@@ -317,9 +317,7 @@ class StackQueries:
         found: dict[str, StackRecord] = {}
         level = [record.id]
         for _ in range(max(0, min(depth, _MAX_NESTED_DEPTH))):
-            children = await self.store.stack_get_all(
-                ctxt, filters={"owner_id": level}, show_nested=True
-            )
+            children = await self.store.stack_get_all(ctxt, filters={"owner_id": level}, show_nested=True)
             level = [c.id for c in children if c.id not in found]
             found.update((c.id, c) for c in children)
             if not level:

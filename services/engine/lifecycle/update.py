@@ -568,5 +568,11 @@ def _written(record: StackRecord) -> str:
     """What changes whenever the stack row is written by an action (its state, time, template)."""
     return "|".join(
         str(v)
-        for v in (record.updated_at, record.raw_template_id, record.action, record.status, record.status_reason)
+        for v in (
+            record.updated_at,
+            record.raw_template_id,
+            record.action,
+            record.status,
+            record.status_reason,
+        )
     )

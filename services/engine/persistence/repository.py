@@ -21,6 +21,7 @@ from services.engine.hot import StackDefinition
 from services.engine.hot.stack import load_stack_definition_async
 from services.engine.model.resource import StackResource
 from services.engine.model.stack import CancelNote, HostFactory, Stack, StackOptions
+from services.engine.persistence.observer import Observers
 from services.engine.persistence.retry import retrying
 from services.engine.persistence.transitions import TransitionWriter
 from services.engine.resources import ResourceHost, ResourceRegistry
@@ -77,6 +78,8 @@ class StackRepository:
         self.settings = settings
         #: Makes the plugins' host for a stack; set by the composition root (it needs the lifecycle).
         self.host_factory: HostFactory = _no_host
+        #: Told of every stored transition (notifications, live events, metrics; see observer.py).
+        self.observers = Observers()
         # Parsed stored templates by (template id, stack id): a stored template never changes, and an
         # update would otherwise parse the same large template four times (see docs/engine.md).
         self._parsed: OrderedDict[tuple[int, str], tuple[StackDefinition, dict[str, Any]]] = OrderedDict()
@@ -97,15 +100,20 @@ class StackRepository:
         transitions: TransitionWriter | None = None,
         **kwargs: Any,
     ) -> Stack:
-        return Stack(
+        writer = transitions or TransitionWriter(
+            self.store, ctxt, retry_window=self.settings.store_retry_timeout
+        )
+        stack = Stack(
             ctxt,
             definition,
             registry=self.registry,
-            transitions=transitions
-            or TransitionWriter(self.store, ctxt, retry_window=self.settings.store_retry_timeout),
+            transitions=writer,
             host_factory=self.host_factory,
             **kwargs,
         )
+        if transitions is None:
+            writer.on_stored = lambda stored: self.observers.resources_changed(stack, stored)
+        return stack
 
     # --- construction ------------------------------------------------------------
 
@@ -339,6 +347,7 @@ class StackRepository:
             lock_engine_id=lock_engine_id,
         )
         stack.record = stored.stack
+        self.observers.stack_changed(stack, stored.event)
         for row in stored.resources:
             stack.resources[row.name].record = row
         # Its first update or load parses nothing again.
@@ -370,8 +379,11 @@ class StackRepository:
         async def write() -> StackTransition:
             return await self.store.stack_transition(stack.ctxt, stack.id, values, event)
 
-        result = await retrying(f"stack {stack.id} {action}_{status}", write, self.settings.store_retry_timeout)
+        result = await retrying(
+            f"stack {stack.id} {action}_{status}", write, self.settings.store_retry_timeout
+        )
         stack.record = result.stack
+        self.observers.stack_changed(stack, result.event)
         LOG.info("stack %s (%s) %s_%s: %s", stack.name, stack.id, action, status, reason)
 
     async def ensure_resource_rows(self, stack: Stack) -> None:

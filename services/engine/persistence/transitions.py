@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from services.engine.persistence.retry import retrying
@@ -59,6 +60,8 @@ class TransitionWriter:
         self._idle.set()
         self._failure: Exception | None = None
         self.round_trips = 0
+        #: Called with each stored batch (the repository's observers); must not raise.
+        self.on_stored: Callable[[Sequence[ResourceTransition]], None] | None = None
 
     def submit(
         self, resource_id: int, values: dict[str, Any], event: dict[str, Any]
@@ -142,6 +145,8 @@ class TransitionWriter:
         for (*_, future), result in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(result)
+        if self.on_stored is not None:
+            self.on_stored(results)
 
     @staticmethod
     def _fail(batch: list[_Pending], exc: Exception) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from shared import metrics
 from shared.clients.store import StoreClient
 from shared.context import RequestContext
 from shared.exceptions import ActionInProgress, EmberError
@@ -53,6 +54,7 @@ class StackLock:
             LOG.info("engine %s holding stack %s does not answer: stealing its lock", holder, stack_id)
             if await self.store.stack_lock_steal(ctxt, stack_id, holder, self.engine_id) is None:
                 self.held.add(stack_id)
+                metrics.LOCK_STEALS.inc()
                 return None
             # The lock changed hands meanwhile: look again.
         return await self.store.stack_lock_get_engine_id(ctxt, stack_id) or "unknown"

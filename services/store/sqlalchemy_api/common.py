@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from services.store.crypt import Crypt
 from services.store.engine import Database
 from services.store.models import STACK_NAME_INDEX, Stack
+from shared import metrics
 from shared.context import RequestContext
 from shared.exceptions import DatabaseError, EmberError, InvalidInput, StackNotFound
 from shared.schemas.store import EventValues
@@ -139,12 +141,29 @@ class BackendBase:
         except (SQLAlchemyError, DBAPIError, OSError) as exc:
             raise _database_failure(operation, exc) from None
 
+    @staticmethod
+    @contextlib.asynccontextmanager
+    async def _timed(operation: str) -> AsyncIterator[None]:
+        """Counts and times one transaction (``ember_store_transactions_total``, ``_seconds``)."""
+        started = time.monotonic()
+        result = "error"
+        try:
+            yield
+            result = "ok"
+        finally:
+            metrics.STORE_SECONDS.labels(operation).observe(time.monotonic() - started)
+            metrics.STORE_TRANSACTIONS.labels(operation, result).inc()
+
     @contextlib.asynccontextmanager
     async def _write(
         self, operation: str, on_conflict: ConflictHandler | None = None
     ) -> AsyncIterator[AsyncSession]:
         """A write transaction; any failure rolls everything back and becomes an EmberError."""
-        async with self._translate(operation, on_conflict), self.db.write() as session:
+        async with (
+            self._timed(operation),
+            self._translate(operation, on_conflict),
+            self.db.write() as session,
+        ):
             yield session
 
     @contextlib.asynccontextmanager
@@ -152,13 +171,17 @@ class BackendBase:
         self, operation: str, on_conflict: ConflictHandler | None = None
     ) -> AsyncIterator[AsyncConnection]:
         """A write transaction on a bare connection (Core statements, no ORM bookkeeping)."""
-        async with self._translate(operation, on_conflict), self.db.write_connection() as conn:
+        async with (
+            self._timed(operation),
+            self._translate(operation, on_conflict),
+            self.db.write_connection() as conn,
+        ):
             yield conn
 
     @contextlib.asynccontextmanager
     async def _read(self, operation: str) -> AsyncIterator[AsyncSession]:
         try:
-            async with self.db.read() as session:
+            async with self._timed(operation), self.db.read() as session:
                 yield session
         except EmberError:
             raise

@@ -91,6 +91,16 @@ class StackStateQueries(StackQueries, BackendBase):
             sub = self._listing(ctxt, query).with_only_columns(Stack.id).subquery()
             return int((await session.execute(select(func.count()).select_from(sub))).scalar_one())
 
+    async def stack_state_counts(self, ctxt: RequestContext) -> list[dict[str, Any]]:
+        """How many live stacks (nested ones included) the context sees, by action and status."""
+        async with self._read("stack_state_counts") as session:
+            stmt = select(Stack.action, Stack.status, func.count()).where(Stack.deleted_at.is_(None))
+            clause = self._tenant_clause(ctxt)
+            if clause is not None:
+                stmt = stmt.where(clause)
+            rows = (await session.execute(stmt.group_by(Stack.action, Stack.status))).all()
+        return [{"action": a, "status": s, "count": int(n)} for a, s, n in rows]
+
     async def _update_stack(
         self, session: AsyncSession, ctxt: RequestContext, stack_id: str, values: StackValues
     ) -> Stack:

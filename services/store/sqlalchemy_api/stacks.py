@@ -21,6 +21,7 @@ from services.store.sqlalchemy_api.common import (
 from shared.context import RequestContext
 from shared.exceptions import EmberError, EntityNotFound, InvalidInput, StackExists
 from shared.schemas.store import (
+    EventRecord,
     EventValues,
     RawTemplateCreate,
     RawTemplateRecord,
@@ -211,12 +212,15 @@ class StackQueries(BackendBase):
                     for values in resources
                 ]
                 created = await insert_many(await session.connection(), Resource.__table__, rows)
+            first: Event | None = None
             if event is not None:
-                session.add(Event(**stack_event(row, event), uuid=new_uuid(), created_at=now))
+                first = Event(**stack_event(row, event), uuid=new_uuid(), created_at=now)
+                session.add(first)
             await session.flush()
         return StoredStack(
             stack=StackRecord.model_validate(row),
             resources=[ResourceRecord.model_validate(dict(r)) for r in created],
+            event=EventRecord.model_validate(first) if first is not None else None,
         )
 
     async def stack_get(self, ctxt: RequestContext, stack_id: str, show_deleted: bool = False) -> StackRecord:

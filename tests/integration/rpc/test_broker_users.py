@@ -9,6 +9,7 @@ from the engines' user (by the AMQP user_id RabbitMQ checks).
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import shutil
 import uuid
@@ -32,8 +33,9 @@ from shared.config import RpcSettings, Settings
 from shared.context import RequestContext
 from shared.exceptions import MessagingError
 from shared.rpc import Transport
-from shared.rpc.permissions import SERVICES, api_exchange, definitions
+from shared.rpc.permissions import SERVICES, api_exchange, definitions, live_events_exchange
 from shared.rpc.presence import Presence
+from shared.rpc.transport import Delivery
 from tests.conftest import AMQP_URL
 
 VHOST = "ember-test-permissions"
@@ -91,6 +93,7 @@ async def deployment(
             database=database,
             store={"auth_encryption_key": generate_key(), "trusted_broker_users": ["ember-test-engine"]},
             engine={"lock_liveness_timeout": 1.0, "graceful_stop_timeout": 2.0},
+            notifications={"driver": "messaging"},
         )
 
     store = StoreService(settings("store"))
@@ -179,5 +182,50 @@ async def test_the_api_user_can_neither_delete_the_exchange_nor_dead_letter_into
             aiormq.exceptions.ChannelAccessRefused
         ):  # the store's key, even on its own exchange
             await own.publish(aio_pika.Message(b"{}"), routing_key=rpc.store_topic)
+    finally:
+        await connection.close()
+
+
+async def test_live_events_and_notifications_flow_under_least_privilege(
+    deployment: dict[str, Any], users: tuple[RpcSettings, dict[str, str]]
+) -> None:
+    """The api's user hears the engines' live events; the engines' user sends notifications."""
+    rpc, urls = users
+    transports = deployment["transports"]
+    heard: list[bytes] = []
+
+    async def hear(delivery: Delivery) -> None:
+        heard.append(delivery.body)
+
+    before = await _notifications_waiting(urls["engine"])
+    consumer = await transports["api"].consume_fanout(live_events_exchange(rpc), hear)
+    try:
+        ctx = RequestContext(project_id="perm-live", user_id="u")
+        engine = EngineClient(transports["api"], timeout=10, topic=rpc.engine_topic)
+        identity = await engine.create_stack(ctx, f"live-{uuid.uuid4().hex[:6]}", QUICK)
+        for _ in range(200):
+            if (await engine.show_stack(ctx, identity))[0]["stack_status"] == "COMPLETE" and heard:
+                break
+            await asyncio.sleep(0.05)
+        assert any(identity["stack_id"].encode() in body for body in heard)
+    finally:
+        await consumer.cancel()
+    for _ in range(100):  # notifications leave through an outbox, a moment after the state
+        if await _notifications_waiting(urls["engine"]) >= before + 2:  # the create's start and end
+            break
+        await asyncio.sleep(0.05)
+    assert await _notifications_waiting(urls["engine"]) >= before + 2
+
+
+async def _notifications_waiting(url: str) -> int:
+    """Messages in the vhost's notifications.info queue (a passive look: no rights needed)."""
+    connection = await aio_pika.connect(url)
+    try:
+        channel = await connection.channel()
+        try:
+            queue = await channel.declare_queue("notifications.info", passive=True)
+        except aiormq.exceptions.ChannelNotFoundEntity:
+            return 0
+        return int(queue.declaration_result.message_count or 0)
     finally:
         await connection.close()
