@@ -302,7 +302,7 @@ def test_a_followed_create_misses_nothing_across_an_api_restart(cluster: Cluster
     resp = cluster.http.post("/stacks", json={"stack_name": name, "template": template})
     assert resp.status_code == 201, resp.text
     stack_id = resp.json()["stack"]["id"]
-    listed = get(cluster, f"/stacks/{name}/{stack_id}/events")["events"]
+    listed = get(cluster, f"/stacks/{name}/{stack_id}/events?sort_dir=asc")["events"]
 
     async def follow() -> tuple[list[dict[str, Any]], EventStreamClient]:
         client = EventStreamClient(
@@ -316,7 +316,7 @@ def test_a_followed_create_misses_nothing_across_an_api_restart(cluster: Cluster
         return got, client
 
     got, client = asyncio.run(follow())
-    stored = get(cluster, f"/stacks/{name}/{stack_id}/events")["events"]
+    stored = get(cluster, f"/stacks/{name}/{stack_id}/events?sort_dir=asc")["events"]
     assert listed + got == stored
     assert client.connections >= 2
     assert client.stack is not None and client.stack["stack_status"] == "CREATE_COMPLETE"

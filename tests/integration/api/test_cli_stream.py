@@ -56,7 +56,9 @@ async def test_create_wait_and_event_follow_print_each_event_once_from_the_strea
     async with httpx.AsyncClient(
         base_url=live_server, headers={"X-Auth-Token": "demo-token"}, follow_redirects=True
     ) as http:
-        stored = (await http.get(f"/v1/{TENANT}/stacks/{name}/events")).json()["events"]
+        stored = (await http.get(f"/v1/{TENANT}/stacks/{name}/events", params={"sort_dir": "asc"})).json()[
+            "events"
+        ]
     lines = [line for line in created.splitlines() if line.startswith(stored[0]["event_time"][:4])]
     assert len(lines) == len(stored)  # one line per stored event: none missed, none twice
     assert [line.split("]: ", 1)[1].split()[0] for line in lines] == [e["resource_status"] for e in stored]
@@ -97,7 +99,9 @@ async def test_create_wait_polls_a_gateway_without_the_stream(
         async with httpx.AsyncClient(
             base_url=url, headers={"X-Auth-Token": "demo-token"}, follow_redirects=True
         ) as http:
-            stored = (await http.get(f"/v1/{TENANT}/stacks/{name}/events")).json()["events"]
+            stored = (
+                await http.get(f"/v1/{TENANT}/stacks/{name}/events", params={"sort_dir": "asc"})
+            ).json()["events"]
     assert follows and not follows[-1].streamed  # it found no stream and polled
     lines = [line for line in created.splitlines() if line.startswith(stored[0]["event_time"][:4])]
     assert len(lines) == len(stored)

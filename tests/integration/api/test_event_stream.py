@@ -58,7 +58,7 @@ async def test_a_create_streams_live_and_a_reconnect_with_last_event_id_misses_n
 ) -> None:
     async with httpx.AsyncClient(base_url=live_server, headers={"X-Auth-Token": "demo-token"}) as http:
         name, sid, path = await _create(http, CHAIN)
-        listed = (await http.get(path + "/events")).json()["events"]
+        listed = (await http.get(path + "/events", params={"sort_dir": "asc"})).json()["events"]
         assert listed, "a new stack has its first event stored with it"
 
         first = EventStreamClient(
@@ -77,7 +77,7 @@ async def test_a_create_streams_live_and_a_reconnect_with_last_event_id_misses_n
         )
         seen.extend([event async for event in second])
 
-        stored = (await http.get(path + "/events")).json()["events"]
+        stored = (await http.get(path + "/events", params={"sort_dir": "asc"})).json()["events"]
         shown = (await http.get(path)).json()["stack"]
     assert [e["id"] for e in listed + seen] == [e["id"] for e in stored]
     assert listed + seen == stored  # the same shape as the event list
@@ -91,13 +91,15 @@ async def test_the_stream_speaks_sse_and_takes_nested_events_to_the_depth_asked(
 ) -> None:
     async with httpx.AsyncClient(base_url=live_server, headers={"X-Auth-Token": "demo-token"}) as http:
         _name, _sid, path = await _create(http, NESTED, files={"inner.yaml": INNER})
-        first_id = (await http.get(path + "/events")).json()["events"][0]["id"]
+        first_id = (await http.get(path + "/events", params={"sort_dir": "asc"})).json()["events"][0]["id"]
         headers = {"Accept": "text/event-stream", "Last-Event-ID": first_id}
         async with http.stream("GET", path + "/events", params={"nested_depth": 1}, headers=headers) as resp:
             assert resp.status_code == 200
             assert resp.headers["content-type"].startswith("text/event-stream")
             text = (await resp.aread()).decode()
-        stored = (await http.get(path + "/events", params={"nested_depth": 1})).json()["events"]
+        stored = (await http.get(path + "/events", params={"nested_depth": 1, "sort_dir": "asc"})).json()[
+            "events"
+        ]
     frames = [f for f in text.split("\n\n") if f.strip() and not f.startswith(":")]
     *events, last = frames
     assert last.startswith("event: stack\ndata: ")
@@ -131,10 +133,10 @@ async def test_a_stream_that_lost_the_live_events_catches_up_from_the_store_when
         httpx.AsyncClient(base_url=url, headers={"X-Auth-Token": "demo-token"}) as http,
     ):
         name, sid, path = await _create(http, CHAIN)
-        listed = (await http.get(path + "/events")).json()["events"]
+        listed = (await http.get(path + "/events", params={"sort_dir": "asc"})).json()["events"]
         stream = EventStreamClient(url, TENANT, name, sid, token="demo-token", last_event_id=listed[-1]["id"])
         seen = [event async for event in stream]
-        stored = (await http.get(path + "/events")).json()["events"]
+        stored = (await http.get(path + "/events", params={"sort_dir": "asc"})).json()["events"]
     assert listed + seen == stored
     assert stream.stack is not None and stream.stack["stack_status"] == "CREATE_COMPLETE"
     assert stream.connections == 1

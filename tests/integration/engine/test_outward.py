@@ -140,7 +140,7 @@ async def test_oslo_listener_receives_a_creates_notifications_and_the_fanout_its
         identity = await client.create_stack(ctx, name, TEMPLATE, {}, {}, {"tags": "web,blue"})
         await engine_services.wait_for_status(ctx, identity, {"CREATE_COMPLETE"})
         await _wait(lambda: "orchestration.stack.create.end" in oslo_listener.types(), "the end notification")
-        stored = await client.list_events(ctx, identity)
+        stored = await client.list_events(ctx, identity, sort_dir="asc")
         await _wait(lambda: len(pushed) >= len(stored), "every stored event on the fanout")
     finally:
         await subscriber.stop()
