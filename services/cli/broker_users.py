@@ -29,10 +29,12 @@ def service_url(base: str, user: str, password: str, vhost: str) -> str:
     """``base`` (rpc.transport_url) with this user, password and vhost."""
     parts = urlsplit(base)
     host = parts.hostname or "127.0.0.1"
+    if ":" in host:  # IPv6: bracketed in a URL
+        host = f"[{host}]"
     netloc = (
         f"{quote(user, safe='')}:{quote(password, safe='')}@{host}{f':{parts.port}' if parts.port else ''}"
     )
-    return urlunsplit((parts.scheme or "amqp", netloc, "/" + quote(vhost, safe=""), "", ""))
+    return urlunsplit((parts.scheme or "amqp", netloc, "/" + quote(vhost, safe=""), parts.query, ""))
 
 
 def import_definitions(doc: dict[str, object]) -> None:

@@ -155,3 +155,34 @@ def test_bad_config_file_exits_with_a_message(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 2 and "database.colour" in done.stderr
+
+
+async def test_migration_0006_clears_the_create_stamp_of_never_changed_stacks(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from shared.config import DatabaseSettings
+
+    database = Database(DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'old.sqlite'}"))
+    try:
+        await migrate.upgrade(database, "0005")
+        async with database.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO raw_template (id, template, files, environment, created_at) VALUES (1, '{}', '{}', '{}', '2026-12-01 00:00:00')"
+                )
+            )
+            for sid, action in (("s-create", "CREATE"), ("s-update", "UPDATE")):
+                await conn.execute(
+                    text(
+                        "INSERT INTO stack (id, name, raw_template_id, tenant, username, action, status, parameters, "
+                        "disable_rollback, backup, nested_depth, created_at, updated_at) VALUES (:id, :id, 1, 't', "
+                        "'u', :action, 'COMPLETE', '{}', 1, 0, 0, '2026-12-01 00:00:00', '2026-12-02 00:00:00')"
+                    ),
+                    {"id": sid, "action": action},
+                )
+        await migrate.upgrade(database)
+        async with database.engine.connect() as conn:
+            rows = dict((await conn.execute(text("SELECT id, updated_at FROM stack"))).all())
+        assert rows["s-create"] is None and rows["s-update"] is not None
+    finally:
+        await database.dispose()

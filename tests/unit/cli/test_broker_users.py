@@ -33,3 +33,7 @@ def test_prints_definitions_and_the_url_each_service_takes() -> None:
 
 def test_service_url_quotes_what_a_url_cannot_hold() -> None:
     assert service_url("amqps://h/", "a b", "p@ss/w", "v/1") == "amqps://a%20b:p%40ss%2Fw@h/v%2F1"
+    assert (
+        service_url("amqps://[::1]:5671/?cafile=/ca.pem", "u", "p", "v")
+        == "amqps://u:p@[::1]:5671/v?cafile=/ca.pem"
+    )
