@@ -11,6 +11,7 @@ the stack lock and return. The work itself is an action body here
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 import string
@@ -510,11 +511,25 @@ class StackOps:
         )
 
     async def delete_child(self, parent: Stack, child_id: str) -> None:
+        """DELETE a nested stack for its parent, cancelling whatever runs on it first (here or on
+        another engine); an action that takes it meanwhile (an engine carrying on a dead engine's
+        create) is cancelled in turn, a few times, as ``delete`` does."""
         parent.children.add(child_id)
-        # Cancel first, then load: the load must see every resource the create started.
-        await self.runner.cancel(child_id, "Stack CREATE cancelled: its parent is being deleted")
-        child = await self.repo.load_by_id(parent.ctxt, child_id, root=parent.root)
-        await self.runner.start_with_lock(self.job(child, Action.DELETE, lambda: self._delete(child)))
+        reason = "Stack CREATE cancelled: its parent is being deleted"
+        for attempt in range(_DELETE_ATTEMPTS):
+            record = await self.store.stack_get(parent.ctxt, child_id)
+            await self.stop_anywhere(parent.ctxt, record, reason)
+            # Cancel first, then load: the load must see every resource the create started.
+            child = await self.repo.load_by_id(parent.ctxt, child_id, root=parent.root)
+            try:
+                await self.runner.start_with_lock(
+                    self.job(child, Action.DELETE, functools.partial(self._delete, child))
+                )
+                return
+            except ActionInProgress:
+                if attempt == _DELETE_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(_DELETE_RETRY_DELAY * 2**attempt)
 
     async def child_outputs(self, parent: Stack, child_id: str) -> dict[str, Any]:
         child = await self.repo.load_by_id(parent.ctxt, child_id, root=parent.root)
