@@ -318,12 +318,30 @@ class StackOps:
         An action may start between the cancel and the lock (an engine taking a dead engine's
         stack over): it is cancelled in turn, a few times, before the delete gives up.
         """
+        await self._delete_when_free(
+            ctxt,
+            record,
+            lambda current: cancelled_for_delete(current.action),
+            lambda: self.repo.load_by_id(ctxt, record.id),
+            self._start_delete,
+        )
+
+    async def _delete_when_free(
+        self,
+        ctxt: RequestContext,
+        record: StackRecord,
+        reason: Callable[[StackRecord], str],
+        load: Callable[[], Awaitable[Stack]],
+        start: Callable[[Stack], Awaitable[None]],
+    ) -> None:
+        """Cancel what runs on the stack (here or on a live engine), load it, start its DELETE; an
+        action that took the lock meanwhile is cancelled in turn, with back-off, a few times."""
         for attempt in range(_DELETE_ATTEMPTS):
-            await self.stop_anywhere(ctxt, record, cancelled_for_delete(record.action))
+            await self.stop_anywhere(ctxt, record, reason(record))
             # Load after the cancel: the load must see every resource the create started.
-            stack = await self.repo.load_by_id(ctxt, record.id)
+            stack = await load()
             try:
-                await self._start_delete(stack)
+                await start(stack)
                 return
             except ActionInProgress:
                 if attempt == _DELETE_ATTEMPTS - 1:
@@ -515,21 +533,19 @@ class StackOps:
         another engine); an action that takes it meanwhile (an engine carrying on a dead engine's
         create) is cancelled in turn, a few times, as ``delete`` does."""
         parent.children.add(child_id)
-        reason = "Stack CREATE cancelled: its parent is being deleted"
-        for attempt in range(_DELETE_ATTEMPTS):
-            record = await self.store.stack_get(parent.ctxt, child_id)
-            await self.stop_anywhere(parent.ctxt, record, reason)
-            # Cancel first, then load: the load must see every resource the create started.
-            child = await self.repo.load_by_id(parent.ctxt, child_id, root=parent.root)
-            try:
-                await self.runner.start_with_lock(
-                    self.job(child, Action.DELETE, functools.partial(self._delete, child))
-                )
-                return
-            except ActionInProgress:
-                if attempt == _DELETE_ATTEMPTS - 1:
-                    raise
-                await asyncio.sleep(_DELETE_RETRY_DELAY * 2**attempt)
+
+        async def start(child: Stack) -> None:
+            await self.runner.start_with_lock(
+                self.job(child, Action.DELETE, functools.partial(self._delete, child))
+            )
+
+        await self._delete_when_free(
+            parent.ctxt,
+            await self.store.stack_get(parent.ctxt, child_id),
+            lambda _current: "Stack CREATE cancelled: its parent is being deleted",
+            lambda: self.repo.load_by_id(parent.ctxt, child_id, root=parent.root),
+            start,
+        )
 
     async def child_outputs(self, parent: Stack, child_id: str) -> dict[str, Any]:
         child = await self.repo.load_by_id(parent.ctxt, child_id, root=parent.root)

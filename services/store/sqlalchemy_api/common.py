@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, and_, false, insert, or_, select
@@ -31,6 +31,7 @@ from shared.schemas.store import EventValues
 LOG = logging.getLogger("services.store.db")
 
 ConflictHandler = Callable[[IntegrityError], EmberError | None]
+T = TypeVar("T")
 
 
 def is_stack_name_conflict(exc: IntegrityError) -> bool:
@@ -43,6 +44,15 @@ class RepeatedWrite(EmberError):
     retry racing its first attempt): the transaction rolled back; answer from what is stored."""
 
     msg_fmt = "the write {operation} was made meanwhile by another copy of it"
+
+
+async def once_more_if_repeated(write: Callable[[], Awaitable[T]]) -> T:
+    """``write()``; again if a concurrent copy of it committed first (RepeatedWrite): the second
+    run finds that copy's event and answers from it."""
+    try:
+        return await write()
+    except RepeatedWrite:
+        return await write()
 
 
 def repeated_write(operation: str) -> ConflictHandler:

@@ -12,10 +12,10 @@ from sqlalchemy.types import Text
 from services.store.models import Event, Resource, Stack, UserCreds, utcnow
 from services.store.sqlalchemy_api.common import (
     BackendBase,
-    RepeatedWrite,
     after_marker,
     apply_filters,
     non_null_values,
+    once_more_if_repeated,
     order_by,
     repeated_write,
     stack_event,
@@ -143,10 +143,7 @@ class StackStateQueries(StackQueries, BackendBase):
     ) -> StackTransition:
         """The stack's new state and its event, in one transaction; a transition whose event
         (by the uuid the caller gave) is stored already is answered as it stands, not made again."""
-        try:
-            return await self._stack_transition_once(ctxt, stack_id, values, event)
-        except RepeatedWrite:  # a copy of this write committed first: answered from it now
-            return await self._stack_transition_once(ctxt, stack_id, values, event)
+        return await once_more_if_repeated(lambda: self._stack_transition_once(ctxt, stack_id, values, event))
 
     async def _stack_transition_once(
         self, ctxt: RequestContext, stack_id: str, values: StackValues, event: EventValues | None

@@ -28,9 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.store.models import Event, Resource, new_uuid, utcnow
 from services.store.sqlalchemy_api.common import (
     BackendBase,
-    RepeatedWrite,
     insert_many,
     non_null_values,
+    once_more_if_repeated,
     repeated_write,
 )
 from shared.context import RequestContext
@@ -107,10 +107,9 @@ class TransitionQueries(BackendBase):
         metadata is no longer that raises Conflict and nothing is written (a signal
         merges into the metadata it read; a concurrent one must not be lost).
         """
-        try:
-            return await self._transition_once(ctxt, resource_id, values, event, expected_metadata)
-        except RepeatedWrite:  # a copy of this write committed first: answered from it now
-            return await self._transition_once(ctxt, resource_id, values, event, expected_metadata)
+        return await once_more_if_repeated(
+            lambda: self._transition_once(ctxt, resource_id, values, event, expected_metadata)
+        )
 
     async def _transition_once(
         self,
@@ -152,10 +151,7 @@ class TransitionQueries(BackendBase):
         """
         if not items:
             return []
-        try:
-            return await self._transition_many_once(ctxt, items)
-        except RepeatedWrite:  # a copy of this batch committed first: answered from it now
-            return await self._transition_many_once(ctxt, items)
+        return await once_more_if_repeated(lambda: self._transition_many_once(ctxt, items))
 
     async def _transition_many_once(
         self, ctxt: RequestContext, items: Sequence[ResourceTransitionItem]
