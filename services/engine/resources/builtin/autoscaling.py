@@ -5,7 +5,14 @@ names, as Heat gives them); growing adds names, shrinking drops the newest,
 and either is a nested update of the child stack. Its size starts at
 ``desired_capacity`` (else ``min_size``); a ``ScalingPolicy`` signal calls
 ``adjust``, which resizes within ``min_size`` .. ``max_size`` and waits for
-the nested update.
+the nested update. Names are kept oldest first: shrinking removes the oldest,
+as Heat does.
+
+A changed ``resource`` definition rolls through the members as Heat's
+``rolling_updates`` say (``max_batch_size`` at a time, keeping
+``min_in_service`` in service by creating new members first, ``pause_time``
+between steps); a renewed member counts as the newest. A size change then
+follows as the last step.
 """
 
 from __future__ import annotations
@@ -21,9 +28,9 @@ from shared.exceptions import InvalidTemplateAttribute, StackValidationFailed
 
 from ..attributes import LIST, MAP, Attribute, select_path
 from ..constraints import Range
-from ..nested import NestedStackResource
 from ..properties import INTEGER, NUMBER, Property, contains_unresolved
 from ..properties import MAP as PMAP
+from ..rolling import RollingNestedStack, batches, pause_seconds, renew
 from ..scaling import new_capacity
 from ..support import SupportStatus
 from .resource_group import CHILD_TEMPLATE_VERSION
@@ -33,7 +40,7 @@ _NAME_ALPHABET = string.ascii_lowercase + string.digits
 RESIZE_TIMEOUT = 120.0
 
 
-class AutoScalingGroup(NestedStackResource):
+class AutoScalingGroup(RollingNestedStack):
     type_name: ClassVar[str] = "OS::Heat::AutoScalingGroup"
     description: ClassVar[str] = (
         "A group of identical resources whose size a ScalingPolicy's signal changes within min_size and max_size."
@@ -64,14 +71,27 @@ class AutoScalingGroup(NestedStackResource):
         ),
         "rolling_updates": Property(
             PMAP,
-            "Policy for rolling updates for this scaling group (accepted; Ember updates all members at once).",
+            "Policy for rolling updates for this scaling group.",
             update_allowed=True,
             schema={
-                "min_in_service": Property(NUMBER, "The minimum number of resources in service.", default=0),
-                "max_batch_size": Property(
-                    NUMBER, "The maximum number of resources to replace at once.", default=1
+                "min_in_service": Property(
+                    INTEGER,
+                    "The minimum number of resources in service while rolling updates are being executed.",
+                    default=0,
+                    constraints=(Range(min=0),),
                 ),
-                "pause_time": Property(NUMBER, "The number of seconds to wait between batches.", default=0),
+                "max_batch_size": Property(
+                    INTEGER,
+                    "The maximum number of resources to replace at once.",
+                    default=1,
+                    constraints=(Range(min=1),),
+                ),
+                "pause_time": Property(
+                    NUMBER,
+                    "The number of seconds to wait between batches of updates.",
+                    default=0,
+                    constraints=(Range(min=0),),
+                ),
             },
         ),
     }
@@ -115,22 +135,14 @@ class AutoScalingGroup(NestedStackResource):
         return int(desired if desired is not None else self.properties["min_size"])
 
     def _resize_members(self, size: int) -> None:
+        """Grow with new names at the end, shrink from the front (the oldest go first)."""
         names = self.members()
         while len(names) < size:
-            names.append("".join(secrets.choice(_NAME_ALPHABET) for _ in range(12)))
-        self.data["members"] = names[:size]
+            names.append(_new_name())
+        self.data["members"] = names[len(names) - size :] if size else []
 
     def child_template(self) -> dict[str, Any]:
-        definition = dict(self.properties["resource"])
-        outputs: dict[str, Any] = {}
-        for name in self.members():
-            outputs[f"ref.{name}"] = {"value": {"get_resource": name}}
-            outputs[f"show.{name}"] = {"value": {"get_attr": [name, "show"]}}
-        return {
-            "heat_template_version": CHILD_TEMPLATE_VERSION,
-            "resources": {name: definition for name in self.members()},
-            "outputs": outputs,
-        }
+        return _template({name: self.properties["resource"] for name in self.members()})
 
     async def handle_create(self) -> Any:
         self._resize_members(self._initial_size())
@@ -143,6 +155,39 @@ class AutoScalingGroup(NestedStackResource):
             max(len(self.members()), int(self.properties["min_size"])), int(self.properties["max_size"])
         )
         self._resize_members(size)
+
+    async def handle_update(self, new_properties: dict[str, Any], prop_diff: dict[str, Any]) -> Any:
+        old_definition = self.properties["resource"]
+        if (
+            "resource" not in prop_diff
+            or new_properties.get("resource") == old_definition
+            or not self.members()
+            or self.resource_id is None
+        ):
+            return await super().handle_update(new_properties, prop_diff)
+        policy = {"min_in_service": 0, "max_batch_size": 1, "pause_time": 0}
+        policy.update(
+            {k: v for k, v in (new_properties.get("rolling_updates") or {}).items() if v is not None}
+        )
+        old_properties = self.properties
+        self.properties = new_properties
+        members = [(name, False) for name in self.members()]
+        templates: list[dict[str, Any]] = []
+        size = len(members)
+        for total, renewed in batches(
+            size, size, int(policy["max_batch_size"]), int(policy["min_in_service"])
+        ):
+            members = renew(members, total, renewed, _new_name)
+            new_definition = new_properties["resource"]
+            templates.append(_template({n: new_definition if new else old_definition for n, new in members}))
+        self.data["members"] = [name for name, _ in members]
+        self.prepare_update(old_properties)
+        resized = self.child_template()
+        if not templates or resized != templates[-1]:
+            templates.append(resized)
+        return await self.start_rolling(
+            templates, pause_seconds(policy["pause_time"], "rolling_updates.pause_time")
+        )
 
     async def adjust(self, adjustment: float, adjustment_type: str, min_adjustment_step: int | None) -> bool:
         """Resize by a policy's adjustment and wait for the nested update; False when the size stays."""
@@ -185,3 +230,20 @@ class AutoScalingGroup(NestedStackResource):
 
     def all_attributes(self) -> dict[str, Any]:
         return {k: self.get_attribute(k) for k in ("current_size", "refs", "refs_map")}
+
+
+def _new_name() -> str:
+    return "".join(secrets.choice(_NAME_ALPHABET) for _ in range(12))
+
+
+def _template(definitions: Mapping[str, Any]) -> dict[str, Any]:
+    """The child template of these members (name -> definition), with the outputs the group reads."""
+    outputs: dict[str, Any] = {}
+    for name in definitions:
+        outputs[f"ref.{name}"] = {"value": {"get_resource": name}}
+        outputs[f"show.{name}"] = {"value": {"get_attr": [name, "show"]}}
+    return {
+        "heat_template_version": CHILD_TEMPLATE_VERSION,
+        "resources": {name: dict(definition) for name, definition in definitions.items()},
+        "outputs": outputs,
+    }

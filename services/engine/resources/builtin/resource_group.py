@@ -13,7 +13,6 @@ member, its reference (``ref.<n>``) and its ``show`` attribute
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,16 +22,16 @@ from shared.exceptions import InvalidTemplateAttribute, StackValidationFailed
 
 from ..attributes import LIST, MAP, Attribute, select_path
 from ..constraints import AllowedValues, Length, Range
-from ..nested import NestedStackResource
 from ..properties import INTEGER, STRING, Property
 from ..properties import LIST as PLIST
 from ..properties import MAP as PMAP
+from ..rolling import RollingNestedStack, pause_seconds
 from ..support import SupportStatus
 
 CHILD_TEMPLATE_VERSION = "2016-10-14"
 
 
-class ResourceGroup(NestedStackResource):
+class ResourceGroup(RollingNestedStack):
     type_name: ClassVar[str] = "OS::Heat::ResourceGroup"
     description: ClassVar[str] = (
         "Creates one or more identically configured nested resources; %index% in their "
@@ -147,7 +146,7 @@ class ResourceGroup(NestedStackResource):
             return await super().handle_create()
         batching = _Batching(
             sizes=[min(done, count) for done in range(size, count + size, size)],
-            pause=_seconds(policy.get("pause_time") if isinstance(policy, dict) else None),
+            pause=pause_seconds(policy.get("pause_time") if isinstance(policy, dict) else None),
         )
         template = self._template_for(self.member_names()[: batching.sizes[0]])
         self.resource_id = await self.host.create_nested_stack(
@@ -202,9 +201,10 @@ class ResourceGroup(NestedStackResource):
             return await super().handle_update(new_properties, prop_diff)
         self.properties = new_properties
         self.prepare_update(old.properties)
-        rolling = _Rolling(old=old, batches=batches, pause=_seconds(self._rolling().get("pause_time")))
-        await self._start_batch(rolling)
-        return rolling
+        templates = [
+            self._batch_template(old, done, index == len(batches) - 1) for index, done in enumerate(batches)
+        ]
+        return await self.start_rolling(templates, pause_seconds(self._rolling().get("pause_time")))
 
     def _rolling(self) -> dict[str, Any]:
         policy = self.update_policy.get("rolling_update")
@@ -231,13 +231,6 @@ class ResourceGroup(NestedStackResource):
         size = min(size, max(target - min(in_service, target), 1))
         return [min(done, target) for done in range(size, target + size, size)] or [0]
 
-    async def _start_batch(self, rolling: _Rolling) -> None:
-        done = rolling.batches[rolling.index]
-        last = rolling.index == len(rolling.batches) - 1
-        await self.host.update_nested_stack(
-            str(self.resource_id), self._batch_template(rolling.old, done, last), {}, {}
-        )
-
     def _batch_template(self, old: ResourceGroup, updated: int, last: bool) -> dict[str, Any]:
         """The child template of one batch: the first ``updated`` staying members (index order) new,
         the other staying ones as they were; members added or removed change in the last batch."""
@@ -260,24 +253,6 @@ class ResourceGroup(NestedStackResource):
             outputs[f"show.{n}"] = {"value": {"get_attr": [n, "show"]}}
         template["outputs"] = outputs
         return template
-
-    async def check_update_complete(self, token: Any) -> bool:
-        if not isinstance(token, _Rolling):
-            return await super().check_update_complete(token)
-        rolling = token
-        if rolling.resume_at is not None:
-            if time.monotonic() < rolling.resume_at:
-                return False
-            rolling.resume_at = None
-            rolling.index += 1
-            await self._start_batch(rolling)
-            return False
-        if not await super().check_update_complete(self.resource_id):
-            return False
-        if rolling.index == len(rolling.batches) - 1:
-            return True
-        rolling.resume_at = time.monotonic() + rolling.pause
-        return False
 
     def child_template(self) -> dict[str, Any]:
         names = self.member_names()
@@ -340,17 +315,6 @@ class ResourceGroup(NestedStackResource):
 
 
 @dataclass
-class _Rolling:
-    """A rolling update in progress: the group before it, members renewed per batch, where it is."""
-
-    old: ResourceGroup
-    batches: list[int]
-    pause: float
-    index: int = 0
-    resume_at: float | None = None
-
-
-@dataclass
 class _Batching:
     """A batched create in progress: members the child has after each batch, and where it is."""
 
@@ -359,24 +323,6 @@ class _Batching:
     child_id: str = ""
     index: int = 0
     resume_at: float | None = None
-
-
-def _seconds(value: Any) -> float:
-    """``pause_time`` as seconds: a number, or an ISO 8601 duration such as ``PT1M30S`` (as CFN)."""
-    if value in (None, ""):
-        return 0.0
-    if isinstance(value, (int, float)):
-        return max(float(value), 0.0)
-    match = re.fullmatch(r"PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?", str(value).strip().upper())
-    if match is None:
-        try:
-            return max(float(value), 0.0)
-        except ValueError:
-            raise StackValidationFailed(
-                path="update_policy.rolling_update.pause_time", reason=f"{value!r} is not a duration"
-            ) from None
-    hours, minutes, secs = (int(g or 0) for g in match.groups())
-    return float(hours * 3600 + minutes * 60 + secs)
 
 
 def _substitute(value: Any, var: str, index: str) -> Any:
