@@ -310,6 +310,11 @@ class ResourceFailure(EmberError):
     msg_fmt = "{exc_type}: {reason}"
 
 
+class DeploymentStillInProgress(EmberError):
+    http_status = 504
+    msg_fmt = "Software deployment {deployment_id} is still IN_PROGRESS after {timeout}s."
+
+
 class EngineShuttingDown(EmberError):
     http_status = 503
     msg_fmt = "The engine is shutting down."

@@ -37,8 +37,17 @@ class EngineClient(SoftwareCalls):
             transport, Target(topic=topic, version=API_VERSION), timeout=timeout, fail_fast=fail_fast
         )
 
-    def _call(self, ctxt: RequestContext, method: str, version: str, **kwargs: Any) -> Any:
-        return self._rpc.prepare(version=version).call(ctxt, method, **kwargs)
+    def _call(
+        self,
+        ctxt: RequestContext,
+        method: str,
+        version: str,
+        *,
+        call_timeout: float | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """``call_timeout``: how long to wait for this reply, when not the client's default."""
+        return self._rpc.prepare(version=version, timeout=call_timeout).call(ctxt, method, **kwargs)
 
     async def create_stack(
         self,

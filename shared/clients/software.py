@@ -6,11 +6,22 @@ from typing import Any
 
 from shared.context import RequestContext
 
+#: Extra seconds a check's caller waits beyond the engine's own wait, for the reply to come back.
+CHECK_REPLY_MARGIN = 10.0
+
 
 class SoftwareCalls:
     """Mixed into EngineClient: configs and deployments (RPC 1.10 and later in Heat's numbering)."""
 
-    def _call(self, ctxt: RequestContext, method: str, version: str, **kwargs: Any) -> Any:
+    def _call(
+        self,
+        ctxt: RequestContext,
+        method: str,
+        version: str,
+        *,
+        call_timeout: float | None = None,
+        **kwargs: Any,
+    ) -> Any:
         raise NotImplementedError  # EngineClient's
 
     async def create_software_config(self, ctxt: RequestContext, **values: Any) -> dict[str, Any]:
@@ -66,6 +77,20 @@ class SoftwareCalls:
     ) -> dict[str, Any]:
         result: dict[str, Any] = await self._call(
             ctxt, "update_software_deployment", "1.0", deployment_id=deployment_id, **values
+        )
+        return result
+
+    async def check_software_deployment(
+        self, ctxt: RequestContext, deployment_id: str, timeout: float
+    ) -> dict[str, Any]:
+        """The deployment once no longer IN_PROGRESS (DeploymentStillInProgress after ``timeout`` s)."""
+        result: dict[str, Any] = await self._call(
+            ctxt,
+            "check_software_deployment",
+            "1.27",
+            call_timeout=timeout + CHECK_REPLY_MARGIN,
+            deployment_id=deployment_id,
+            timeout=timeout,
         )
         return result
 

@@ -10,13 +10,14 @@ shapes the reply as Heat's ``format_software_config`` /
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from services.engine.endpoints.formatting import iso
 from services.engine.resources.software_io import IN_PROGRESS, signal_outcome, stored_config
 from shared.clients.store import StoreClient
 from shared.context import RequestContext
-from shared.exceptions import BadRequest
+from shared.exceptions import BadRequest, DeploymentStillInProgress
 from shared.rpc import Target, expose
 from shared.schemas.store import SoftwareConfigRecord, SoftwareDeploymentRecord
 
@@ -71,6 +72,18 @@ def _map(name: str, value: Any) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise BadRequest(reason=f"{name} must be a map")
     return value
+
+
+#: The longest a ``check_software_deployment`` call may wait (it holds one RPC worker meanwhile).
+MAX_CHECK_WAIT = 3600.0
+#: How often the check re-reads the deployment while it waits.
+CHECK_INTERVAL = 0.5
+
+
+def _wait_seconds(value: float) -> float:
+    if not 0 < value <= MAX_CHECK_WAIT:
+        raise BadRequest(reason=f"timeout must be more than 0 and at most {MAX_CHECK_WAIT:.0f} seconds")
+    return float(value)
 
 
 class SoftwareService:
@@ -138,6 +151,24 @@ class SoftwareService:
     @expose
     async def show_software_deployment(self, ctxt: RequestContext, deployment_id: str) -> dict[str, Any]:
         return format_deployment(await self.store.software_deployment_get(ctxt, str(deployment_id)))
+
+    @expose
+    async def check_software_deployment(
+        self, ctxt: RequestContext, deployment_id: str, timeout: float = 60
+    ) -> dict[str, Any]:
+        """The deployment once it is no longer IN_PROGRESS, waiting up to ``timeout`` seconds (Heat's
+        1.27): a caller that ran a config learns its outcome without polling itself."""
+        wait = _wait_seconds(timeout)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while True:
+            sd = await self.store.software_deployment_get(ctxt, str(deployment_id))
+            left = deadline - loop.time()
+            if sd.status != IN_PROGRESS:
+                return format_deployment(sd)
+            if left <= 0:
+                raise DeploymentStillInProgress(deployment_id=sd.id, timeout=f"{wait:g}")
+            await asyncio.sleep(min(CHECK_INTERVAL, left))
 
     @expose
     async def create_software_deployment(

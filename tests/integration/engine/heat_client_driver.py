@@ -94,6 +94,15 @@ def main() -> None:
         out["duplicate"] = "no error"
     except Exception as exc:  # Heat's client re-raises the remote error
         out["duplicate"] = f"{type(exc).__name__}: {exc}"
+    config = engine.create_software_config(
+        ctxt, group="script", name="from-heat", config="echo hi", inputs=[], outputs=[], options={}
+    )
+    deployment = engine.create_software_deployment(
+        ctxt, server_id="heat-server", config_id=config["id"], action="CREATE", status="COMPLETE"
+    )
+    out["checked_deployment"] = engine.check_software_deployment(ctxt, deployment["id"], 5)
+    engine.delete_software_deployment(ctxt, deployment["id"])
+    engine.delete_software_config(ctxt, config["id"])
     engine.delete_stack(ctxt, identity)
     for _ in range(300):
         shown = engine.show_stack(ctxt, identity, resolve_outputs=False)

@@ -68,6 +68,8 @@ async def test_heat_engine_client_creates_shows_and_deletes(
     assert sorted(r["resource_name"] for r in out["resources"]) == ["a", "b"]
     assert len(out["events"]) >= 6
     assert "StackExists" in out["duplicate"]
+    checked = out["checked_deployment"]  # check_software_deployment (1.27)
+    assert (checked["server_id"], checked["status"]) == ("heat-server", "COMPLETE")
     preview = out["preview_update"]
     assert [r["resource_name"] for r in preview["updated"]] == ["b"]
     assert [r["resource_name"] for r in preview["unchanged"]] == ["a"]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from shared.context import RequestContext
-from shared.exceptions import Conflict, NotFound, StackValidationFailed
+from shared.exceptions import BadRequest, Conflict, DeploymentStillInProgress, NotFound, StackValidationFailed
 from tests.integration.engine.conftest import EngineServices
 
 
@@ -54,6 +54,35 @@ async def test_software_config_and_deployment_methods(
     other = RequestContext(user_id="u2", project_id="someone-else")
     with pytest.raises(NotFound):
         await client.show_software_deployment(other, deployment["id"])
+
+
+async def test_check_software_deployment_waits_until_it_is_no_longer_in_progress(
+    engine_services: EngineServices, ctx: RequestContext
+) -> None:
+    client = engine_services.client
+    config = await client.create_software_config(ctx, group="script", name="checked", config="true")
+    deployment = await client.create_software_deployment(
+        ctx, server_id="srv-check", config_id=config["id"], action="CREATE", status="IN_PROGRESS"
+    )
+    with pytest.raises(
+        DeploymentStillInProgress, match=f"{deployment['id']} is still IN_PROGRESS after 0.3s"
+    ):
+        await client.check_software_deployment(ctx, deployment["id"], 0.3)
+    for bad in (0, -1, 99999):
+        with pytest.raises(BadRequest, match="timeout must be more than 0 and at most 3600 seconds"):
+            await client.check_software_deployment(ctx, deployment["id"], bad)
+    other = RequestContext(user_id="u2", project_id="someone-else")
+    with pytest.raises(NotFound):
+        await client.check_software_deployment(other, deployment["id"], 1)
+
+    waiting = asyncio.create_task(client.check_software_deployment(ctx, deployment["id"], 30))
+    await asyncio.sleep(0.7)
+    assert not waiting.done()
+    await client.update_software_deployment(ctx, deployment["id"], status="FAILED", status_reason="boom")
+    checked = await asyncio.wait_for(waiting, 10)
+    assert (checked["status"], checked["status_reason"]) == ("FAILED", "boom")
+    await client.delete_software_deployment(ctx, deployment["id"])
+    await client.delete_software_config(ctx, config["id"])
 
 
 DEPLOYED = tmpl(
