@@ -119,6 +119,20 @@ class NestedStackHost:
                 return name, row.type, dict(row.rsrc_metadata)
         return None
 
+    async def clear_resource_metadata(self, reference: str) -> bool:
+        rows = await self._ops.store.resource_get_all_by_stack(self._stack.ctxt, self._stack.id)
+        chosen, _spare = choose_rows(rows)
+        for name, row in chosen.items():
+            if reference in (name, row.physical_resource_id):
+                stored = await self._ops.store.resource_update(
+                    self._stack.ctxt, row.id, {"rsrc_metadata": {}}
+                )
+                resource = self._stack.resources.get(name)
+                if resource is not None and resource.record is not None and resource.record.id == row.id:
+                    resource.record = stored
+                return True
+        return False
+
     async def sibling(self, reference: str) -> Resource | None:
         for resource in self._stack.resources.values():
             plugin = resource.plugin()

@@ -104,6 +104,11 @@ class ResourceHost(Protocol):
         read from the store now (a signal another engine took is seen); None when there is none."""
         ...
 
+    async def clear_resource_metadata(self, reference: str) -> bool:
+        """Empty the stored metadata of this stack's resource named (or physically identified) by
+        ``reference``; False when there is none."""
+        ...
+
 
 class NoActionRequired(Exception):
     """Raised by ``handle_signal`` for a signal that changes nothing: no event, nothing stored."""

@@ -124,8 +124,10 @@ async def _child_history(services: EngineServices, ctx: RequestContext, identity
         # All three kept in service: a new member first, two renewed, the oldest removed at the end.
         (
             {"rolling_updates": {"max_batch_size": 1, "min_in_service": 3}},
-            ["stack UPDATE", "member UPDATE", "stack UPDATE", "member UPDATE", "stack UPDATE"]
-            + ["member DELETE", "stack UPDATE"],
+            [
+                *("stack UPDATE", "member UPDATE", "stack UPDATE", "member UPDATE", "stack UPDATE"),
+                *("member DELETE", "stack UPDATE"),
+            ],
         ),
     ],
 )

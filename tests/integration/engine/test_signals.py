@@ -78,6 +78,17 @@ async def test_wait_condition_completes_after_count_signals_with_their_data(
         ("handle", "COMPLETE", "Signal: status:SUCCESS reason:Signal 1 received"),
         ("handle", "COMPLETE", "Signal: status:SUCCESS reason:Signal 2 received"),
     ]
+
+    # Removing the wait condition clears what its handle received (as Heat), so a wait
+    # condition added back later waits for new signals instead of counting the old ones.
+    await client.update_stack(ctx, identity, tmpl({"handle": WAIT["handle"]}))
+    stack = await engine_services.wait_for_status(ctx, identity, {"UPDATE_COMPLETE", "UPDATE_FAILED"})
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    assert (await client.describe_stack_resource(ctx, identity, "handle"))["metadata"] == {}
+    await client.update_stack(ctx, identity, tmpl(WAIT))
+    await _wait_resource(engine_services, ctx, identity, "wait", "CREATE_IN_PROGRESS")
+    await asyncio.sleep(0.3)
+    assert await _state(engine_services, ctx, identity, "wait") == "CREATE_IN_PROGRESS"
     await client.delete_stack(ctx, identity)
     await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"})
 

@@ -129,6 +129,13 @@ class FakeHost:
                 return name, type_name, dict(metadata)
         return None
 
+    async def clear_resource_metadata(self, reference: str) -> bool:
+        for name, (physical_id, type_name, _metadata) in self.resources.items():
+            if reference in (name, physical_id):
+                self.resources[name] = (physical_id, type_name, {})
+                return True
+        return False
+
     async def sibling(self, reference: str) -> Any:
         return self.siblings.get(reference)
 

@@ -58,5 +58,5 @@ def test_pause_seconds() -> None:
     assert pause_seconds("PT1M30S") == 90.0
     assert pause_seconds(2) == 2.0
     assert pause_seconds(None) == 0.0
-    with pytest.raises(StackValidationFailed, match="rolling_updates.pause_time"):
+    with pytest.raises(StackValidationFailed, match=r"rolling_updates\.pause_time"):
         pause_seconds("soon", "rolling_updates.pause_time")

@@ -90,6 +90,18 @@ async def test_wait_condition_counts_successes_and_fails_on_a_failure(host: Fake
         await wait.check_create_complete(token)
 
 
+async def test_deleting_a_wait_condition_clears_its_handles_signals(host: FakeHost) -> None:
+    handle = await _handle(host)
+    wait = HeatWaitCondition("wait", {"handle": handle.resource_id, "count": 1, "timeout": 60}, host)
+    await wait.handle_create()
+    await handle.handle_signal({"data": "a"})
+    assert host.resources["handle"][2]
+    await wait.handle_delete()
+    assert host.resources["handle"][2] == {}
+    host.resources.pop("handle")
+    await wait.handle_delete()  # the handle gone already: nothing to clear, no error
+
+
 async def test_wait_condition_refuses_what_is_not_a_handle(host: FakeHost) -> None:
     host.resources["plain"] = ("p-1", "OS::Heat::None", {})
     wait = HeatWaitCondition("wait", {"handle": "p-1", "timeout": 5}, host)

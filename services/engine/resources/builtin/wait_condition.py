@@ -129,6 +129,17 @@ class HeatWaitCondition(Resource):
     async def check_update_complete(self, token: Any) -> bool:
         return await self.check_create_complete(token)
 
+    async def handle_delete(self) -> Any:
+        """Forget the signals its handle holds (as Heat), so that a wait condition that takes its
+        place in an update waits for new ones instead of counting the old."""
+        try:
+            found = await self.host.resource_metadata(self.handle_reference())
+        except EmberError:  # a Handle URL that is not this stack's: nothing of ours to clear
+            return None
+        if found is not None and found[1] in _HANDLE_TYPES:
+            await self.host.clear_resource_metadata(found[0])
+        return None
+
     async def prepare_attributes(self) -> None:
         try:
             await self._read_handle()
