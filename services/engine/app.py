@@ -18,6 +18,7 @@ import logging
 import uuid
 
 from services.engine.endpoints.actions import API_VERSION, EngineService
+from services.engine.endpoints.admission import admit
 from services.engine.endpoints.live_events import LiveEvents
 from services.engine.endpoints.notifications import StackNotifications
 from services.engine.endpoints.software import SoftwareService
@@ -118,9 +119,11 @@ class EngineApp:
         # engine's own queue (liveness, stop_stack) answers until its actions
         # are drained, so no other engine takes it for dead while it finishes.
         endpoints = [self.service, TemplateQueries(repo.registry), SoftwareService(store)]
-        self.server = RPCServer(self.transport, target, endpoints, concurrency=settings.concurrency)
+        self.server = RPCServer(
+            self.transport, target, endpoints, concurrency=settings.concurrency, admit=admit
+        )
         self.control_server = RPCServer(
-            self.transport, target, endpoints, concurrency=16, server_queue_only=True
+            self.transport, target, endpoints, concurrency=16, server_queue_only=True, admit=admit
         )
         await self.control_server.start()
         await self.server.start()

@@ -83,11 +83,23 @@ class _Endpoint:
     methods: dict[str, _Method]
 
 
+#: A service's rule for which callers may call which methods: raises (an EmberError) to refuse.
+Admission = Callable[[RequestContext, str], None]
+
+
 class RpcDispatcher:
     """Routes a request to the endpoint whose namespace and version fit."""
 
-    def __init__(self, endpoints: Sequence[object], serializer: Serializer | None = None) -> None:
+    def __init__(
+        self,
+        endpoints: Sequence[object],
+        serializer: Serializer | None = None,
+        admit: Admission | None = None,
+    ) -> None:
+        """``admit(ctxt, method)`` may refuse a call (by raising) before anything of it runs: the
+        service's rule for which callers may call which of its methods."""
         self.serializer = serializer or Serializer()
+        self._admit = admit
         self._endpoints: list[_Endpoint] = []
         for endpoint in endpoints:
             target = getattr(endpoint, "target", None) or Target()
@@ -149,6 +161,8 @@ class RpcDispatcher:
     async def dispatch(
         self, ctxt: RequestContext, namespace: str | None, version: str, method: str, args: dict[str, Any]
     ) -> Any:
+        if self._admit is not None:
+            self._admit(ctxt, method)
         bound = self.bind(namespace, version, method, args)
         result = await bound.run(ctxt)
         return self.serializer.serialize_entity(ctxt, result)

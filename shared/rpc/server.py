@@ -25,7 +25,7 @@ from typing import Any
 from shared import metrics
 from shared.context import request_id_var
 from shared.exceptions import EmberError, MalformedMessage, MessageTooLarge, serialize_failure
-from shared.rpc.dispatcher import RpcDispatcher
+from shared.rpc.dispatcher import Admission, RpcDispatcher
 from shared.rpc.envelope import RpcRequest, decode_request, encode_reply
 from shared.rpc.resend import CallRecord, ReplyLedger, Seen
 from shared.rpc.serializer import Serializer
@@ -49,6 +49,7 @@ class RPCServer:
         server_queue_only: bool = False,
         signed_admin_only: bool = False,
         trusted_users: Collection[str] = (),
+        admit: Admission | None = None,
     ) -> None:
         """``server_queue_only`` serves just ``<topic>.<server>``: calls to this one server,
         e.g. liveness checks that must keep answering while the shared queue drains.
@@ -58,7 +59,7 @@ class RPCServer:
         served as the plain caller they name; ``trusted_users`` are broker users whose
         requests count as signed (by the AMQP user_id, which RabbitMQ checks). With
         neither a key nor such users every claim is trusted (the caller of this server
-        decides whether that may run)."""
+        decides whether that may run). ``admit``: see ``RpcDispatcher``."""
         if not target.topic:
             raise ValueError("an RPC server needs a topic")
         if server_queue_only and not target.server:
@@ -69,7 +70,7 @@ class RPCServer:
         self._trusted_users = frozenset(trusted_users) if signed_admin_only else frozenset()
         self.transport = transport
         self.target = target
-        self.dispatcher = RpcDispatcher(endpoints, serializer)
+        self.dispatcher = RpcDispatcher(endpoints, serializer, admit)
         self.serializer = self.dispatcher.serializer
         self.concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)

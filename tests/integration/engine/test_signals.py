@@ -138,6 +138,19 @@ async def test_signals_are_refused_with_a_wrong_token_a_bad_body_or_a_type_that_
     handle = await client.describe_stack_resource(ctx, identity, "handle", with_attr=["token"])
     with pytest.raises(Forbidden):  # a handle's token is good for that handle only
         await client.resource_signal(signal_ctx(ctx, handle["attributes"]["token"]), identity, "plain", {})
+    # Nor is it good for anything but signals, even straight over the bus.
+    holder = signal_ctx(ctx, handle["attributes"]["token"])
+    calls = {
+        "show_stack": lambda: client.show_stack(holder, identity),
+        "list_stack_resources": lambda: client.list_stack_resources(holder, identity),
+        "describe_stack_resource": lambda: client.describe_stack_resource(holder, identity, "handle"),
+        "list_software_configs": lambda: client.list_software_configs(holder),
+        "delete_stack": lambda: client.delete_stack(holder, identity),
+    }
+    for method, call in calls.items():
+        with pytest.raises(Forbidden, match=f"{method} with a resource's signal token"):
+            await call()
+    assert (await client.show_stack(ctx, identity))[0]["stack_status"] == "COMPLETE"
     with pytest.raises(BadRequest, match="Metadata format invalid"):
         await client.resource_signal(ctx, identity, "handle", {"status": "MAYBE"})
     with pytest.raises(BadRequest, match="does not take signals"):
