@@ -509,11 +509,13 @@ class StackOps:
         ``removing``) towards its root's max_resources_per_stack, as Heat's
         ``StackResource._validate_nested_resources``: the root's resources and all its nested
         stacks' in total. Raises RequestLimitExceeded (nothing counted) when it goes over."""
-        nested = await self.nested_resources(root)
+        await self.nested_resources(root)
+        # No await from here on: concurrent nested creates each see the others' counts.
+        after = (root.nested_resource_count or 0) + adding - removing
         limit = self.settings.max_resources_per_stack
         if limit >= 0:
-            check_resource_count(len(root.resources), limit, nested + adding - removing)
-        root.nested_resource_count = nested + adding - removing
+            check_resource_count(len(root.resources), limit, after)
+        root.nested_resource_count = after
 
     async def nested_resources(self, root: Stack) -> int:
         """The resources of the nested stacks below ``root``: kept on it, counted by the store
