@@ -130,7 +130,8 @@ class EngineSettings(Section):
     max_stacks_per_tenant: int = Field(
         100,
         ge=-1,
-        description="Top-level stacks one project may have (Heat's default; admins are not limited; -1: no limit).",
+        description="Top-level stacks one project may have (admins are not limited; -1: no limit). Heat's "
+        "default was 100 in older releases; it is 512 today.",
     )
     max_concurrent_resources: int = Field(64, ge=1, description="Resources acted on at once per stack.")
     lock_liveness_timeout: float = Field(2.0, gt=0, description="Seconds a lock holder has to answer.")
