@@ -91,6 +91,18 @@ class StoreSettings(Section):
         "(default: auth_encryption.key beside the SQLite database, else ./data/).",
     )
     concurrency: int = Field(64, ge=1, description="Requests the store handles at once.")
+    max_events_per_stack: int = Field(
+        1000,
+        ge=0,
+        description="Events kept per stack (Heat's default): past it the oldest are purged, so a "
+        "stack keeps at least its newest this many (0: keep every event).",
+    )
+    event_purge_batch_size: int = Field(
+        200,
+        ge=1,
+        description="Events a stack may grow past max_events_per_stack before they are purged in one "
+        "statement (Heat's default): larger means fewer, bigger purges.",
+    )
     auto_migrate: bool = Field(True, description="Upgrade the schema at start.")
     trusted_broker_users: list[str] = Field(
         default_factory=list,
@@ -103,13 +115,23 @@ class StoreSettings(Section):
 class EngineSettings(Section):
     engine_id: str | None = Field(None, description="This engine's id (default: a fresh uuid).")
     concurrency: int = Field(64, ge=1, description="RPC requests the engine handles at once.")
-    max_template_size: int = Field(524288, ge=1)
-    max_resources_per_stack: int = Field(1000, ge=1)
-    max_nested_stack_depth: int = Field(5, ge=0)
+    max_template_size: int = Field(
+        524288, ge=1, description="Largest template (and environment) accepted, in bytes (Heat's default)."
+    )
+    max_resources_per_stack: int = Field(
+        1000,
+        ge=-1,
+        description="Resources a top-level stack may have, counting those of all its nested stacks, "
+        "checked as Heat does on create and update of each stack (Heat's default; -1: no limit).",
+    )
+    max_nested_stack_depth: int = Field(
+        5, ge=0, description="Levels of nested stacks below a top-level stack (Heat's default)."
+    )
     max_stacks_per_tenant: int = Field(
         100,
         ge=-1,
-        description="Top-level stacks one project may have (Heat's default; admins are not limited; -1: no limit).",
+        description="Top-level stacks one project may have (admins are not limited; -1: no limit). Heat's "
+        "default was 100 in older releases; it is 512 today.",
     )
     max_concurrent_resources: int = Field(64, ge=1, description="Resources acted on at once per stack.")
     lock_liveness_timeout: float = Field(2.0, gt=0, description="Seconds a lock holder has to answer.")
@@ -158,7 +180,7 @@ class ApiSettings(Section):
     bind_port: int = Field(8004, ge=0, le=65535)
     auth_strategy: Literal["noauth", "token"] = "noauth"
     tokens: dict[str, ApiToken] = Field(default_factory=dict, description="token -> identity (token auth).")
-    max_body_size: int = Field(1048576, ge=1)
+    max_body_size: int = Field(1048576, ge=1, description="Largest request body accepted, in bytes.")
     engine_timeout: float = Field(60.0, gt=0, description="Seconds the gateway waits for the engine.")
     engine_unavailable_timeout: float = Field(
         3.0,

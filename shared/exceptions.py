@@ -15,6 +15,7 @@ import sys
 from typing import Any, ClassVar
 
 from shared.jsonsafe import plain_json
+from shared.limits import maximum_fmt
 
 _MODULE = __name__
 
@@ -211,14 +212,21 @@ class LockHeld(Conflict):
 
 
 class RequestTooLarge(EmberError):
-    http_status = 413
+    """A configured limit refused the request: 400, as Heat's fault map answers RequestLimitExceeded.
+
+    The reason names the limit, its value and its setting (``shared.limits.maximum``).
+    """
+
+    http_status = 400
     msg_fmt = "Request limit exceeded: {reason}"
     heat_type = "RequestLimitExceeded"
 
 
 class TemplateTooLarge(RequestTooLarge):
     msg_fmt = (
-        "Request limit exceeded: Template size ({size} bytes) exceeds maximum allowed size ({limit} bytes)."
+        "Request limit exceeded: Template size ({size} bytes) exceeds "
+        + maximum_fmt("bytes", "engine", "max_template_size")
+        + "."
     )
 
 

@@ -7,7 +7,7 @@ FastAPI's handlers. It:
 - accepts a well-formed incoming ``x-openstack-request-id`` (``req-<uuid>``)
   or makes one, binds it to ``request_id_var`` for log lines and to the
   request state for the RequestContext, and echoes it on every response;
-- buffers the body up to ``api.max_body_size`` and answers 413 beyond it
+- buffers the body up to ``api.max_body_size`` and answers 400 RequestLimitExceeded beyond it (as Heat)
   (both for a declared Content-Length and for a chunked body), so no route
   ever sees an oversized request; a body that does not arrive whole within
   ``api.body_timeout`` is answered 408 (a slow upload must not hold a
@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.api.errors import fault_response
 from shared import metrics
 from shared.context import generate_request_id, request_id_var
+from shared.limits import maximum
 
 LOG = logging.getLogger(__name__)
 # One line per request, carrying the request id (uvicorn's own access log cannot see it).
@@ -104,10 +105,12 @@ class GatewayMiddleware:
                 )(scope, receive, send_with_id)
                 return
             except _TooLarge:
-                await fault_response(
-                    413,
+                await fault_response(  # 400, as Heat answers RequestLimitExceeded
+                    400,
                     "RequestLimitExceeded",
-                    f"Request limit exceeded: the body is larger than {self.max_body_size} bytes.",
+                    "Request limit exceeded: the request body exceeds "
+                    + maximum(self.max_body_size, "bytes", "api", "max_body_size")
+                    + ".",
                 )(scope, receive, send_with_id)
                 return
             except ValueError:

@@ -24,7 +24,7 @@ import ctypes.util
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import typer
@@ -68,6 +68,7 @@ class Child:
     name: str
     argv: list[str]
     colour: str = "white"
+    env: dict[str, str] = field(default_factory=dict)  # this child's own settings over the common ones
     process: asyncio.subprocess.Process | None = None
     restarts: int = 0
     crashes: list[float] = field(default_factory=list, repr=False)  # monotonic times within the window
@@ -87,7 +88,7 @@ class Child:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
-            env=env,
+            env={**env, **self.env},
             start_new_session=True,
             preexec_fn=_die_with_parent,
         )
@@ -163,10 +164,14 @@ class Supervisor:
     def children(self) -> list[Child]:
         return [child for group in self.groups for child in group]
 
-    async def start_group(self, specs: Sequence[tuple[str, list[str]]]) -> list[Child]:
+    async def start_group(
+        self, specs: Sequence[tuple[str, list[str]]], envs: Mapping[str, dict[str, str]] | None = None
+    ) -> list[Child]:
+        """Start these children (``envs``: extra environment by child name, kept across restarts)."""
         group: list[Child] = []
         for name, argv in specs:
-            child = Child(name, argv, COLOURS[len(self.children) % len(COLOURS)])
+            colour = COLOURS[len(self.children) % len(COLOURS)]
+            child = Child(name, argv, colour, env=dict((envs or {}).get(name, {})))
             self.width = max(self.width, len(name))
             await child.start(self.env, self.width, self.echo)
             self.echo(f"{'up':<{self.width}} | started {name} (pid {child.pid})")

@@ -163,14 +163,16 @@ async def _run(config_file: str | None, settings: Settings, engines: int, opts: 
         await sup.start_group([("store", [*base, "services.store", *conf])])
         await _race(stop, _wait_until(sup, "the store", lambda: check_bus(settings, "store", 2.0), deadline))
         names = ["engine"] if engines == 1 else [f"engine-{i}" for i in range(1, engines + 1)]
-        await sup.start_group([(name, [*base, "services.engine", *conf]) for name in names])
+        ports = engine_metrics_ports(settings, names)
+        envs = {name: {"EMBER_METRICS__ENGINE_PORT": str(port)} for name, port in ports.items()}
+        await sup.start_group([(name, [*base, "services.engine", *conf]) for name in names], envs)
         await sup.start_group([("api", [*base, "services.api", *conf])])
         url = _api_url(settings)
         await _race(
             stop,
             _wait_until(sup, "the api", lambda: asyncio.to_thread(check_api, settings, 2.0, url), deadline),
         )
-        _greet(echo, url, settings)
+        _greet(echo, url, settings, ports)
         gave_up = await _race(stop, sup.supervise())
         if isinstance(gave_up, Child):
             echo(f"ember up: {gave_up.name} keeps crashing; stopping everything", err=True)
@@ -205,13 +207,36 @@ async def _race(stop: asyncio.Event, work: Awaitable[object]) -> object:
     return task.result()
 
 
-def _greet(echo: Callable[[str], None], url: str, settings: Settings) -> None:
+def engine_metrics_ports(settings: Settings, names: list[str]) -> dict[str, int]:
+    """Each engine its own metrics port: ``metrics.engine_port`` for the first, the next ports
+    up for the others (skipping ``metrics.store_port``), so a scrape sees every engine, not
+    just the one that bound the port first. Port 0 (any free one) is left to each engine."""
+    base = settings.metrics.engine_port
+    if base == 0:
+        return dict.fromkeys(names, 0)
+    ports: dict[str, int] = {}
+    port = base
+    for name in names:
+        while port == settings.metrics.store_port or port in ports.values():
+            port += 1
+        ports[name] = port
+        port += 1
+    return ports
+
+
+def _greet(echo: Callable[[str], None], url: str, settings: Settings, engine_ports: dict[str, int]) -> None:
     flag = "" if url == "http://127.0.0.1:8004" else f" --url {url}"
     auth = "" if settings.api.auth_strategy == "noauth" else " --token <a token from api.tokens>"
     echo("")
     echo(f"Ember is up. API: {url}/v1/<project>   (health: {url}/healthz)")
     echo(f"Try:  ember{flag}{auth} stack create demo -t examples/outputs.yaml --wait")
     echo(f"      ember{flag}{auth} stack show demo")
+    if settings.metrics.enabled and len(engine_ports) > 1 and all(engine_ports.values()):
+        host = settings.metrics.bind_host
+        listed = ", ".join(f"{name} http://{host}:{port}/metrics" for name, port in engine_ports.items())
+        echo(
+            f"Metrics: api {url}/metrics, {listed}, store http://{host}:{settings.metrics.store_port}/metrics"
+        )
     echo("Press Ctrl-C to stop (api, engines, then store).")
     echo("")
 

@@ -3,7 +3,7 @@
 As in Heat's ``db/api.py``, the implementation is chosen by name
 (``database.backend``) through a mapping, so the endpoint and the service
 never import a backend directly. A backend module offers
-``create_backend(db, crypt)`` returning an object with the db api methods
+``create_backend(db, crypt, store_settings)`` returning an object with the db api methods
 (``stack_create(ctxt, values)``, ``resource_transition(...)``, ...; see
 ``services.store.sqlalchemy_api``) and ``dispose()``.
 """
@@ -36,5 +36,5 @@ def load_backend(settings: Settings, crypt: Crypt | None = None, db: Database | 
         )
     module = importlib.import_module(BACKENDS[name])
     crypt = crypt or Crypt.from_settings(settings)
-    backend: StoreBackend = module.create_backend(db or Database(settings.database), crypt)
+    backend: StoreBackend = module.create_backend(db or Database(settings.database), crypt, settings.store)
     return backend

@@ -174,6 +174,10 @@ class StoreEndpoint:
         return await self.db.stack_count_all(ctxt, parse(StackQuery, query, "query"))
 
     @expose
+    async def stack_count_nested_resources(self, ctxt: RequestContext, stack_id: str) -> int:
+        return await self.db.stack_count_nested_resources(ctxt, stack_id)
+
+    @expose
     async def stack_state_counts(self, ctxt: RequestContext) -> list[dict[str, Any]]:
         return await self.db.stack_state_counts(ctxt)
 

@@ -228,6 +228,11 @@ class StoreClient:
         )
         return count
 
+    async def stack_count_nested_resources(self, ctxt: RequestContext, stack_id: str) -> int:
+        """The resources of every live stack below this one (nested stacks at any depth), not its own."""
+        count: int = await self._call(ctxt, "stack_count_nested_resources", stack_id=stack_id)
+        return count
+
     async def stack_state_counts(self, ctxt: RequestContext) -> list[dict[str, Any]]:
         """``[{action, status, count}]`` of the live stacks the context sees (all for an admin)."""
         counts: list[dict[str, Any]] = await self._call(ctxt, "stack_state_counts")

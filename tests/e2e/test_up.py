@@ -174,3 +174,54 @@ def test_ember_up_restarts_a_crashed_engine_and_a_script_deletes_stacks_through_
     assert code == 0, out.text
     # One 'serving topic' line per start of the store and of an engine (engine-1 started twice).
     assert out.text.count("serving topic") == 4, out.text
+
+
+def test_ember_up_with_two_engines_gives_each_its_own_metrics_port(tmp_path: Path) -> None:
+    """Else the second engine cannot listen and a scrape sees the first engine only."""
+    port, base, store_port = free_port(), free_port(), free_port()
+    env = isolated_env(
+        EMBER_METRICS__ENABLED="true",
+        EMBER_METRICS__ENGINE_PORT=str(base),
+        EMBER_METRICS__STORE_PORT=str(store_port),
+    )
+    del env["EMBER_API__BIND_PORT"]
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from services.cli.main import app; app()", *_up_args(port, tmp_path)],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    out = Output(process)
+    try:
+        wait_for(
+            "ember up to say it is up", lambda: "Ember is up" in out.text or process.poll() is not None, 180
+        )
+        assert process.poll() is None, out.text
+        second = base + 1 if base + 1 != store_port else base + 2
+        assert (
+            f"engine-1 http://127.0.0.1:{base}/metrics, engine-2 http://127.0.0.1:{second}/metrics"
+            in out.text
+        )
+        for engine_port in (base, second):
+            wait_for(
+                f"metrics on {engine_port}",
+                lambda p=engine_port: f"metrics on http://127.0.0.1:{p}/metrics" in out.text,
+                30,
+            )
+            scraped = httpx.get(f"http://127.0.0.1:{engine_port}/metrics", timeout=10)
+            assert scraped.status_code == 200 and "ember_rpc_server_requests_total" in scraped.text
+        assert "cannot listen" not in out.text, out.text
+        process.send_signal(signal.SIGINT)
+        process.wait(90)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        out.join()
+
+
+def _up_args(port: int, data_dir: Path) -> list[str]:
+    return ["up", "-n", "2", "--port", str(port), "--data-dir", str(data_dir)]

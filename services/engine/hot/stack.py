@@ -20,6 +20,7 @@ from shared.exceptions import (
     RequestLimitExceeded,
     StackValidationFailed,
 )
+from shared.limits import maximum
 
 from .conditions import Conditions
 from .definition import OutputDefinition, ResourceDefinition, build_output, build_resource
@@ -86,9 +87,11 @@ def check_resource_count(count: int, limit: int = DEFAULT_MAX_RESOURCES, nested:
     negative limit means no limit.
     """
     if 0 <= limit < count + nested:
+        counting = " counting its nested stacks" if nested else ""
         raise RequestLimitExceeded(
-            reason=f"the stack would have {count + nested} resources, over the maximum of {limit} "
-            "per stack (max_resources_per_stack)"
+            reason=f"the stack would have {count + nested} resources{counting}, which exceeds "
+            + maximum(limit, "resources per stack", "engine", "max_resources_per_stack")
+            + "."
         )
 
 

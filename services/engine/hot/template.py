@@ -4,7 +4,7 @@ This module only checks the *shape* of a template (sections, resource and
 output keys, value types of structural fields); values are parsed into
 function trees elsewhere. Everything it rejects raises an EmberError:
 InvalidTemplate for bad documents, InvalidTemplateVersion for the version,
-TemplateTooLarge (413) for documents over the size limit.
+TemplateTooLarge (400, as Heat) for documents over the size limit.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ClassVar
 
+from services.engine.hot import check_resource_count
 from services.engine.hot.dependencies import DependencyGraph
 from services.engine.lifecycle.actions import ActionWalk
 from services.engine.model.stack import Stack, StackOptions
@@ -43,8 +44,8 @@ from shared.exceptions import (
     RequestLimitExceeded,
     ResourceFailure,
     ResourceNotFound,
-    StackValidationFailed,
 )
+from shared.limits import maximum
 from shared.schemas.store import ResourceRecord, SnapshotRecord, StackRecord
 
 LOG = logging.getLogger(__name__)
@@ -167,8 +168,9 @@ class StackOps:
             return
         if await self.store.stack_count_all(ctxt) >= limit:
             raise RequestLimitExceeded(
-                reason=f"You have reached the maximum stacks per tenant, {limit}. Please delete some "
-                "stacks. (engine.max_stacks_per_tenant)"
+                reason="You have reached "
+                + maximum(limit, "stacks per tenant", "engine", "max_stacks_per_tenant")
+                + "; please delete some stacks."
             )
 
     async def _create(self, stack: Stack, adopt: dict[str, Any] | None = None) -> None:
@@ -474,9 +476,11 @@ class StackOps:
         """Store a nested stack of ``parent`` and start creating (or adopting) it; its id."""
         depth = parent.nested_depth + 1
         if depth > self.settings.max_nested_stack_depth:
-            raise StackValidationFailed(
-                path=f"resources.{resource_name}",
-                reason=f"Recursion depth exceeds {self.settings.max_nested_stack_depth}.",
+            limit = self.settings.max_nested_stack_depth
+            raise RequestLimitExceeded(  # as Heat's StackResource._child_nested_depth
+                reason="Recursion depth exceeds "
+                + maximum(limit, "levels of nested stacks", "engine", "max_nested_stack_depth")
+                + f" (at resource {resource_name})."
             )
         suffix = "".join(secrets.choice(_ALPHABET) for _ in range(12))
         child = await self.repo.build(
@@ -492,20 +496,35 @@ class StackOps:
             parent_resource_name=resource_name,
             root=parent.root,
         )
-        root = parent.root
-        limit = self.settings.max_resources_per_stack
-        if root.total_resources() + len(child.resources) > limit:
-            raise RequestLimitExceeded(
-                reason=f"the stack would have more than {limit} resources counting nested stacks "
-                "(max_resources_per_stack)"
-            )
+        await self.add_nested_resources(parent.root, len(child.resources))
         action = Action.ADOPT if adopt is not None else Action.CREATE
         await self.repo.store_new(child, self.engine_id, action)  # with its lock, as a stack's create
         self.runner.lock.held.add(child.id)
-        root.nested_resource_count += len(child.resources)
         parent.children.add(child.id)
         await self.runner.start_locked(self.job(child, action, lambda: self._create(child, adopt)))
         return child.id
+
+    async def add_nested_resources(self, root: Stack, adding: int, removing: int = 0) -> None:
+        """Count a nested stack's create (``adding`` resources) or update (``adding`` for its
+        ``removing``) towards its root's max_resources_per_stack, as Heat's
+        ``StackResource._validate_nested_resources``: the root's resources and all its nested
+        stacks' in total. Raises RequestLimitExceeded (nothing counted) when it goes over."""
+        await self.nested_resources(root)
+        # No await from here on: concurrent nested creates each see the others' counts.
+        after = (root.nested_resource_count or 0) + adding - removing
+        limit = self.settings.max_resources_per_stack
+        if limit >= 0:
+            check_resource_count(len(root.resources), limit, after)
+        root.nested_resource_count = after
+
+    async def nested_resources(self, root: Stack) -> int:
+        """The resources of the nested stacks below ``root``: kept on it, counted by the store
+        the first time a stack loaded from it (an update, a take-over) needs it."""
+        if root.nested_resource_count is None:
+            counted = await self.store.stack_count_nested_resources(root.ctxt, root.id)
+            if root.nested_resource_count is None:  # else a concurrent count came first
+                root.nested_resource_count = counted
+        return root.nested_resource_count
 
     @staticmethod
     def child_environment(parent: Stack, resource_name: str | None, params: dict[str, Any]) -> dict[str, Any]:

@@ -135,14 +135,17 @@ class StackUpdater:
         environment: dict[str, Any],
         files: dict[str, str],
         options: StackOptions,
+        root: Stack | None = None,
     ) -> UpdateRequest:
-        """Check an update of ``record`` and plan it; raises what Heat raises before changing anything."""
+        """Check an update of ``record`` and plan it; raises what Heat raises before changing anything.
+
+        ``root``: the top of the tree a nested stack's update belongs to (its resource count)."""
         if record.action == Action.DELETE:
             raise NotSupported(feature="Updating a stack when it is deleting")
         # The new template parses in a worker thread while the current rows come from the store.
         definition, current = await asyncio.gather(
             self.repo.definition(ctxt, record.name, record.id, template, environment, files),
-            self.repo.load(ctxt, record),
+            self.repo.load(ctxt, record, root=root),
         )
         changed = current.definition.parameters.immutable_changes(definition.parameters)
         if changed:
@@ -329,8 +332,18 @@ class StackUpdater:
         options = StackOptions.from_record(record)
         options.disable_rollback = True
         request = await self.prepare(
-            parent.ctxt, record, template, environment, {**parent.definition.files, **files}, options
+            parent.ctxt,
+            record,
+            template,
+            environment,
+            {**parent.definition.files, **files},
+            options,
+            parent.root,
         )
+        current = request.move.current
+        # Heat's count for a nested update: the new template's resources for the rows it has now.
+        rows = sum(res.record is not None for res in current.resources.values()) + len(current.spare)
+        await self.ops.add_nested_resources(parent.root, len(request.move.target.resources), rows)
         await self.start(request)
 
     async def start_rollback(self, holder: Stack) -> None:

@@ -131,7 +131,10 @@ class Stack:
         self.parent_resource_name = parent_resource_name
         self.record = record
         self.root = root or self
-        self.nested_resource_count = 0  # on the root: resources of every nested stack below it
+        # On the root: the resources of every nested stack below it (max_resources_per_stack);
+        # None until counted: a stack made here starts at 0, one loaded is counted from the store
+        # when a nested stack first needs it (lifecycle.ops.nested_resources).
+        self.nested_resource_count: int | None = None
         self.children: set[str] = set()
         self.cancel_note = cancel_note or CancelNote()
         self.transitions = transitions
@@ -189,8 +192,9 @@ class Stack:
         return minutes * SECONDS_PER_MINUTE if minutes else None
 
     def total_resources(self) -> int:
-        """This stack's resources plus those of every nested stack below it (on the root)."""
-        return len(self.resources) + self.nested_resource_count
+        """This stack's resources plus those of every nested stack below it (on the root), as
+        far as they are counted (see ``nested_resource_count``)."""
+        return len(self.resources) + (self.nested_resource_count or 0)
 
     def parameters_display(self) -> dict[str, str]:
         return self.definition.parameters.as_strings(mask_hidden=True)

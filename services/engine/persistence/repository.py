@@ -157,7 +157,7 @@ class StackRepository:
         """A new stack, parsed and validated (nothing stored). Raises EmberError subclasses."""
         stack_id = str(uuid.uuid4())
         definition = await self.definition(ctxt, name, stack_id, template, environment, files)
-        return self._stack(
+        stack = self._stack(
             ctxt,
             definition,
             stack_id=stack_id,
@@ -169,6 +169,8 @@ class StackRepository:
             parent_resource_name=parent_resource_name,
             root=root,
         )
+        stack.nested_resource_count = 0  # nothing is below a new stack yet
+        return stack
 
     async def load(
         self,
@@ -282,6 +284,7 @@ class StackRepository:
             cancel_note=current.cancel_note,
         )
         target.children = current.children
+        target.nested_resource_count = current.nested_resource_count
         for name, res in target.resources.items():
             old = current.resources.get(name)
             if old is not None and old.record is not None and old.type == res.type:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from services.store.crypt import Crypt
 from services.store.engine import Database
 from services.store.models import STACK_NAME_INDEX, Stack
+from services.store.sqlalchemy_api.event_purge import EventPurger
 from shared import metrics
 from shared.context import RequestContext
 from shared.exceptions import DatabaseError, EmberError, InvalidInput, StackNotFound
@@ -125,9 +126,10 @@ async def insert_many(conn: AsyncConnection, table: Any, rows: list[dict[str, An
 class BackendBase:
     """State and helpers the query mixins share."""
 
-    def __init__(self, db: Database, crypt: Crypt) -> None:
+    def __init__(self, db: Database, crypt: Crypt, events: EventPurger | None = None) -> None:
         self.db = db
         self.crypt = crypt
+        self.events = events or EventPurger()  # max_events_per_stack: call ``stored`` after inserts
 
     # --- sessions with error translation ---------------------------------------
 

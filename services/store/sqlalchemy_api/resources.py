@@ -67,6 +67,23 @@ class ResourceQueries(BackendBase):
             created = await insert_many(await session.connection(), Resource.__table__, rows)
         return [ResourceRecord.model_validate(dict(r)) for r in created]
 
+    async def stack_count_nested_resources(self, ctxt: RequestContext, stack_id: str) -> int:
+        """The resource rows of every live stack below ``stack_id`` (its nested stacks, theirs, ...),
+        not its own: the part of Heat's ``total_resources`` of a root that its own template does
+        not show. One recursive query over ``stack.owner_id``."""
+        async with self._read("stack_count_nested_resources") as session:
+            await self._get_stack(session, ctxt, stack_id, show_deleted=True)
+            below = (
+                select(Stack.id)
+                .where(Stack.owner_id == stack_id, Stack.deleted_at.is_(None))
+                .cte("below", recursive=True)
+            )
+            below = below.union_all(
+                select(Stack.id).where(Stack.owner_id == below.c.id, Stack.deleted_at.is_(None))
+            )
+            stmt = select(func.count(Resource.id)).where(Resource.stack_id.in_(select(below.c.id)))
+            return int((await session.execute(stmt)).scalar_one())
+
     async def resource_get(self, ctxt: RequestContext, resource_id: int) -> ResourceRecord:
         async with self._read("resource_get") as session:
             stmt = self._scoped(ctxt, select(Resource).where(Resource.id == resource_id), Resource.stack_id)
@@ -140,6 +157,7 @@ class ResourceQueries(BackendBase):
             data = values.model_dump(exclude_none=True)
             stmt = insert(Event).values(created_at=utcnow(), **data).returning(Event)
             row = (await session.scalars(stmt)).one()
+            await self.events.stored(await session.connection(), [values.stack_id])
         return EventRecord.model_validate(row)
 
     async def event_get(self, ctxt: RequestContext, event_id: str) -> EventRecord:
@@ -160,7 +178,13 @@ class ResourceQueries(BackendBase):
     async def event_get_all_by_stack(
         self, ctxt: RequestContext, stack_id: str, query: EventQuery | None = None
     ) -> list[EventRecord]:
-        """A page of a stack's events (and its listed nested stacks'); marker is an event uuid."""
+        """A page of a stack's events (and its listed nested stacks'); marker is an event uuid.
+
+        A marker not found is refused (InvalidInput), unless the order is by time and one of the stacks holds
+        ``max_events_per_stack`` events or more: then it was purged (see ``event_purge``), so it
+        was older than every event kept: oldest first the page starts at the oldest kept event
+        (a stream's catch-up loses nothing), newest first it is empty (nothing older is left).
+        """
         query = query or EventQuery()
         keys = [k for k in query.sort_keys or ["created_at"] if k != "id"]
         sort = [(getattr(Event, k), query.direction) for k in keys] + [(Event.id, query.direction)]
@@ -177,9 +201,14 @@ class ResourceQueries(BackendBase):
                     Event.uuid == query.marker, Event.stack_id.in_(stack_ids)
                 )
                 marker = (await session.execute(marker_stmt)).one_or_none()
-                if marker is None:
+                if marker is not None:
+                    stmt = stmt.where(after_marker(sort, tuple(marker)))
+                elif keys != ["created_at"] or not await self.events.holds_purged(
+                    await session.connection(), stack_ids
+                ):
                     raise InvalidInput(field="marker", reason=f"no event {query.marker} in stack {stack_id}")
-                stmt = stmt.where(after_marker(sort, tuple(marker)))
+                elif query.direction != "asc":
+                    return []
             stmt = order_by(stmt, sort)
             if query.limit is not None:
                 stmt = stmt.limit(query.limit)

@@ -171,6 +171,7 @@ class StackStateQueries(StackQueries, BackendBase):
             event_row = (
                 await session.scalars(insert(Event).values(created_at=utcnow(), **data).returning(Event))
             ).one()
+            await self.events.stored(await session.connection(), [stack_id])
         return StackTransition(
             stack=StackRecord.model_validate(row), event=EventRecord.model_validate(event_row)
         )

@@ -134,6 +134,7 @@ class TransitionQueries(BackendBase):
                 .mappings()
                 .one()
             )
+            await self.events.stored(conn, [event_row["stack_id"]])
         return ResourceTransition(
             resource=ResourceRecord.model_validate(dict(row)),
             event=EventRecord.model_validate(dict(event_row)),
@@ -204,6 +205,7 @@ class TransitionQueries(BackendBase):
         await self._update_rows(conn, final)
         events = [_event_row(step, item.event, now) for step, item in zip(steps, items, strict=True)]
         event_rows = await insert_many(conn, E, events)
+        await self.events.stored(conn, [ev["stack_id"] for ev in events])
         return [
             ResourceTransition(
                 resource=ResourceRecord.model_validate(step), event=EventRecord.model_validate(dict(ev))

@@ -137,20 +137,24 @@ async def test_existing_name_is_409_stack_exists(client: httpx.AsyncClient, stac
     assert stack["name"] in assert_fault(resp, 409, "StackExists")["message"]
 
 
-async def test_body_over_the_limit_is_413(client: httpx.AsyncClient, app: Any) -> None:
+async def test_body_over_the_limit_is_400_naming_the_setting(client: httpx.AsyncClient, app: Any) -> None:
     limit = app.state.gateway.settings.api.max_body_size
     big = {"stack_name": "big", "template": {"description": "x" * (limit + 10)}}
-    assert_fault(await client.post(f"/v1/{TENANT}/stacks", json=big), 413, "RequestLimitExceeded")
+    err = assert_fault(await client.post(f"/v1/{TENANT}/stacks", json=big), 400, "RequestLimitExceeded")
+    assert err["message"] == (
+        f"Request limit exceeded: the request body exceeds the maximum of {limit} bytes "
+        "(api.max_body_size, EMBER_API__MAX_BODY_SIZE)."
+    )
 
     async def chunks() -> AsyncIterator[bytes]:
         for _ in range(limit // 65536 + 2):
             yield b" " * 65536
 
     resp = await client.post(f"/v1/{TENANT}/stacks", content=chunks())
-    assert_fault(resp, 413, "RequestLimitExceeded")
+    assert "api.max_body_size" in assert_fault(resp, 400, "RequestLimitExceeded")["message"]
 
 
-async def test_template_string_over_the_template_limit_is_413(
+async def test_template_string_over_the_template_limit_is_400(
     rpc_settings: RpcSettings, engine_backend: EngineBackend
 ) -> None:
     settings = make_settings(rpc_settings).model_copy()
@@ -160,7 +164,11 @@ async def test_template_string_over_the_template_limit_is_413(
         resp = await client.post(
             f"/v1/{TENANT}/stacks", json={"stack_name": "t", "template": "# " + "x" * 200}
         )
-    assert_fault(resp, 413, "RequestLimitExceeded")
+    err = assert_fault(resp, 400, "RequestLimitExceeded")
+    assert (
+        "exceeds the maximum of 100 bytes (engine.max_template_size, EMBER_ENGINE__MAX_TEMPLATE_SIZE)"
+        in (err["message"])
+    )
 
 
 @pytest.fixture
@@ -219,7 +227,7 @@ async def test_an_unexpected_error_is_a_500_without_traceback(client: httpx.Asyn
     assert "boom" not in err["message"]
 
 
-async def test_yaml_aliases_expanding_a_template_are_refused_with_413(client: httpx.AsyncClient) -> None:
+async def test_yaml_aliases_expanding_a_template_are_refused_with_400(client: httpx.AsyncClient) -> None:
     lines = ["a: &a [" + ",".join(["xxxxxxxxxx"] * 10) + "]"]
     for i in range(8):
         this, prev = chr(98 + i), chr(97 + i)
@@ -227,7 +235,7 @@ async def test_yaml_aliases_expanding_a_template_are_refused_with_413(client: ht
     resp = await client.post(
         f"/v1/{TENANT}/stacks", json={"stack_name": "laughs", "template": "\n".join(lines)}
     )
-    assert_fault(resp, 413, "RequestLimitExceeded")
+    assert_fault(resp, 400, "RequestLimitExceeded")
 
 
 async def test_deeply_nested_bodies_are_400(client: httpx.AsyncClient) -> None:

@@ -8,13 +8,16 @@ ends with the stack as GET shows it.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
 
 from shared.clients.events import EventStreamClient
-from shared.config import EventStreamSettings, Settings
+from shared.clients.store import StoreClient
+from shared.config import EventStreamSettings, Settings, StoreSettings
+from shared.context import RequestContext
 from tests.integration.api.conftest import TENANT, EngineBackend, backend_app, serve, unique_name
 
 CHAIN = {
@@ -140,3 +143,42 @@ async def test_a_stream_that_lost_the_live_events_catches_up_from_the_store_when
     assert listed + seen == stored
     assert stream.stack is not None and stream.stack["stack_status"] == "CREATE_COMPLETE"
     assert stream.connections == 1
+
+
+async def test_a_last_event_id_purged_meanwhile_replays_every_event_kept(
+    live_server: str, real_engine: EngineBackend
+) -> None:
+    """store.max_events_per_stack purged the client's last event while it was away: the stream
+    neither refuses the marker nor loses anything; it replays what is kept (all newer) and ends."""
+    store = StoreClient(real_engine.transport, timeout=30, topic=real_engine.store_topic)
+    admin = RequestContext.admin()
+    async with httpx.AsyncClient(base_url=live_server, headers={"X-Auth-Token": "demo-token"}) as http:
+        _name, sid, path = await _create(
+            http, {"heat_template_version": "2018-08-31", "resources": {"n": {"type": "OS::Heat::None"}}}
+        )
+        await _wait_complete(http, path)
+        first_id = (await http.get(path + "/events", params={"sort_dir": "asc"})).json()["events"][0]["id"]
+        (row,) = await store.resource_get_all_by_stack(admin, sid)
+        limit = StoreSettings().max_events_per_stack
+        await store.resource_transition_many(
+            admin,
+            [{"resource_id": row.id, "values": {"status_reason": f"step {i}"}} for i in range(limit + 10)],
+        )
+        kept = [e.uuid for e in await store.event_get_all_by_stack(admin, sid, sort_dir="asc")]
+        assert first_id not in kept and limit <= len(kept) < limit + 10 + 3  # purged down to the limit
+        headers = {"Accept": "text/event-stream", "Last-Event-ID": first_id}
+        async with http.stream("GET", path + "/events", headers=headers) as resp:
+            assert resp.status_code == 200
+            text = (await resp.aread()).decode()
+    frames = [f for f in text.split("\n\n") if f.strip() and not f.startswith(":")]
+    *events, last = frames
+    assert last.startswith("event: stack\ndata: ")
+    assert [f.split("\n", 1)[0].removeprefix("id: ") for f in events] == kept
+
+
+async def _wait_complete(http: httpx.AsyncClient, path: str) -> None:
+    for _ in range(600):
+        if (await http.get(path)).json()["stack"]["stack_status"] == "CREATE_COMPLETE":
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the stack did not complete")

@@ -96,7 +96,10 @@ async def test_nested_stacks_count_towards_the_resource_limit(
     identity = await engine_services.client.create_stack(ctx, "toobig", template)
     stack = await engine_services.wait_for_status(ctx, identity, DONE)
     assert stack["stack_status"] == "FAILED"
-    assert "max_resources_per_stack" in stack["stack_status_reason"]
+    assert (
+        f"the stack would have {limit + 1} resources counting its nested stacks, which exceeds the maximum "
+        f"of {limit} resources per stack (engine.max_resources_per_stack, EMBER_ENGINE__MAX_RESOURCES_PER_STACK)"
+    ) in stack["stack_status_reason"]
 
 
 async def test_nesting_deeper_than_the_limit_fails_the_stack(
@@ -120,7 +123,10 @@ async def test_nesting_deeper_than_the_limit_fails_the_stack(
     )
     stack = await engine_services.wait_for_status(ctx, identity, DONE)
     assert stack["stack_status"] == "FAILED"
-    assert f"Recursion depth exceeds {limit}" in stack["stack_status_reason"]
+    assert (
+        f"Recursion depth exceeds the maximum of {limit} levels of nested stacks "
+        "(engine.max_nested_stack_depth, EMBER_ENGINE__MAX_NESTED_STACK_DEPTH)"
+    ) in stack["stack_status_reason"]
     await engine_services.client.delete_stack(ctx, identity)
     await engine_services.wait_for_status(ctx, identity, {"DELETE_COMPLETE"}, timeout=60)
 

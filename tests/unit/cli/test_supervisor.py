@@ -63,3 +63,20 @@ async def test_max_restarts_0_never_restarts() -> None:
     finally:
         await sup.stop_all(5)
     assert gave_up.restarts == 0
+
+
+async def test_a_child_s_own_environment_is_added_and_kept_across_restarts(tmp_path: Path) -> None:
+    """``ember up -n 2`` gives each engine its own metrics port this way."""
+    out = tmp_path / "seen"
+    script = (
+        f"import os, pathlib, sys\np = pathlib.Path({str(out)!r})\n"
+        "p.write_text(p.read_text() + os.environ['MINE'] + os.environ['SHARED'] + ',' if p.exists() "
+        "else os.environ['MINE'] + os.environ['SHARED'] + ',')\nsys.exit(1)"
+    )
+    sup = Supervisor(env={"SHARED": "s", "MINE": "common"}, echo=lambda _line: None, restart=FAST)
+    await sup.start_group([("one", [sys.executable, "-c", script])], {"one": {"MINE": "own"}})
+    try:
+        await asyncio.wait_for(sup.supervise(), 20)  # runs 3 times, then given up on
+    finally:
+        await sup.stop_all(5)
+    assert out.read_text() == "owns," * 3

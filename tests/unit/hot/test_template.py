@@ -70,11 +70,15 @@ def test_python_tags_are_not_executed() -> None:
         hot.load_document("a: !!python/object/apply:os.system ['true']\n")
 
 
-def test_too_large_text_is_a_413() -> None:
+def test_too_large_text_is_a_400_naming_the_setting() -> None:
     text = MINIMAL_YAML + "description: " + "x" * 2000 + "\n"
     with pytest.raises(TemplateTooLarge) as err:
         hot.load_document(text, max_size=1000)
-    assert err.value.http_status == 413
+    assert err.value.http_status == 400  # Heat's RequestLimitExceeded
+    assert str(err.value) == (
+        f"Request limit exceeded: Template size ({len(text.encode())} bytes) exceeds the maximum of 1000 "
+        "bytes (engine.max_template_size, EMBER_ENGINE__MAX_TEMPLATE_SIZE)."
+    )
     assert err.value.kwargs == {"size": len(text.encode()), "limit": 1000}
 
 

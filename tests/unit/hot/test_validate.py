@@ -187,12 +187,17 @@ def test_any_registry_fitting_the_protocol_works() -> None:
 def test_resource_count_limit() -> None:
     doc = template({f"r{i}": {"type": "OS::Heat::None"} for i in range(5)})
     load(doc, max_resources=5)
-    with pytest.raises(EmberError, match="over the maximum of 4") as err:
+    with pytest.raises(
+        EmberError,
+        match=r"5 resources, which exceeds the maximum of 4 resources per stack "
+        r"\(engine\.max_resources_per_stack, EMBER_ENGINE__MAX_RESOURCES_PER_STACK\)",
+    ) as err:
         load(doc, max_resources=4)
-    assert err.value.http_status == 413
+    assert err.value.http_status == 400  # Heat's RequestLimitExceeded
     hot.check_resource_count(3, 10, nested=7)
-    with pytest.raises(EmberError):
+    with pytest.raises(EmberError, match="11 resources counting its nested stacks"):
         hot.check_resource_count(3, 10, nested=8)
+    hot.check_resource_count(3000, -1, nested=8000)  # -1: no limit
     hot.check_resource_count(10_000, -1)
 
 
