@@ -29,7 +29,8 @@ TARGETS = ("store", "engine", "api")
 
 async def check_bus(settings: Settings, target: str, timeout: float, server: str | None = None) -> str:
     """Ask the store (``ping``) or an engine (``listening``) over the bus; raises on no answer."""
-    transport = await asyncio.wait_for(Transport.connect(settings.rpc), timeout)
+    # Run in the service container it checks, as that service (its broker user, its reply queues).
+    transport = await asyncio.wait_for(Transport.connect(settings.rpc, service=target), timeout)
     try:
         ctxt = RequestContext.admin()
         if target == "store":

@@ -59,7 +59,7 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         owned = state.transport is None
         if owned:
-            _connect(state, await Transport.connect(settings.rpc))
+            _connect(state, await Transport.connect(settings.rpc, service="api"))
             assert state.transport is not None
             LOG.info("connected to %s", state.transport.safe_url)
         if owned and state.hub is not None:

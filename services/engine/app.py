@@ -98,7 +98,7 @@ class EngineApp:
 
     async def start(self) -> None:
         if self.transport is None:
-            self.transport = await Transport.connect(self.settings.rpc)
+            self.transport = await Transport.connect(self.settings.rpc, service="engine")
         settings = self.settings.engine
         store = StoreClient(self.transport, timeout=settings.store_timeout, topic=self.store_topic)
         repo = StackRepository(store, default_registry(), settings)
@@ -151,7 +151,6 @@ class EngineApp:
     def _observe(self, repo: StackRepository) -> None:
         """What hears of each stored transition: notifications, the live events fanout, metrics."""
         assert self.transport is not None
-        self.transport.service = "engine"
         self.notifications = StackNotifications(self.transport, self.settings.notifications)
         self.notifications.notifier.outbox.on_drop = metrics.BUS_DROPPED.labels("engine", "notification").inc
         self.live_events = LiveEvents(FanoutPublisher(self.transport, self.settings.events_exchange()))

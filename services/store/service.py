@@ -96,7 +96,7 @@ class StoreService:
                 await migrate.upgrade(db)
             self.backend = api.load_backend(self.settings, crypt, db)
             if self.transport is None:
-                self.transport = await Transport.connect(self.settings.rpc)
+                self.transport = await Transport.connect(self.settings.rpc, service="store")
             endpoint = StoreEndpoint(self.backend, self.server_id)
             self.server = RPCServer(
                 self.transport,
@@ -106,7 +106,6 @@ class StoreService:
                 signed_admin_only=True,
                 trusted_users=self.settings.store.trusted_broker_users,
             )
-            self.transport.service = "store"
             await self.server.start()
             watch_pool(db)
             if self.settings.metrics.enabled:

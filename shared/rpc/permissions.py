@@ -6,7 +6,7 @@ topics), so one vhost can hold one deployment with its own users:
 - the api publishes requests only to an exchange of its own,
   ``<control>.api``, which the broker binds into the control exchange for
   the engines' routing keys (``<engine>``, ``<engine>.<server>``) alone; it
-  configures and reads only its own reply queues, may not touch the control
+  configures and reads only its own reply queues (``reply_api_<hex>``), may not touch the control
   exchange (so cannot delete it), nor publish through the default exchange.
   Whatever it publishes, or dead-letters from its reply queues, reaches the
   engines or nothing: never the store;
@@ -38,7 +38,6 @@ from typing import Any
 from shared.config import RpcSettings
 
 SERVICES = ("api", "engine", "store")
-REPLY_QUEUES = "reply_[0-9a-fA-F]+"
 DEFAULT_EXCHANGE = "amq\\.default"
 NOTIFICATIONS = "notifications\\..+"
 
@@ -54,6 +53,12 @@ class Grant:
     topic_write: str
     topic_read: str
     topic_exchange: str
+
+
+def reply_queues(service: str) -> str:
+    """The reply queues of one service's processes (``Transport`` names them after the service):
+    no service can declare, read or delete another's."""
+    return f"reply_{re.escape(service)}_[0-9a-fA-F]+"
 
 
 def api_exchange(rpc: RpcSettings) -> str:
@@ -85,26 +90,26 @@ def grants(rpc: RpcSettings) -> dict[str, Grant]:
     store_keys = [re.escape(rpc.store_topic), f"{re.escape(rpc.store_topic)}\\..+"]
     return {
         "api": Grant(
-            configure=_any(REPLY_QUEUES, live_queue),
+            configure=_any(reply_queues("api"), live_queue),
             write=_any(re.escape(api_exchange(rpc)), live_queue),
-            read=_any(REPLY_QUEUES, live, live_queue),
+            read=_any(reply_queues("api"), live, live_queue),
             topic_write=_any(*engine_keys),
             topic_read="^$",
             topic_exchange=api_exchange(rpc),
         ),
         "engine": Grant(
             # Notifications: oslo's notifier declares its <topic>.<priority> queue, so the engine may too.
-            configure=_any(x, *engine, REPLY_QUEUES, live, NOTIFICATIONS),
+            configure=_any(x, *engine, reply_queues("engine"), live, NOTIFICATIONS),
             write=_any(x, *engine, DEFAULT_EXCHANGE, live, NOTIFICATIONS),
-            read=_any(x, *engine, REPLY_QUEUES),
+            read=_any(x, *engine, reply_queues("engine")),
             topic_write=_any(*engine_keys, *store_keys, NOTIFICATIONS),
             topic_read=_any(*engine_keys, NOTIFICATIONS),
             topic_exchange=rpc.control_exchange,
         ),
         "store": Grant(
-            configure=_any(x, *store, REPLY_QUEUES),
+            configure=_any(x, *store, reply_queues("store")),
             write=_any(x, *store, DEFAULT_EXCHANGE),
-            read=_any(x, *store, REPLY_QUEUES),
+            read=_any(x, *store, reply_queues("store")),
             topic_write=_any(*store_keys),
             topic_read=_any(*store_keys),
             topic_exchange=rpc.control_exchange,

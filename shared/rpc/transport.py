@@ -65,7 +65,7 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 
 _CANCEL_ERRORS: tuple[type[BaseException], ...] = (*CONNECTION_ERRORS, TimeoutError)
 
-_REPLY_Q_RE = re.compile(rb'_reply_q\\?"\s*:\s*\\?"(reply_[0-9a-fA-F]{1,64})')
+_REPLY_Q_RE = re.compile(rb'_reply_q\\?"\s*:\s*\\?"(reply_(?:[a-z][a-z0-9-]{0,31}_)?[0-9a-fA-F]{1,64})')
 _MSG_ID_RE = re.compile(rb'_msg_id\\?"\s*:\s*\\?"([0-9a-zA-Z_\-]{1,64})')
 
 
@@ -191,7 +191,12 @@ class Consumer:
 class Transport:
     """One robust AMQP connection shared by the RPC servers and clients of a process."""
 
-    def __init__(self, settings: RpcSettings | str | None = None) -> None:
+    def __init__(self, settings: RpcSettings | str | None = None, service: str = "ember") -> None:
+        """``service``: who this connection serves (api, engine, store): it names the reply
+        queue (``reply_<service>_<hex>``), which the broker lets only that service's user
+        configure, and labels the reconnect metric."""
+        if not re.fullmatch(r"[a-z][a-z0-9-]{0,31}", service):
+            raise ValueError(f"service {service!r}: lower-case letters, digits and '-' only")
         if settings is None:
             settings = RpcSettings()
         elif isinstance(settings, str):
@@ -213,12 +218,11 @@ class Transport:
         self.disconnected_at: float | None = None
         self._up = False  # connected since the last drop (the first drop of an outage is kept)
         self._reconnect_listeners: list[Callable[[], None]] = []
-        # Who this connection serves, for the reconnect metric (set by the service's app).
-        self.service = "ember"
+        self.service = service
 
     @classmethod
-    async def connect(cls, settings: RpcSettings | str | None = None) -> Transport:
-        transport = cls(settings)
+    async def connect(cls, settings: RpcSettings | str | None = None, service: str = "ember") -> Transport:
+        transport = cls(settings, service)
         await transport.start()
         return transport
 
@@ -451,10 +455,11 @@ class Transport:
         return consumer
 
     async def consume_replies(self, handler: DeliveryHandler) -> tuple[str, Consumer]:
-        """Declare this process's ``reply_<hex>`` queue and consume it (no acks: replies are transient)."""
+        """Declare this process's ``reply_<service>_<hex>`` queue and consume it (no acks: replies
+        are transient)."""
         connection = await self._require_connection()
         channel: AbstractRobustChannel = await connection.channel(publisher_confirms=False)  # type: ignore[assignment]
-        name = f"reply_{uuid.uuid4().hex}"
+        name = f"reply_{self.service}_{uuid.uuid4().hex}"
         queue: AbstractRobustQueue = await channel.declare_queue(  # type: ignore[assignment]
             name, durable=False, auto_delete=False, arguments=self._transient_queue_args()
         )

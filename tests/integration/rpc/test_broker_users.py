@@ -100,7 +100,10 @@ async def deployment(
     await store.start()
     engine = EngineApp(settings("engine"))
     await engine.start()
-    transports = {s: await Transport.connect(_rpc(rpc, urls[s])) for s in ("api", "engine", "intruder")}
+    transports = {
+        s: await Transport.connect(_rpc(rpc, urls[s]), service="engine" if s == "intruder" else s)
+        for s in ("api", "engine", "intruder")
+    }
     try:
         yield {"rpc": rpc, "transports": transports}
     finally:
@@ -176,6 +179,14 @@ async def test_the_api_user_can_neither_delete_the_exchange_nor_dead_letter_into
                     "x-dead-letter-routing-key": rpc.store_topic,
                 },
             )
+        # Nor touch another service's reply queue (declare it to read, or delete it).
+        for attempt in ("declare", "delete"):
+            channel = await connection.channel()
+            with pytest.raises(aiormq.exceptions.ChannelAccessRefused):
+                if attempt == "declare":
+                    await channel.declare_queue(f"reply_engine_{uuid.uuid4().hex}", auto_delete=True)
+                else:
+                    await channel.queue_delete(f"reply_engine_{uuid.uuid4().hex}")
         channel = await connection.channel(publisher_confirms=True)
         own = await channel.get_exchange(api_exchange(rpc), ensure=True)
         with pytest.raises(
