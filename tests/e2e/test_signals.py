@@ -102,4 +102,16 @@ def test_a_scaling_policy_signal_grows_the_group_from_2_to_3(cluster: Cluster) -
     assert outputs["member_values"] == ["member", "member", "member"]
     group = http.get(f"{path}/resources", params={"nested_depth": 1}).json()["resources"]
     assert len([r for r in group if r["resource_type"] == "OS::Heat::TestResource"]) == 3
+
+    # A new member definition rolls through the three, two kept in service throughout.
+    updated = http.put(path, json={"template": template, "parameters": {"value": "renewed"}})
+    assert updated.status_code == 202, updated.text
+    deadline = time.monotonic() + 60
+    while _stack(http, path)["stack_status"] != "UPDATE_COMPLETE" and time.monotonic() < deadline:
+        assert _stack(http, path)["stack_status"] != "UPDATE_FAILED", _stack(http, path)[
+            "stack_status_reason"
+        ]
+        time.sleep(0.2)
+    outputs = {o["output_key"]: o["output_value"] for o in _stack(http, path)["outputs"]}  # type: ignore[attr-defined]
+    assert (outputs["current_size"], outputs["member_values"]) == (3, ["renewed"] * 3)
     http.close()
