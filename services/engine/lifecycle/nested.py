@@ -104,6 +104,9 @@ class NestedStackHost:
     async def nested_stack_status(self, child_id: str) -> tuple[str, str, str]:
         return await self._ops.child_status(self._stack, child_id)
 
+    async def nested_stack_changed(self, child_id: str, timeout: float) -> None:
+        await self._ops.repo.changes.wait(child_id, timeout)
+
     def signal_endpoint(self, resource_name: str) -> str:
         stack = self._stack
         return (

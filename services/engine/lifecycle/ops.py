@@ -587,7 +587,9 @@ class StackOps:
                 break
             marker = page[-1].id
         if count:
-            LOG.warning("took over %d stack(s) left IN_PROGRESS by a dead engine (carried on or failed)", count)
+            LOG.warning(
+                "took over %d stack(s) left IN_PROGRESS by a dead engine (carried on or failed)", count
+            )
         await self.repair_stranded()
         return count
 

@@ -69,6 +69,13 @@ class NestedStackResource(Resource):
         self.resource_id = child_id
         return child_id
 
+    async def wait_for_progress(self, token: Any, delay: float) -> None:
+        # The child's state change, if this engine stores it, ends the wait at once.
+        if self.resource_id is None:
+            await super().wait_for_progress(token, delay)
+            return
+        await self.host.nested_stack_changed(self.resource_id, delay)
+
     async def check_adopt_complete(self, token: Any) -> bool:
         action, status, reason = await self.host.nested_stack_status(str(token))
         if status == FAILED:
