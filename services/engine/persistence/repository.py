@@ -114,8 +114,14 @@ class StackRepository:
         transitions: TransitionWriter | None = None,
         **kwargs: Any,
     ) -> Stack:
+        root = kwargs.get("root")
+        shared = getattr(root.transitions, "channel", None) if root is not None else None
         writer = transitions or TransitionWriter(
-            self.store, ctxt, retry_window=self.settings.store_retry_timeout
+            self.store,
+            ctxt,
+            retry_window=self.settings.store_retry_timeout,
+            # A nested stack's batches go with its root's and its siblings' (transitions.py).
+            channel=shared if shared is not None and shared.ctxt is ctxt else None,
         )
         stack = Stack(
             ctxt,
