@@ -78,6 +78,7 @@ def member_template() -> dict[str, Any]:
         "outputs": {
             "first": {"value": {"get_attr": ["r0", "value"]}},
             "last": {"value": {"get_attr": ["v19", "value"]}},
+            "label": {"value": {"get_attr": ["label", "value"]}},
         },
     }
 
@@ -104,7 +105,10 @@ def wide_template(members: int, tag: str = "v1") -> dict[str, Any]:
             },
             "summary": {"type": "OS::Heat::Value", "properties": {"value": {"get_attr": ["group", "last"]}}},
         },
-        "outputs": {"firsts": {"value": {"get_attr": ["group", "first"]}}},
+        "outputs": {
+            "firsts": {"value": {"get_attr": ["group", "first"]}},
+            "labels": {"value": {"get_attr": ["group", "label"]}},
+        },
     }
 
 
@@ -200,6 +204,8 @@ class Wide:
         firsts = outputs.get("firsts")
         if not isinstance(firsts, list) or len(firsts) != members or None in firsts:
             raise SystemExit(f"the wide stack's output is wrong: {str(firsts)[:200]}")
+        if outputs.get("labels") != [tag] * members:
+            raise SystemExit(f"the members' labels are not all {tag}: {str(outputs.get('labels'))[:200]}")
 
     async def delete(self) -> float:
         assert self.identity is not None

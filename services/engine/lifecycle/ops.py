@@ -504,6 +504,7 @@ class StackOps:
         self.runner.lock.held.add(child.id)
         root.nested_resource_count += len(child.resources)
         parent.children.add(child.id)
+        self.repo.changes.watch(child.id)  # its parent waits for its changes (runtime/changes.py)
         await self.runner.start_locked(self.job(child, action, lambda: self._create(child, adopt)))
         return child.id
 

@@ -32,14 +32,19 @@ class StackChanges:
         if event is not None:
             event.set()
 
-    async def wait(self, stack_id: str, timeout: float) -> bool:
-        """Until the stack changes (or changed since the last wait), at most ``timeout`` seconds;
-        whether it did."""
+    def watch(self, stack_id: str) -> asyncio.Event:
+        """Start keeping the stack's changes (before starting the action a caller will wait for)."""
         event = self._events.get(stack_id)
         if event is None:
             event = self._events[stack_id] = asyncio.Event()
             while len(self._events) > self._max:
                 self._events.popitem(last=False)
+        return event
+
+    async def wait(self, stack_id: str, timeout: float) -> bool:
+        """Until the stack changes (or changed since it was watched or last waited for), at most
+        ``timeout`` seconds; whether it did."""
+        event = self.watch(stack_id)
         if not event.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), timeout)
