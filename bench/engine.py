@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.harness import Bench, start_engine
 from services.store.crypt import generate_key
 from services.store.service import StoreService
 from shared.clients.engine import EngineClient
@@ -43,38 +41,6 @@ def template(n: int, chained: bool) -> dict[str, Any]:
             body["depends_on"] = f"r{i - 1}"
         resources[f"r{i}"] = body
     return {"heat_template_version": "2021-04-16", "resources": resources}
-
-
-class Bench:
-    def __init__(self, settings: Settings, topic_suffix: str) -> None:
-        self.settings = settings
-        self.suffix = topic_suffix
-        self.polls = 0
-
-    async def wait(self, store: StoreClient, ctxt: RequestContext, stack_id: str, want: str) -> float:
-        start = time.perf_counter()
-        while True:
-            record = await store.stack_get(ctxt, stack_id, show_deleted=True)
-            self.polls += 1
-            state = f"{record.action}_{record.status}"
-            if state == want:
-                return time.perf_counter() - start
-            if record.status == "FAILED":
-                raise SystemExit(f"stack went {state}: {record.status_reason}")
-            await asyncio.sleep(0.02)
-
-
-def start_engine(settings: Settings, profile: str | None = None) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "EMBER_RPC__TRANSPORT_URL": settings.rpc.transport_url,
-        "EMBER_RPC__CONTROL_EXCHANGE": settings.rpc.control_exchange,
-        "EMBER_RPC__ENGINE_TOPIC": settings.rpc.engine_topic,
-        "EMBER_RPC__STORE_TOPIC": settings.rpc.store_topic,
-        "EMBER_LOGGING__LEVEL": "WARNING",
-    }
-    prefix = ["-m", "cProfile", "-o", profile] if profile else []
-    return subprocess.Popen([sys.executable, *prefix, "-m", "services.engine"], env=env)
 
 
 async def run(args: argparse.Namespace) -> None:

@@ -105,9 +105,17 @@ class EventHub:
                 del self._watches[watch.stack_id]
 
     def _on_message(self, message: dict[str, Any]) -> None:
+        # One event ("event"), or the events of one stack stored in one batch ("events").
         event = message.get("event")
+        batch = message.get("events")
+        events = [event] if isinstance(event, dict) else batch if isinstance(batch, list) else None
         stack_id = message.get("stack_id")
-        if message.get("v") != 1 or not isinstance(event, dict) or not isinstance(stack_id, str):
+        if (
+            message.get("v") != 1
+            or events is None
+            or not all(isinstance(e, dict) for e in events)
+            or not isinstance(stack_id, str)
+        ):
             LOG.debug("live events: a message of an unknown shape; ignored")
             return
         ancestors = message.get("ancestors")
@@ -119,4 +127,5 @@ class EventHub:
         for candidate in candidates:
             for watch in list(self._watches.get(candidate, ())):
                 if watch.wants(message):
-                    watch.offer(event)
+                    for item in events:
+                        watch.offer(item)

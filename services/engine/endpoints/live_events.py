@@ -2,8 +2,9 @@
 
 Published on the events fanout (``events.exchange``, default
 ``<control_exchange>_events``) as ``{"v": 1, "tenant", "stack_id",
-"ancestors", "event"}``: ``event`` is the shape ``list_events`` returns for
-it, ``ancestors`` the ids of the stacks above its stack, root first (so a
+"ancestors", "event"}``, or with ``"events"`` (a list, in store order)
+instead of ``"event"`` for the transitions of one stack stored in one batch:
+each event is the shape ``list_events`` returns for it, ``ancestors`` the ids of the stacks above its stack, root first (so a
 stream of a stack can take its nested stacks' events to a given depth).
 Best effort: a message the broker does not take is dropped, and a stream
 that missed one reads it from the store (the event list) on reconnect.
@@ -49,18 +50,22 @@ class LiveEvents:
 
     def _publish(self, stack: Stack, events: Sequence[EventRecord]) -> None:
         record = stack.record
-        if record is None:
+        if record is None or not events:
             return
-        ancestors = self._ancestors(stack)
-        for event in events:
-            message: dict[str, Any] = {
-                "v": MESSAGE_VERSION,
-                "tenant": record.tenant,
-                "stack_id": record.id,
-                "ancestors": ancestors,
-                "event": formatting.format_event(record, event),
-            }
-            self.publisher.publish(message)
+        message: dict[str, Any] = {
+            "v": MESSAGE_VERSION,
+            "tenant": record.tenant,
+            "stack_id": record.id,
+            "ancestors": self._ancestors(stack),
+        }
+        formatted = [formatting.format_event(record, event) for event in events]
+        if len(formatted) == 1:
+            message["event"] = formatted[0]
+        else:
+            # A batch of transitions stored together is one message: a wave of 1,000
+            # resources is one publish, not 1,000 (a publish costs more than the event).
+            message["events"] = formatted
+        self.publisher.publish(message)
 
     def stack_changed(self, stack: Stack, event: EventRecord) -> None:
         self._publish(stack, [event])

@@ -14,8 +14,10 @@ neither: no import circle.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from functools import partial
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from services.engine.unresolved import contains_unresolved
@@ -128,8 +130,7 @@ def _check_provider_properties(
     """A provider template's parameters are the resource's properties; returns its output names."""
     where = f"{path} ({resolved.template_name})"
     try:
-        nested = Template.parse(resolved.template or "")
-        schemas = parse_schemas(nested.parameters, nested.version)
+        schemas, outputs = _provider_interface(resolved.template or "")
     except EmberError as exc:
         raise InvalidTemplate(reason=f"{where}: the provider template is invalid: {exc}") from None
     for key in properties:
@@ -144,4 +145,12 @@ def _check_provider_properties(
                 schema.validate(value)
             except StackValidationFailed as exc:
                 raise StackValidationFailed(path=f"{path}.properties.{key}", reason=str(exc)) from None
-    return frozenset(nested.outputs)
+    return outputs
+
+
+@functools.lru_cache(maxsize=256)
+def _provider_interface(text: str) -> tuple[Mapping[str, Any], frozenset[str]]:
+    """A provider template's parameter schemas and output names, parsed once per template text:
+    a group of 1,000 members of one provider type checks the same template 1,000 times."""
+    nested = Template.parse(text)
+    return MappingProxyType(parse_schemas(nested.parameters, nested.version)), frozenset(nested.outputs)

@@ -88,14 +88,18 @@ class NestedStackHost:
         files: dict[str, str],
         adopt: dict[str, Any] | None = None,
     ) -> str:
+        # The child is watched from before its action starts (ops.create_child), so its parent's
+        # wait never misses a change (runtime/changes.py).
         return await self._ops.create_child(self._stack, resource_name, template, params, files, adopt)
 
     async def update_nested_stack(
         self, child_id: str, template: dict[str, Any], params: dict[str, Any], files: dict[str, str]
     ) -> None:
+        self._ops.repo.changes.watch(child_id).clear()
         await self._updater.update_child(self._stack, child_id, template, params, files)
 
     async def delete_nested_stack(self, child_id: str) -> None:
+        self._ops.repo.changes.watch(child_id).clear()
         await self._ops.delete_child(self._stack, child_id)
 
     async def nested_stack_outputs(self, child_id: str) -> dict[str, Any]:
@@ -103,6 +107,9 @@ class NestedStackHost:
 
     async def nested_stack_status(self, child_id: str) -> tuple[str, str, str]:
         return await self._ops.child_status(self._stack, child_id)
+
+    async def nested_stack_changed(self, child_id: str, timeout: float) -> None:
+        await self._ops.repo.changes.wait(child_id, timeout)
 
     def signal_endpoint(self, resource_name: str) -> str:
         stack = self._stack

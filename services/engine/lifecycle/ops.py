@@ -501,6 +501,7 @@ class StackOps:
         await self.repo.store_new(child, self.engine_id, action)  # with its lock, as a stack's create
         self.runner.lock.held.add(child.id)
         parent.children.add(child.id)
+        self.repo.changes.watch(child.id)  # its parent waits for its changes (runtime/changes.py)
         await self.runner.start_locked(self.job(child, action, lambda: self._create(child, adopt)))
         return child.id
 

@@ -207,10 +207,10 @@ class StackResource:
             return str(exc)
         return f"{type(exc).__name__}: resources.{self.name}: {exc}"
 
-    async def _poll(self, check: Check, token: Any) -> None:
+    async def _poll(self, plugin: Resource, check: Check, token: Any) -> None:
         delay = _FIRST_POLL
         while not await check(token):
-            await asyncio.sleep(delay)
+            await plugin.wait_for_progress(token, delay)
             delay = min(delay * 2, _MAX_POLL)
 
     async def create(self, adopt: dict[str, Any] | None = None) -> None:
@@ -244,7 +244,7 @@ class StackResource:
                 token = await plugin.handle_adopt(adopt)
                 check = plugin.check_adopt_complete
             await self._record_physical_id(plugin)
-            await self._poll(check, token)
+            await self._poll(plugin, check, token)
         # Write-behind: dependents start now and their first transition joins
         # this one in a batch; the stack drains the writer before it reports.
         self._completed(action, plugin)
@@ -255,7 +255,7 @@ class StackResource:
         plugin = self.plugin() if self.record is not None and self.record.physical_resource_id else None
         if self.plugin_class.external_state and plugin is not None:
             async with self._failing(Action.CREATE):
-                await self._poll(plugin.check_create_complete, plugin.resource_id)
+                await self._poll(plugin, plugin.check_create_complete, plugin.resource_id)
             self._completed(Action.CREATE, plugin)
             return
         if self.plugin_class.external_state and self.status == Status.IN_PROGRESS:
@@ -290,7 +290,7 @@ class StackResource:
             plugin.update_policy = self.definition.resolved_update_policy(self.stack.resolver)
             token = await plugin.handle_update(new_properties, prop_diff)
             plugin.properties = new_properties
-            await self._poll(plugin.check_update_complete, token)
+            await self._poll(plugin, plugin.check_update_complete, token)
         self._completed(Action.UPDATE, plugin)
 
     async def act(self, action: str) -> None:
@@ -310,8 +310,9 @@ class StackResource:
             await self._start(action)
             if steps is None:
                 raise ResourceFailure(f"Error: resources.{self.name}: it cannot be rebuilt to {action}")
+            assert plugin is not None
             handle, check = steps[Action(action)]
-            await self._poll(check, await handle())
+            await self._poll(plugin, check, await handle())
         assert plugin is not None
         self.transition_behind(action, Status.COMPLETE, "state changed", data=plugin.data)
 
@@ -326,7 +327,7 @@ class StackResource:
             await self._start(Action.DELETE)
             if plugin is not None and self.definition.deletion_policy != "Retain":
                 token = await plugin.handle_delete()
-                await self._poll(plugin.check_delete_complete, token)
+                await self._poll(plugin, plugin.check_delete_complete, token)
         self.transition_behind(Action.DELETE, Status.COMPLETE, "state changed")
         self._plugin = None
 

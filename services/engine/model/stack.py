@@ -11,6 +11,7 @@ a request or from the store is the persistence layer's job
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,8 @@ from shared.schemas.store import ResourceRecord, StackRecord
 
 # Stack timeouts are given in minutes (Heat's timeout_mins).
 SECONDS_PER_MINUTE = 60.0
+#: Resources refreshing their attributes (reading nested stacks) at once.
+_PREPARE_AT_ONCE = 16
 
 
 @dataclass
@@ -99,6 +102,17 @@ class PlanResolver(EngineResolver):
 HostFactory = Callable[["Stack"], ResourceHost]
 
 
+@functools.lru_cache(maxsize=256)
+def _provider_class(type_name: str, template: str, template_name: str) -> type[Resource]:
+    """The plugin of a provider-template type, made once per (type, template text): a group's
+    1,000 members of one provider type would otherwise parse its template 1,000 times per load."""
+    body = load_document(template)
+    # A CloudFormation-format provider: its parameters and outputs read as HOT's; the
+    # nested stack is made from the template as written.
+    schema = to_hot(body) if is_cfn(body) else body
+    return provider_plugin(type_name, schema, template_name, child=body)
+
+
 class Stack:
     def __init__(
         self,
@@ -161,11 +175,7 @@ class Stack:
         """The plugin of a resource of this (or another) definition: a registered type or a provider template."""
         resolved = (definition or self.definition).resolve_type(name)
         if resolved.is_provider_template:
-            body = load_document(resolved.template or "")
-            # A CloudFormation-format provider: its parameters and outputs read as HOT's; the
-            # nested stack is made from the template as written.
-            schema = to_hot(body) if is_cfn(body) else body
-            return provider_plugin(resolved.requested, schema, resolved.template_name or "", child=body)
+            return _provider_class(resolved.requested, resolved.template or "", resolved.template_name or "")
         return self.registry.get_plugin(resolved.plugin_type or resolved.requested)
 
     # --- identity and views ---------------------------------------------------------
@@ -201,10 +211,25 @@ class Stack:
 
     async def prepare_attributes(self, names: Iterable[str] | None = None) -> None:
         """Let plugins whose attributes live elsewhere (nested stacks) refresh them."""
-        for name in names if names is not None else self.resources:
-            plugin = self.resources[name].plugin()
-            if plugin is not None:
-                await plugin.prepare_attributes()
+        plugins = [
+            plugin
+            for plugin in (
+                self.resources[name].plugin() for name in (self.resources if names is None else names)
+            )
+            # Most plugins keep their attributes themselves: nothing to wait for.
+            if plugin is not None and type(plugin).prepare_attributes is not Resource.prepare_attributes
+        ]
+        if len(plugins) == 1:
+            await plugins[0].prepare_attributes()
+        elif plugins:
+            # A group's outputs read every member's nested stack: a few at a time, not one by one.
+            gate = asyncio.Semaphore(_PREPARE_AT_ONCE)
+
+            async def prepare(plugin: Resource) -> None:
+                async with gate:
+                    await plugin.prepare_attributes()
+
+            await asyncio.gather(*(prepare(p) for p in plugins))
 
     async def prepare_dependencies(self, resource: StackResource) -> None:
         await self.prepare_attributes(self.definition.dependencies.requires(resource.name))

@@ -25,6 +25,7 @@ from services.engine.persistence.observer import Observers
 from services.engine.persistence.retry import retrying
 from services.engine.persistence.transitions import TransitionWriter
 from services.engine.resources import ResourceHost, ResourceRegistry
+from services.engine.runtime.changes import StackChanges
 from services.engine.states import STACK_RESOURCE_TYPE, STAMPING_ACTIONS, Action, Status, started
 from shared.clients.store import StoreClient
 from shared.config import EngineSettings
@@ -36,7 +37,10 @@ LOG = logging.getLogger(__name__)
 # A stored template was checked when it was stored; loading it again must not
 # fail on limits that were lowered since.
 _STORED_MAX_SIZE = 1 << 24
-_PARSED_CACHE = 64
+#: Parsed stored templates kept, counted in resources: a group's 1,000 member stacks are read
+#: again for its outputs, and parsing them again would cost more than their rows.
+_PARSED_RESOURCES = 60_000
+_PARSED_CACHE = 4096
 
 
 def is_live(row: ResourceRecord) -> bool:
@@ -82,16 +86,26 @@ class StackRepository:
         self.observers = Observers()
         # Parsed stored templates by (template id, stack id): a stored template never changes, and an
         # update would otherwise parse the same large template four times (see docs/engine.md).
+        #: Wakes a parent waiting for its child's state (see runtime/changes.py).
+        self.changes = StackChanges()
         self._parsed: OrderedDict[tuple[int, str], tuple[StackDefinition, dict[str, Any]]] = OrderedDict()
+        self._parsed_resources = 0
 
     def remember(
         self, template_id: int, stack_id: str, definition: StackDefinition, environment: dict[str, Any]
     ) -> None:
         """Keep the parse of a template just stored (the update that stored it loads it next)."""
-        self._parsed[(template_id, stack_id)] = (definition, environment)
-        self._parsed.move_to_end((template_id, stack_id))
-        while len(self._parsed) > _PARSED_CACHE:
-            self._parsed.popitem(last=False)
+        key = (template_id, stack_id)
+        if key in self._parsed:
+            self._parsed_resources -= len(self._parsed[key][0].resources)
+        self._parsed[key] = (definition, environment)
+        self._parsed.move_to_end(key)
+        self._parsed_resources += len(definition.resources)
+        while len(self._parsed) > 1 and (
+            len(self._parsed) > _PARSED_CACHE or self._parsed_resources > _PARSED_RESOURCES
+        ):
+            _key, (dropped, _env) = self._parsed.popitem(last=False)
+            self._parsed_resources -= len(dropped.resources)
 
     def _stack(
         self,
@@ -100,8 +114,14 @@ class StackRepository:
         transitions: TransitionWriter | None = None,
         **kwargs: Any,
     ) -> Stack:
+        root = kwargs.get("root")
+        shared = getattr(root.transitions, "channel", None) if root is not None else None
         writer = transitions or TransitionWriter(
-            self.store, ctxt, retry_window=self.settings.store_retry_timeout
+            self.store,
+            ctxt,
+            retry_window=self.settings.store_retry_timeout,
+            # A nested stack's batches go with its root's and its siblings' (transitions.py).
+            channel=shared if shared is not None and shared.ctxt is ctxt else None,
         )
         stack = Stack(
             ctxt,
@@ -387,6 +407,7 @@ class StackRepository:
         )
         stack.record = result.stack
         self.observers.stack_changed(stack, result.event)
+        self.changes.changed(stack.id)
         LOG.info("stack %s (%s) %s_%s: %s", stack.name, stack.id, action, status, reason)
 
     async def ensure_resource_rows(self, stack: Stack) -> None:

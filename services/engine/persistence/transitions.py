@@ -31,7 +31,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from services.engine.persistence.retry import retrying
+from services.engine.persistence.retry import TRANSIENT, retrying
 from shared.clients.store import StoreClient
 from shared.context import RequestContext
 from shared.schemas.store import ResourceRecord, ResourceTransition
@@ -46,9 +46,16 @@ _Pending = tuple[int, dict[str, Any], dict[str, Any], "asyncio.Future[ResourceTr
 
 class TransitionWriter:
     def __init__(
-        self, store: StoreClient, ctxt: RequestContext, max_batch: int = MAX_BATCH, retry_window: float = 0.0
+        self,
+        store: StoreClient,
+        ctxt: RequestContext,
+        max_batch: int = MAX_BATCH,
+        retry_window: float = 0.0,
+        channel: TransitionChannel | None = None,
     ) -> None:
         self._store = store
+        #: Carries this writer's batches to the store, merged with those of the writers that share it.
+        self.channel = channel or TransitionChannel(store, ctxt, max_batch)
         self._ctxt = ctxt
         self._max_batch = max_batch
         self._retry_window = retry_window
@@ -127,12 +134,8 @@ class TransitionWriter:
 
         async def send() -> list[ResourceTransition]:
             self.round_trips += 1
-            if len(batch) == 1:
-                resource_id, values, event, _ = batch[0]
-                return [await self._store.resource_transition(self._ctxt, resource_id, values, event)]
-            return await self._store.resource_transition_many(
-                self._ctxt,
-                [{"resource_id": rid, "values": values, "event": event} for rid, values, event, _ in batch],
+            return await self.channel.send(
+                [{"resource_id": rid, "values": values, "event": event} for rid, values, event, _ in batch]
             )
 
         try:
@@ -154,3 +157,94 @@ class TransitionWriter:
             if not future.done():
                 future.set_exception(exc)
                 future.exception()  # retrieved here; drain() reports it
+
+
+_Sent = tuple[list[dict[str, Any]], "asyncio.Future[list[ResourceTransition]]"]
+
+
+class TransitionChannel:
+    """One stack tree's batches, merged into one store call when they are ready together.
+
+    Each stack has its own writer (its order, its failure, its drain), but the
+    1,000 member stacks of a group each send a batch per wave of resources: a
+    call apiece would be thousands of transactions. Writers of the stacks under one
+    root (same request context) share a channel; what they send while a call is
+    in flight goes in the next call, one round trip and transaction for all. When
+    a merged call fails for something that is no outage, each writer's part is
+    sent alone, so one stack's failure (a row gone) is never another's.
+    """
+
+    def __init__(self, store: StoreClient, ctxt: RequestContext, max_batch: int = MAX_BATCH) -> None:
+        self._store = store
+        self.ctxt = ctxt
+        self._max_batch = max_batch
+        self._pending: list[_Sent] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self.round_trips = 0
+
+    async def send(self, items: list[dict[str, Any]]) -> list[ResourceTransition]:
+        """Store the transitions (``resource_transition_many`` items); their results, in order."""
+        future: asyncio.Future[list[ResourceTransition]] = asyncio.get_running_loop().create_future()
+        self._pending.append((items, future))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush(), name="transition-channel")
+        return await future
+
+    async def _flush(self) -> None:
+        try:
+            for _ in range(_JOIN_TURNS):
+                await asyncio.sleep(0)
+            while self._pending:
+                group: list[_Sent] = []
+                size = 0
+                while self._pending and (not group or size + len(self._pending[0][0]) <= self._max_batch):
+                    sent = self._pending.pop(0)
+                    group.append(sent)
+                    size += len(sent[0])
+                await self._deliver(group)
+        finally:
+            self._flusher = None
+
+    async def _deliver(self, group: list[_Sent]) -> None:
+        try:
+            results = await self._call([item for items, _ in group for item in items])
+        except asyncio.CancelledError:
+            for _, future in group:
+                future.cancel()
+            raise
+        except Exception as exc:
+            if len(group) == 1 or isinstance(exc, TRANSIENT):
+                # An outage is every writer's: each retries (retry.py) rather than all, one by one, now.
+                for _, future in group:
+                    _settle(future, exc)
+                return
+            for items, future in group:  # each writer's part alone: its own result or failure
+                try:
+                    _settle(future, await self._call(items))
+                except Exception as alone:
+                    _settle(future, alone)
+            return
+        start = 0
+        for items, future in group:
+            _settle(future, results[start : start + len(items)])
+            start += len(items)
+
+    async def _call(self, items: list[dict[str, Any]]) -> list[ResourceTransition]:
+        self.round_trips += 1
+        if len(items) == 1:
+            item = items[0]
+            return [
+                await self._store.resource_transition(
+                    self.ctxt, item["resource_id"], item["values"], item["event"]
+                )
+            ]
+        return await self._store.resource_transition_many(self.ctxt, items)
+
+
+def _settle(future: asyncio.Future[list[ResourceTransition]], outcome: Any) -> None:
+    if future.done():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)

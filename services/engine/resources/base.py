@@ -15,6 +15,7 @@ what another engine created.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import string
 from collections.abc import Mapping
@@ -80,6 +81,9 @@ class ResourceHost(Protocol):
     async def nested_stack_outputs(self, child_id: str) -> dict[str, Any]: ...
 
     async def nested_stack_status(self, child_id: str) -> tuple[str, str, str]: ...
+
+    async def nested_stack_changed(self, child_id: str, timeout: float) -> None:
+        """Return when this engine stores a new state of the nested stack, or after ``timeout``."""
 
     def signal_endpoint(self, resource_name: str) -> str:
         """The absolute URL of this stack's resource's signal route on Ember's API
@@ -295,6 +299,11 @@ class Resource:
     async def check_create_complete(self, token: Any) -> bool:
         """Poll creation; raise ``ResourceFailure`` when it failed."""
         return True
+
+    async def wait_for_progress(self, token: Any, delay: float) -> None:
+        """Between two polls of a ``check_*_complete``: ``delay`` seconds (it backs off); a plugin
+        that can hear of progress sooner returns sooner."""
+        await asyncio.sleep(delay)
 
     async def handle_adopt(self, resource_data: Mapping[str, Any]) -> Any:
         """Take over a thing that exists (Heat's adopt): ``resource_id`` and ``data`` are already the

@@ -27,6 +27,8 @@ CREATE = Action.CREATE
 DELETE = Action.DELETE
 UPDATE = Action.UPDATE
 ADOPT = Action.ADOPT
+#: Seconds between polls of a nested stack's state when no local change wakes the parent sooner.
+NESTED_POLL = 1.0
 
 
 class NestedStackResource(Resource):
@@ -68,6 +70,15 @@ class NestedStackResource(Resource):
         )
         self.resource_id = child_id
         return child_id
+
+    async def wait_for_progress(self, token: Any, delay: float) -> None:
+        # A state change of the child that this engine stores ends the wait at once, so the
+        # quick first polls of the back-off are not needed; a child another engine runs is
+        # polled at the back-off's longest interval.
+        if self.resource_id is None:
+            await super().wait_for_progress(token, delay)
+            return
+        await self.host.nested_stack_changed(self.resource_id, max(delay, NESTED_POLL))
 
     async def check_adopt_complete(self, token: Any) -> bool:
         action, status, reason = await self.host.nested_stack_status(str(token))

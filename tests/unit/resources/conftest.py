@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from dataclasses import dataclass, field
@@ -116,6 +117,9 @@ class FakeHost:
         if child_id not in self.children:
             raise StackNotFound(name=child_id)
         return self.children[child_id].status
+
+    async def nested_stack_changed(self, child_id: str, timeout: float) -> None:
+        await asyncio.sleep(0)  # its children change at once
 
     def signal_endpoint(self, resource_name: str) -> str:
         return (
