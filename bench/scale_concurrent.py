@@ -145,7 +145,11 @@ async def measure(url: str, engines: int, stacks: int, gets: int) -> Row:
         await wait_healthy(client)
         await warm_up(client, PROJECT)
         before = set(await _statuses(client))
-        posts, ids, began = await _create_all(client, stacks)
+    # The POSTs on fresh connections: a pooled one the api is just closing (keep-alive timeout)
+    # would fail a POST that cannot be sent again blindly.
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=300) as fresh:
+        posts, ids, began = await _create_all(fresh, stacks)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=300) as client:
         settle = await _settle(client, ids, began)
         assert not ids & before
         listed = await _lists(client, gets, 20)
