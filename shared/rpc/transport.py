@@ -357,6 +357,19 @@ class Transport:
     def _topic_queue_args(self) -> dict[str, Any]:
         return {"x-queue-type": "quorum"} if self.settings.rabbit_quorum_queue else {}
 
+    def _server_queue_args(self) -> dict[str, Any]:
+        """``<topic>.<server>``: as the topic queue, but a quorum one also expires once unused.
+
+        A quorum queue is durable: without an expiry every engine or store that
+        ever ran (each start takes a fresh id) would leave one on the broker for
+        good. Classic queues keep their arguments: redeclaring an existing queue
+        with new ones is refused, which would stop a server that kept its id.
+        """
+        args = self._topic_queue_args()
+        if self.settings.rabbit_quorum_queue:
+            args.update(self._transient_queue_args())
+        return args
+
     def _transient_queue_args(self) -> dict[str, Any]:
         ttl = self.settings.transient_queues_ttl
         return {"x-expires": ttl * 1000} if ttl > 0 else {}
@@ -434,7 +447,7 @@ class Transport:
                 name,
                 durable=self._durable,
                 auto_delete=self.settings.amqp_auto_delete,
-                arguments=self._topic_queue_args(),
+                arguments=self._topic_queue_args() if name == topic else self._server_queue_args(),
             )
             await queue.bind(exchange, routing_key=name)
             queues.append(queue)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import aio_pika
 import httpx
 import pytest
 from typer.testing import CliRunner
@@ -136,22 +137,61 @@ class Service:
 
 
 class Cluster:
-    """A store, engines and an api as separate processes sharing one configuration (env vars)."""
+    """Stores, engines and apis as separate processes sharing one configuration (env vars).
 
-    def __init__(self, log_dir: Path, database_url: str, engines: int = 2, **ember: str) -> None:
+    ``store`` and ``api`` are the first of each; more than one store needs a
+    database they can share (PostgreSQL), and each api listens on a port of
+    its own (``urls``).
+    """
+
+    def __init__(
+        self,
+        log_dir: Path,
+        database_url: str,
+        engines: int = 2,
+        stores: int = 1,
+        apis: int = 1,
+        **ember: str,
+    ) -> None:
         self.log_dir = log_dir
         self.env = isolated_env(EMBER_DATABASE__URL=database_url, **ember)
         self.port = int(self.env["EMBER_API__BIND_PORT"])
         self.url = f"http://127.0.0.1:{self.port}"
-        self.store = self._service("store", "services.store")
+        self.stores = [self._store(n) for n in range(stores)]
         self.engines = [self._engine() for _ in range(engines)]
-        self.api = self._api()
+        ports = [self.port, *(free_port() for _ in range(apis - 1))]
+        self.apis = [self._api(port, n) for n, port in enumerate(ports)]
         self.retired: list[Service] = []  # processes replaced during a test; must be gone at the end
         self.http = httpx.Client(base_url=f"{self.url}/v1/demo", timeout=30)
 
-    def _api(self) -> Service:
+    @property
+    def store(self) -> Service:
+        return self.stores[0]
+
+    @store.setter
+    def store(self, service: Service) -> None:
+        self.stores[0] = service
+
+    @property
+    def api(self) -> Service:
+        return self.apis[0]
+
+    @api.setter
+    def api(self, service: Service) -> None:
+        self.apis[0] = service
+
+    @property
+    def urls(self) -> list[str]:
+        """Each api's base URL (``url`` is the first's)."""
+        return [f"http://127.0.0.1:{api.env['EMBER_API__BIND_PORT']}" for api in self.apis]
+
+    def _api(self, port: int | None = None, n: int = 0) -> Service:
         api_env = {k: v for k, v in self.env.items() if k != "EMBER_RPC__SIGNING_KEY"}
-        return Service("api", "services.api", [], api_env, self.log_dir)
+        api_env["EMBER_API__BIND_PORT"] = str(port or self.port)
+        return Service("api" if n == 0 else f"api-{n}", "services.api", [], api_env, self.log_dir)
+
+    def _store(self, n: int = 0) -> Service:
+        return self._service("store" if n == 0 else f"store-{n}", "services.store")
 
     def restart_api(self) -> None:
         """Stop the api (SIGTERM, graceful) and start another on the same port."""
@@ -171,23 +211,22 @@ class Cluster:
     @property
     def rpc_settings(self) -> RpcSettings:
         """The bus settings the processes run with (from the same variables)."""
-        return RpcSettings(
-            transport_url=self.env["EMBER_RPC__TRANSPORT_URL"],
-            control_exchange=self.env["EMBER_RPC__CONTROL_EXCHANGE"],
-            engine_topic=self.env["EMBER_RPC__ENGINE_TOPIC"],
-            store_topic=self.env["EMBER_RPC__STORE_TOPIC"],
-            signing_key=self.env.get("EMBER_RPC__SIGNING_KEY"),
+        prefix = "EMBER_RPC__"
+        # All of them (e.g. rabbit_quorum_queue: a test's connection declares the same exchange).
+        return RpcSettings.model_validate(
+            {k.removeprefix(prefix).lower(): v for k, v in self.env.items() if k.startswith(prefix)}
         )
 
     @property
     def services(self) -> list[Service]:
-        return [self.store, *self.engines, self.api]
+        return [*self.stores, *self.engines, *self.apis]
 
     def start(self) -> Cluster:
-        """The store first (an engine fails stale stacks at start, which needs the store), then the rest."""
-        self.store.start()
+        """The stores first (an engine fails stale stacks at start, which needs a store), then the rest."""
+        for store in self.stores:
+            store.start()
         self.wait_store()
-        for service in [*self.engines, self.api]:
+        for service in [*self.engines, *self.apis]:
             service.start()
         self.wait_healthy()
         return self
@@ -229,7 +268,7 @@ class Cluster:
         def healthy() -> bool:
             self._check_alive()
             try:
-                return httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200
+                return all(httpx.get(f"{url}/healthz", timeout=5).status_code == 200 for url in self.urls)
             except httpx.HTTPError:
                 return False
 
@@ -251,12 +290,33 @@ class Cluster:
         self.wait_store()
 
     def stop(self) -> dict[str, int | None]:
-        """api, then engines, then store (the order ``ember up`` uses); returns exit codes."""
+        """apis, then engines, then stores (the order ``ember up`` uses); returns exit codes."""
         self.http.close()
-        codes = {self.api.name: self.api.stop()}
+        codes = {a.name: a.stop() for a in self.apis}
         codes.update({e.name: e.stop() for e in self.engines})
-        codes[self.store.name] = self.store.stop()
+        codes.update({s.name: s.stop() for s in self.stores})
         return codes
+
+    def delete_topic_queues(self) -> None:
+        """Remove the cluster's shared topic queues and its exchange from the broker.
+
+        Quorum queues (``rpc.rabbit_quorum_queue``) are durable and never
+        auto-deleted: without this every run would leave its own on the shared
+        broker for good. (The servers' own quorum queues expire by themselves.)
+        """
+
+        async def delete() -> None:
+            connection = await aio_pika.connect(self.env["EMBER_RPC__TRANSPORT_URL"])
+            try:
+                channel = await connection.channel()
+                for topic in ("ENGINE_TOPIC", "STORE_TOPIC"):
+                    name = self.env[f"EMBER_RPC__{topic}"]
+                    await channel.queue_delete(name, if_unused=False, if_empty=False)
+                await channel.exchange_delete(self.env["EMBER_RPC__CONTROL_EXCHANGE"])
+            finally:
+                await connection.close()
+
+        asyncio.run(delete())
 
     def all_pids(self) -> list[int]:
         return [s.pid for s in [*self.services, *self.retired] if s.process is not None]

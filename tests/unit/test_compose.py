@@ -14,6 +14,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -65,9 +66,10 @@ def settings_from(variables: dict[str, str], monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_services_are_the_expected_ones() -> None:
-    assert set(services()) == {"rabbitmq", "postgres", "store", "engine", "api", "prometheus"}
+    assert set(services()) == {"rabbitmq", "postgres", "store", "engine", "api", "api-proxy", "prometheus"}
     assert services()["rabbitmq"]["image"].startswith("rabbitmq:3-management")
-    assert services()["postgres"]["profiles"] == ["postgres"]
+    assert services()["postgres"]["profiles"] == ["postgres", "cluster"]
+    assert services()["api-proxy"]["profiles"] == ["cluster"]
     assert services()["prometheus"]["profiles"] == ["observability"]
     assert all("profiles" not in services()[name] for name in ("rabbitmq", *EMBER_SERVICES))
 
@@ -106,27 +108,31 @@ def test_every_ember_variable_is_a_setting(service: str, monkeypatch: pytest.Mon
 
 def test_the_broker_starts_with_one_least_privilege_user_per_service(monkeypatch: pytest.MonkeyPatch) -> None:
     """etc/rabbitmq/definitions.json is what shared.rpc.permissions makes for compose's settings."""
-    mounts = services()["rabbitmq"]["volumes"]
-    assert "./etc/rabbitmq/definitions.json:/etc/rabbitmq/definitions.json:ro" in mounts
+    check_broker_definitions({}, "etc/rabbitmq/definitions.json", monkeypatch)
+    api = settings_from(environment("api"), monkeypatch).rpc
+    assert (api.publish_exchange, api.declare_exchanges) == ("ember.api", False)
+    store = settings_from(environment("store"), monkeypatch).store
+    assert store.trusted_broker_users == ["ember-engine"]
+
+
+def check_broker_definitions(env: dict[str, str], expected: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The definitions the broker loads under ``env`` are ``expected``, and what
+    shared.rpc.permissions makes for the services' settings under ``env``."""
+    mounts = [interpolate(m, env) for m in services()["rabbitmq"]["volumes"]]
+    assert f"./{expected}:/etc/rabbitmq/definitions.json:ro" in mounts
     conf = next(m for m in mounts if m.startswith("./etc/rabbitmq/20-ember.conf:/etc/rabbitmq/conf.d/"))
     assert "load_definitions = /etc/rabbitmq/definitions.json" in (ROOT / conf.split(":")[0]).read_text()
-    doc = json.loads((ROOT / "etc/rabbitmq/definitions.json").read_text())
-    rpc = settings_from(environment("api"), monkeypatch).rpc
+    doc = json.loads((ROOT / expected).read_text())
+    rpc = settings_from(environment("api", env), monkeypatch).rpc
     logins = {s: (f"ember-{s}", f"ember-{s}-dev") for s in EMBER_SERVICES}
-    expected = definitions(rpc, "ember", logins)
+    expected_doc = definitions(rpc, "ember", logins)
     for user in doc["users"]:  # each hash checked with its own salt
         salt = base64.b64decode(user["password_hash"])[:4]
         assert user["password_hash"] == password_hash(f"{user['name']}-dev", salt), user["name"]
-    assert [p for p in doc["permissions"] if p["user"] != "ember-admin"] == expected["permissions"]
+    assert [p for p in doc["permissions"] if p["user"] != "ember-admin"] == expected_doc["permissions"]
     for key in ("topic_permissions", "exchanges", "bindings", "vhosts"):
-        assert doc[key] == expected[key], (
-            f"{key}: run ember broker-users --dev > etc/rabbitmq/definitions.json"
-        )
-    api = settings_from(environment("api"), monkeypatch).rpc
-    assert (api.publish_exchange, api.declare_exchanges) == ("ember.api", False)
+        assert doc[key] == expected_doc[key], f"{key}: run ember broker-users --dev > {expected}"
     assert [u["name"] for u in doc["users"] if u["tags"]] == ["ember-admin"]
-    store = settings_from(environment("store"), monkeypatch).store
-    assert store.trusted_broker_users == ["ember-engine"]
 
 
 def test_store_database_defaults_to_sqlite_on_its_volume(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,19 +157,23 @@ def test_postgres_profile_points_the_store_at_postgres(monkeypatch: pytest.Monke
     assert dependency == {"condition": "service_healthy", "required": False}
 
 
-def test_engine_runs_two_replicas() -> None:
-    assert services()["engine"]["deploy"]["replicas"] == 2
+def replicas(service: str, env: dict[str, str] | None = None) -> int:
+    return int(interpolate(str(services()[service]["deploy"]["replicas"]), env))
+
+
+def test_engine_runs_two_replicas_and_one_store_and_api() -> None:
+    assert (replicas("engine"), replicas("store"), replicas("api")) == (2, 1, 1)
 
 
 def test_api_publishes_8004_on_all_interfaces_of_the_container(monkeypatch: pytest.MonkeyPatch) -> None:
     api = services()["api"]
-    assert "8004:8004" in api["ports"]
+    assert "8004:8004" in [interpolate(p) for p in api["ports"]]
     settings = settings_from(environment("api"), monkeypatch)
     assert (settings.api.bind_host, settings.api.bind_port) == ("0.0.0.0", 8004)
     assert all("ports" not in services()[name] for name in ("store", "engine"))
 
 
-@pytest.mark.parametrize("service", ["rabbitmq", "postgres", *EMBER_SERVICES])
+@pytest.mark.parametrize("service", ["rabbitmq", "postgres", "api-proxy", *EMBER_SERVICES])
 def test_every_service_has_a_healthcheck_and_restarts_on_failure(service: str) -> None:
     spec = services()[service]
     test = spec["healthcheck"]["test"]
@@ -279,3 +289,109 @@ def test_prometheus_scrapes_every_service_where_its_settings_say(monkeypatch: py
         assert settings.metrics.enabled and settings.metrics.bind_host == "0.0.0.0", service
         port = settings.metrics.engine_port if service == "engine" else settings.metrics.store_port
         assert jobs[job]["dns_sd_configs"][0] == {"names": [service], "type": "A", "port": port}
+
+
+# --- the cluster profile (docker compose --env-file etc/cluster.env up) ---------------------
+
+
+@cache
+def cluster_env() -> dict[str, str]:
+    """etc/cluster.env as compose reads an env file: NAME=value lines, # comments."""
+    pairs = {}
+    for line in (ROOT / "etc/cluster.env").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, value = line.split("=", 1)
+            pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def test_cluster_env_turns_the_profile_on_and_names_only_variables_compose_uses() -> None:
+    env = cluster_env()
+    assert env["COMPOSE_PROFILES"] == "cluster"
+    used = {m["name"] for m in INTERPOLATION.finditer((ROOT / "compose.yaml").read_text())}
+    assert set(env) - {"COMPOSE_PROFILES"} <= used, set(env) - used
+    assert "--env-file etc/cluster.env" in (ROOT / "compose.yaml").read_text()
+
+
+def test_cluster_runs_three_engines_two_stores_on_postgres_and_two_apis(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env = cluster_env()
+    assert (replicas("engine", env), replicas("store", env), replicas("api", env)) == (3, 2, 2)
+    pg = services()["postgres"]["environment"]
+    url = settings_from(environment("store", env), monkeypatch).database.url
+    assert url == (
+        f"postgresql+asyncpg://{pg['POSTGRES_USER']}:{pg['POSTGRES_PASSWORD']}@postgres:5432/{pg['POSTGRES_DB']}"
+    )
+    # Store replicas encrypt credentials with one key: a file on the volume they all mount.
+    store = settings_from(environment("store", env), monkeypatch).store
+    mounted = {v.split(":")[1] for v in services()["store"]["volumes"]}
+    assert store.key_file and str(Path(store.key_file).parent) in mounted
+
+
+@pytest.mark.parametrize("service", EMBER_SERVICES)
+def test_cluster_services_all_use_quorum_queues(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert settings_from(environment(service, cluster_env()), monkeypatch).rpc.rabbit_quorum_queue
+    assert not settings_from(environment(service), monkeypatch).rpc.rabbit_quorum_queue
+
+
+def test_cluster_broker_definitions_declare_durable_exchanges_for_quorum_queues(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    name = f"etc/rabbitmq/{cluster_env()['EMBER_BROKER_DEFINITIONS']}"
+    check_broker_definitions(cluster_env(), name, monkeypatch)
+    exchanges = json.loads((ROOT / name).read_text())["exchanges"]
+    assert all(e["durable"] for e in exchanges if e["type"] == "topic")
+
+
+def test_cluster_apis_sit_behind_the_proxy_on_the_one_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = cluster_env()
+    proxy = services()["api-proxy"]
+    assert proxy["ports"] == ["8004:8004"]
+    assert proxy["depends_on"] == {"api": {"condition": "service_healthy"}}
+    # Each api replica publishes a loopback port of its own, so none takes 8004 from the proxy.
+    (ports,) = [interpolate(p, env) for p in services()["api"]["ports"]]
+    host, published, target = ports.rsplit(":", 2)
+    first, last = (int(p) for p in published.split("-"))
+    assert host == "127.0.0.1" and last - first + 1 == replicas("api", env) and target == "8004"
+
+    mounted = dict(v.rsplit(":", 1)[0].split(":", 1) for v in proxy["volumes"])
+    config = haproxy_config()
+    assert mounted["./etc/haproxy/haproxy.cfg"] == "/usr/local/etc/haproxy/haproxy.cfg"
+    assert f"bind :{proxy['ports'][0].split(':')[1]}" in config["frontend ember"]
+    api = settings_from(environment("api", env), monkeypatch).api
+    backend = config["backend ember-api"]
+    assert "option httpchk GET /healthz" in backend
+    (template,) = [line for line in backend if line.startswith("server-template ")]
+    _, _, count, address, *options = template.split()
+    assert address == f"api:{api.bind_port}" and int(count) >= replicas("api", env)
+    assert "check" in options and options[options.index("resolvers") + 1] == "docker"
+    assert any(
+        line.startswith("nameserver ") and "127.0.0.11:53" in line for line in config["resolvers docker"]
+    )
+
+
+def haproxy_config() -> dict[str, list[str]]:
+    """etc/haproxy/haproxy.cfg as its sections ("frontend ember": [lines]), comments dropped."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] = []
+    for raw in (ROOT / "etc/haproxy/haproxy.cfg").read_text().splitlines():
+        line = raw.split("#", 1)[0].rstrip()
+        if not line:
+            continue
+        if not raw[0].isspace():
+            current = sections.setdefault(line, [])
+        else:
+            current.append(line.strip())
+    return sections
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="no haproxy here to parse the config")
+def test_haproxy_accepts_the_config() -> None:
+    result = subprocess.run(
+        ["haproxy", "-c", "-f", str(ROOT / "etc/haproxy/haproxy.cfg")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
