@@ -61,7 +61,7 @@ class Services:
             "store": {"auth_encryption_key": Fernet.generate_key().decode()},
             "api": {"bind_port": self.port, "auth_strategy": "noauth"},
             "logging": {"level": "WARNING"},
-            "engine": {"graceful_stop_timeout": 5.0},
+            "engine": {"graceful_stop_timeout": 5.0, "max_stacks_per_tenant": -1},  # the bench makes hundreds
         }
         self.config.write_text(yaml.safe_dump(settings))
         self.procs: list[subprocess.Popen[bytes]] = []

@@ -153,8 +153,18 @@ class StackOps:
     ) -> Stack:
         """Validate and store a new stack, start CREATE (ADOPT, given Heat's abandon data for its
         resources by name) in the background; the stored stack."""
-        await self._check_stack_limit(ctxt)
-        stack = await self.repo.build(ctxt, name, template, environment, files, options=options)
+        # The limit's store round trip overlaps the template's parse and validation; its refusal
+        # still wins over a validation error, as when it ran first.
+        limit_check = asyncio.ensure_future(self._check_stack_limit(ctxt))
+        try:
+            stack = await self.repo.build(ctxt, name, template, environment, files, options=options)
+        except asyncio.CancelledError:
+            limit_check.cancel()
+            raise
+        except BaseException:
+            await limit_check
+            raise
+        await limit_check
         action = Action.ADOPT if adopt is not None else Action.CREATE
         await self.repo.store_new(stack, self.engine_id, action)  # also takes the new stack's lock
         self.runner.lock.held.add(stack.id)

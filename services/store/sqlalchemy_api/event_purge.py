@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, or_, select
+from sqlalchemy import Connection, Table, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.store.models import Event
@@ -78,21 +79,37 @@ class EventPurger:
         """Delete the events of ``stack_id`` older than its newest ``max_events``; how many."""
         if not self.enabled:
             return 0
-        boundary = (
-            await conn.execute(
-                select(E.c.created_at, E.c.id)
-                .where(E.c.stack_id == stack_id)
-                .order_by(E.c.created_at.desc(), E.c.id.desc())
-                .offset(self.max_events)
-                .limit(1)
-            )
-        ).one_or_none()
+        boundary = (await conn.execute(self._boundary(stack_id))).one_or_none()
         if boundary is None:
             return 0
-        created_at, event_id = boundary
+        return self._purged(stack_id, (await conn.execute(self._older(stack_id, *boundary))).rowcount)
+
+    def stored_sync(self, conn: Connection, stack_ids: Iterable[str]) -> int:
+        """``stored`` for a synchronous transaction (the single-transition hot path)."""
+        deleted = 0
+        for stack_id in self.due(stack_ids):
+            boundary = conn.execute(self._boundary(stack_id)).one_or_none()
+            if boundary is not None:
+                deleted += self._purged(stack_id, conn.execute(self._older(stack_id, *boundary)).rowcount)
+        return deleted
+
+    def _boundary(self, stack_id: str) -> Any:
+        """The newest event of the stack that is not kept (the first one past ``max_events``)."""
+        return (
+            select(E.c.created_at, E.c.id)
+            .where(E.c.stack_id == stack_id)
+            .order_by(E.c.created_at.desc(), E.c.id.desc())
+            .offset(self.max_events)
+            .limit(1)
+        )
+
+    @staticmethod
+    def _older(stack_id: str, created_at: Any, event_id: int) -> Any:
         older = or_(E.c.created_at < created_at, and_(E.c.created_at == created_at, E.c.id <= event_id))
-        result = await conn.execute(delete(E).where(E.c.stack_id == stack_id, older))
-        deleted = int(result.rowcount or 0)
+        return delete(E).where(E.c.stack_id == stack_id, older)
+
+    def _purged(self, stack_id: str, rowcount: int | None) -> int:
+        deleted = int(rowcount or 0)
         LOG.debug(
             "purged %d events of stack %s (max_events_per_stack %d)", deleted, stack_id, self.max_events
         )

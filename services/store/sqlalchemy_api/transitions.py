@@ -6,8 +6,9 @@ and not applied again, so the engine may retry any transition safely.
 
 One transition is two statements in one transaction: ``UPDATE resource ...
 RETURNING *`` scoped to the tenant's stacks, then ``INSERT INTO event ...
-RETURNING *`` filled from the updated row. Core statements on a bare
-connection skip the ORM's unit of work, which is most of the cost here.
+RETURNING *`` filled from the updated row, run as one synchronous
+transaction (``transition_one``: statements built once, one thread hop on
+SQLite). Core statements on a bare connection skip the ORM's unit of work.
 
 A batch (``resource_transition_many``) is one transaction for any number of
 transitions: one executemany UPDATE per shape of values, one SELECT of the
@@ -21,11 +22,11 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.engine import RowMapping
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.store.models import Event, Resource, new_uuid, utcnow
+from services.store.sqlalchemy_api import transition_one
 from services.store.sqlalchemy_api.common import (
     BackendBase,
     insert_many,
@@ -34,7 +35,7 @@ from services.store.sqlalchemy_api.common import (
     repeated_write,
 )
 from shared.context import RequestContext
-from shared.exceptions import Conflict, EntityNotFound
+from shared.exceptions import EntityNotFound
 from shared.schemas.store import (
     EventRecord,
     EventValues,
@@ -79,18 +80,6 @@ class TransitionQueries(BackendBase):
         visible = self._visible_stack_ids(ctxt)
         return None if visible is None else R.c.stack_id.in_(visible)
 
-    async def _transition_one(
-        self, conn: AsyncConnection, ctxt: RequestContext, resource_id: int, data: dict[str, Any]
-    ) -> RowMapping:
-        stmt = update(R).where(R.c.id == resource_id)
-        scope = self._resource_scope(ctxt)
-        if scope is not None:
-            stmt = stmt.where(scope)
-        row = (await conn.execute(stmt.values(**data).returning(*R.c))).mappings().one_or_none()
-        if row is None:
-            raise EntityNotFound(entity="Resource", name=str(resource_id))
-        return row
-
     async def resource_transition(
         self,
         ctxt: RequestContext,
@@ -121,24 +110,26 @@ class TransitionQueries(BackendBase):
     ) -> ResourceTransition:
         now = utcnow()
         data = non_null_values(Resource, values) | {"updated_at": now}
-        async with self._write_conn("resource_transition", repeated_write("resource_transition")) as conn:
-            made = await self._made_before(conn, ctxt, [event])
-            if made:
-                current = await self._load_for_update(conn, ctxt, {resource_id})
-                return _answer(current[resource_id], made[0])
-            if expected_metadata is not None:
-                await self._check_metadata(conn, ctxt, resource_id, expected_metadata)
-            row = await self._transition_one(conn, ctxt, resource_id, data)
-            event_row = (
-                (await conn.execute(insert(E).values(**_event_row(dict(row), event, now)).returning(*E.c)))
-                .mappings()
-                .one()
+        event_row = {"uuid": new_uuid(), "created_at": now}
+        if event is not None:
+            event_row.update(event.model_dump(exclude_none=True))
+        # One synchronous transaction (transition_one): one thread hop on SQLite.
+        async with (
+            self._timed("resource_transition"),
+            self._translate("resource_transition", repeated_write("resource_transition")),
+        ):
+            return await self.db.run_write(
+                lambda conn: transition_one.transition(
+                    conn,
+                    ctxt,
+                    resource_id,
+                    data,
+                    event_row,
+                    event,
+                    expected_metadata,
+                    self.events.stored_sync,
+                )
             )
-            await self.events.stored(conn, [event_row["stack_id"]])
-        return ResourceTransition(
-            resource=ResourceRecord.model_validate(dict(row)),
-            event=EventRecord.model_validate(dict(event_row)),
-        )
 
     async def resource_transition_many(
         self, ctxt: RequestContext, items: Sequence[ResourceTransitionItem]
@@ -212,21 +203,6 @@ class TransitionQueries(BackendBase):
             )
             for step, ev in zip(steps, event_rows, strict=True)
         ]
-
-    async def _check_metadata(
-        self, conn: AsyncConnection, ctxt: RequestContext, resource_id: int, expected: dict[str, Any]
-    ) -> None:
-        stmt = select(R.c.rsrc_metadata).where(R.c.id == resource_id)
-        scope = self._resource_scope(ctxt)
-        if scope is not None:
-            stmt = stmt.where(scope)
-        if conn.dialect.name != "sqlite":  # SQLite writers are serialised already
-            stmt = stmt.with_for_update()
-        current = (await conn.execute(stmt)).scalar_one_or_none()
-        if current is None:
-            raise EntityNotFound(entity="Resource", name=str(resource_id))
-        if current != expected:
-            raise Conflict(reason=f"the metadata of resource {resource_id} changed meanwhile")
 
     async def _load_for_update(
         self, conn: AsyncConnection, ctxt: RequestContext, ids: set[int]

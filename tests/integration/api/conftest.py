@@ -153,7 +153,10 @@ async def wait_status(
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         body = (await client.get(path)).json()["stack"]
-        if body["stack_status"] == want or not body["stack_status"].endswith("IN_PROGRESS"):
+        status = body["stack_status"]
+        # A failed CREATE or UPDATE reads FAILED for a moment before its rollback starts.
+        passing = want.startswith("ROLLBACK_") and status in ("CREATE_FAILED", "UPDATE_FAILED")
+        if status == want or not (status.endswith("IN_PROGRESS") or passing):
             assert body["stack_status"] == want, body
             return dict(body)
         if asyncio.get_running_loop().time() > deadline:
