@@ -15,9 +15,13 @@ or (``--postgres``) a throw-away PostgreSQL database. Sections (``--only``):
   this process, and the growth exponent (1.0 = linear).
 - ``update``: the wide stack updated with the group's count +1% (1000 -> 1010)
   and one property changed in every member: UPDATE_COMPLETE time.
+- ``many``: ``bench/scale_concurrent.py`` — ``--stacks`` (200) stacks of 10
+  resources POSTed at once through the api, then ``--gets`` (2,000) GET
+  /stacks at concurrency 20, with ``--engines`` (1 2 4) engines: its own table.
 
-    python bench/scale.py [--only wide,flat,parse,update] [--members 1000] [--postgres]
-                          [--db-url URL] [--profile-engine FILE]
+    python bench/scale.py [--only wide,flat,parse,update,many] [--members 1000] [--postgres]
+                          [--db-url URL] [--profile-engine FILE] [--stacks 200] [--gets 2000]
+                          [--engines 1 2 4]
 
 The engine's ``max_resources_per_stack`` (default 1000, counting nested
 stacks' resources as Heat does) is raised for the run through
@@ -40,11 +44,12 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import scale_concurrent
 from bench.harness import DEFAULT_AMQP, BenchEnv, drop_postgres, fresh_postgres, new_context
 from services.engine.hot.stack import load_stack_definition
 from services.engine.resources import default_registry
 
-SECTIONS = ("wide", "flat", "parse", "update")
+SECTIONS = ("wide", "flat", "parse", "update", "many")
 MEMBER_RESOURCES = 22
 #: Raised for the bench: the wide stack counts 1 + 1 + members x 23 resources with its nested ones.
 MAX_RESOURCES = 200_000
@@ -351,7 +356,10 @@ async def run(args: argparse.Namespace) -> None:
         finally:
             if pg_name:
                 await drop_postgres(pg_name)
-    table(rows, ("measure", "seconds", "size", "target"))
+    if rows:
+        table(rows, ("measure", "seconds", "size", "target"))
+    if "many" in sections:
+        print(scale_concurrent.table(await scale_concurrent.run(args)))
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
@@ -369,6 +377,7 @@ def main() -> None:
     parser.add_argument(
         "--profile-engine", metavar="FILE", help="run the engine under cProfile, stats to FILE"
     )
+    scale_concurrent.add_arguments(parser)
     asyncio.run(run(parser.parse_args()))
 
 

@@ -187,11 +187,16 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """This benchmark's options (also bench/scale.py's, for its ``many`` section)."""
     p.add_argument("--stacks", type=int, default=200, help="stacks of 10 resources POSTed at once")
     p.add_argument("--gets", type=int, default=2000, help="GET /stacks at concurrency 20")
     p.add_argument("--engines", type=int, nargs="+", default=[1, 2, 4])
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(p)
     return p
 
 
