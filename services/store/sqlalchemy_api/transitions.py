@@ -51,21 +51,10 @@ E = cast(Table, Event.__table__)
 
 def _event_row(resource: Mapping[str, Any], event: EventValues | None, now: Any) -> dict[str, Any]:
     """The event of a transition: what the caller said, the rest from the resource after it."""
-    row = {
-        "uuid": new_uuid(),
-        "stack_id": resource["stack_id"],
-        "resource_name": resource["name"],
-        "physical_resource_id": resource["physical_resource_id"],
-        "resource_type": resource["type"],
-        "resource_action": resource["action"],
-        "resource_status": resource["status"],
-        "resource_status_reason": resource["status_reason"],
-        "resource_properties": {},
-        "created_at": now,
-    }
+    given: dict[str, Any] = {"uuid": new_uuid(), "created_at": now}
     if event is not None:
-        row.update(event.model_dump(exclude_none=True))
-    return row
+        given.update(event.model_dump(exclude_none=True))
+    return transition_one.fill_event(given, resource)
 
 
 def _answer(resource: Mapping[str, Any], event: Mapping[str, Any]) -> ResourceTransition:
